@@ -1,0 +1,56 @@
+"""Key figures of a plan (SPEC §4 ``kpis``), computed from the plan alone."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from statistics import mean
+from typing import Any
+
+from models.domain import Instance
+from models.plan import Plan
+
+
+def _spread(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {"min": 0, "max": 0, "mean": 0.0}
+    return {"min": min(values), "max": max(values), "mean": round(mean(values), 2)}
+
+
+def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
+    """Practice days with and without supervisor, travel, and per-recruit shift counts.
+
+    Weekend shift: starts on a saturday or sunday. Evening shift: see
+    ``Shift.is_evening`` (evening and night shifts). Holiday shift: a shift on a public
+    holiday of the instance's country.
+    """
+    practice = [a for a in plan.activities if a.activity == "practice"]
+    without = [a for a in practice if a.with_supervisor is False]
+    travel = [a.travel_minutes for a in plan.assignments]
+    per: dict[str, Counter] = defaultdict(Counter)
+    for r in instance.recruits:
+        per[r.id]  # every recruit appears, even with no practice
+    for a in practice:
+        c = per[a.recruit_id]
+        c["practice_days"] += 1
+        c["without_supervisor"] += a.with_supervisor is False
+        c["weekend_shifts"] += a.date.weekday() >= 5
+        shift = instance.shift.get(a.shift_code)
+        c["evening_shifts"] += bool(shift and shift.is_evening and not shift.is_night)
+        c["night_shifts"] += bool(shift and shift.is_night)
+        c["holiday_shifts"] += a.date in instance.holidays
+    school = Counter((a.class_id, a.phase_id) for a in plan.activities if a.activity == "school")
+    class_days = Counter(c.class_id for c in plan.class_days)
+    keys = ["practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts", "holiday_shifts"]
+    return {
+        "practice_days": len(practice),
+        "practice_days_without_supervisor": len(without),
+        "share_without_supervisor": round(len(without) / len(practice), 4) if practice else 0.0,
+        "mean_travel_minutes": round(mean(travel), 2) if travel else 0.0,
+        "max_travel_minutes": max(travel) if travel else 0,
+        "weekend_shifts_per_recruit": _spread([per[r]["weekend_shifts"] for r in per]),
+        "evening_shifts_per_recruit": _spread([per[r]["evening_shifts"] + per[r]["night_shifts"] for r in per]),
+        "holiday_shifts_per_recruit": _spread([per[r]["holiday_shifts"] for r in per]),
+        "school_days_per_class": dict(sorted(class_days.items())),
+        "recruit_school_days": len([1 for _ in school.elements()]),
+        "recruits": {r: {k: per[r][k] for k in keys} for r in sorted(per)},
+    }

@@ -1,0 +1,154 @@
+"""Which days and shifts are possible at all, before any decision (R3, R8, R9, R12).
+
+The model creates variables only inside these domains, so rules that simply forbid a
+day (a weekend for school, a closure for practice, an absence, an unavailable weekday,
+a night shift where nights are not allowed) are kept by construction. Everything here
+is plain Python so that it can be tested without a solver.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from models import DAY_SHIFT, Instance, Phase, iso_week
+
+
+@dataclass(frozen=True)
+class Window:
+    """An activity's local start and end."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+class Domains:
+    """Precomputed calendars of an instance for the model.
+
+    Parameters
+    ----------
+    instance:
+        The validated instance.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.inst = instance
+
+    # ---- phases ---------------------------------------------------------------------
+    @cached_property
+    def phases(self) -> list[Phase]:
+        """Phases in time order."""
+        return sorted(self.inst.phases, key=lambda p: p.start)
+
+    def phase_of(self, day: date) -> Phase | None:
+        for p in self.phases:
+            if p.start <= day <= p.end:
+                return p
+        return None
+
+    def recruit_phase_days(self, recruit_id: str, phase: Phase) -> list[date]:
+        start, end = self.inst.recruit_phase_window(recruit_id, phase)
+        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+    # ---- school (R3) ----------------------------------------------------------------
+    def open_school_days(self, class_id: str, phase: Phase) -> list[date]:
+        """R3: weekdays of an alternation phase that are neither closures nor holidays."""
+        if phase.kind != "alternation":
+            return []
+        return [d for d in phase.dates() if self.inst.is_open_school_day(class_id, d, phase)]
+
+    def weeks(self, phase: Phase) -> list[tuple[int, int]]:
+        """ISO weeks touched by a phase, in order."""
+        out: list[tuple[int, int]] = []
+        for d in phase.dates():
+            w = iso_week(d)
+            if not out or out[-1] != w:
+                out.append(w)
+        return out
+
+    def week_days(self, phase: Phase, week: tuple[int, int]) -> list[date]:
+        return [d for d in phase.dates() if iso_week(d) == week]
+
+    def is_full_week(self, class_id: str, phase: Phase, week: tuple[int, int]) -> bool:
+        """D2: all five weekdays of the ISO week are open school days of the class."""
+        days = [d for d in self.week_days(phase, week) if d.weekday() < 5]
+        return len(days) == 5 and all(self.inst.is_open_school_day(class_id, d, phase) for d in days)
+
+    # ---- practice (R9, R12) -----------------------------------------------------------
+    def practice_days(self, recruit_id: str, phase: Phase) -> list[date]:
+        """Days on which a recruit may practise at all in a phase.
+
+        Practice phases: every day of his window (R12: holidays included).
+        Alternation phases: not closures or public holidays unless
+        ``practice_in_school_holidays`` (R12); weekly model: weekdays unless
+        ``practice_on_weekends`` (R4). Never on his absences or unavailable weekdays (R9).
+        """
+        inst = self.inst
+        r = inst.recruit[recruit_id]
+        school_id = inst.klass[r.class_id].school_id
+        out = []
+        for d in self.recruit_phase_days(recruit_id, phase):
+            if d.weekday() in r.unavailable_weekdays or inst.is_absent(recruit_id, d):
+                continue
+            if phase.kind == "alternation":
+                if not inst.rules.practice_in_school_holidays and inst.closure_reason(school_id, d):
+                    continue
+                if (
+                    inst.model_of(r.class_id, phase) == "weekly"
+                    and d.weekday() >= 5
+                    and not inst.rules.practice_on_weekends
+                ):
+                    continue
+            out.append(d)
+        return out
+
+    def allowed_shift(self, code: str, phase: Phase) -> bool:
+        """D4: night shifts only where the phase allows them (R10)."""
+        return phase.allow_night or not self.inst.shift[code].is_night
+
+    @cached_property
+    def _sup_shift(self) -> dict[tuple[str, date], str | None]:
+        return {}
+
+    def supervisor_works(self, sup_id: str, day: date) -> str | None:
+        key = (sup_id, day)
+        cache = self._sup_shift
+        if key not in cache:
+            cache[key] = self.inst.supervisor_works(sup_id, day)
+        return cache[key]
+
+    def candidate_supervisors(self, recruit_id: str) -> list[str]:
+        """R1: supervisors within the recruit's travel limit."""
+        return [s.id for s in self.inst.reachable_supervisors(recruit_id)]
+
+    def supervisors_by_shift(
+        self, recruit_id: str, phase: Phase, day: date, candidates: list[str]
+    ) -> dict[str, list[str]]:
+        """Candidate supervisors grouped by the (allowed) shift they work on ``day``."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for s in candidates:
+            code = self.supervisor_works(s, day)
+            if code is not None and self.allowed_shift(code, phase):
+                out[code].append(s)
+        return dict(out)
+
+    # ---- windows ----------------------------------------------------------------------
+    def shift_window(self, code: str, day: date) -> Window:
+        return Window(*self.inst.shift[code].window(day))
+
+    def day_shift_window(self, day: date) -> Window:
+        return self.shift_window(DAY_SHIFT, day)
+
+    def school_window(self, class_id: str, day: date) -> Window:
+        return Window(*self.inst.school_day_window(class_id, day))
+
+    def rest_ok(self, first: Window, second: Window) -> bool:
+        """R9: enough rest between ``first`` and a later ``second`` (D6)."""
+        gap = (second.start - first.end).total_seconds() / 3600
+        return gap >= self.inst.rules.min_rest_hours

@@ -1,0 +1,211 @@
+"""Soft goals of SPEC §3 as named penalties in one registry.
+
+Each goal registers a :class:`Penalty` with its weight from ``[weights]`` (defaults in
+``models.DEFAULT_WEIGHTS``) and a linear expression counting what it penalises, both in
+total and per recruit, so that a solved plan can be broken down by goal and by recruit.
+The solver minimises ``sum(weight * count)``; weights are scaled by :data:`SCALE` and
+rounded to integers for CP-SAT.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models import Plan
+from scheduler.variables import Vars
+
+SCALE = 10
+"""Objective coefficients are ``round(weight * SCALE)``: weights keep one decimal."""
+
+LABELS = {
+    "without_supervisor": "practice days without own supervisor",
+    "travel": "travel minutes (one way, per recruit and phase)",
+    "not_preferred_site": "placements outside the recruit's preferred sites",
+    "avoided_ward_type": "placements on a ward type the recruit avoids",
+    "first_placement": "first placements on a ward not suited for a first placement",
+    "alone_at_site": "placements without another recruit at the same site",
+    "weekend_fairness": "spread of weekend shifts between recruits",
+    "evening_fairness": "spread of evening and night shifts between recruits",
+    "unqualified_supervisor": "placements with a supervisor who is not a trained supervisor",
+    "supervisor_change": "changes of supervisor between consecutive phases",
+    "roster_shift_missed": "supervisor shifts the recruit does not follow (practice)",
+    "short_week_unused": "open days left unused in short weeks",
+    "plan_change": "assignments changed from the published plan",
+}
+
+
+@dataclass
+class Penalty:
+    """A named soft goal: ``weight * total``; ``by_recruit`` splits ``total`` where it can."""
+
+    name: str
+    weight: float
+    total: cp_model.LinearExprT = 0
+    by_recruit: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+
+    @property
+    def coefficient(self) -> int:
+        return round(self.weight * SCALE)
+
+
+def _penalty(v: Vars, name: str, per_recruit: dict[str, list]) -> Penalty:
+    by = {r: sum(terms) for r, terms in sorted(per_recruit.items()) if terms}
+    return Penalty(name, v.inst.weight(name), sum(by.values()), by)
+
+
+def _assign_goal(v: Vars, name: str, cost) -> Penalty:
+    """A goal that is a weighted count of assignments: ``cost(r, p, s) -> int``."""
+    per: dict[str, list] = defaultdict(list)
+    for (r, p, s), lit in sorted(v.assign.items()):
+        c = cost(r, p, s)
+        if c:
+            per[r].append(c * lit)
+    return _penalty(v, name, per)
+
+
+def build_penalties(v: Vars, published: Plan | None = None) -> list[Penalty]:
+    inst, dom = v.inst, v.dom
+    site_of = {s.id: inst.ward[s.ward_id].site_id for s in inst.supervisors}
+    out: list[Penalty] = []
+
+    per: dict[str, list] = defaultdict(list)
+    for (r, _d), lit in sorted(v.without.items()):
+        per[r].append(lit)
+    out.append(_penalty(v, "without_supervisor", per))
+
+    out.append(_assign_goal(v, "travel", lambda r, p, s: inst.travel_minutes(r, site_of[s])))
+
+    def not_preferred(r, p, s):
+        pref = inst.recruit[r].preferred_sites
+        return int(bool(pref) and site_of[s] not in pref)
+
+    out.append(_assign_goal(v, "not_preferred_site", not_preferred))
+    out.append(_assign_goal(
+        v, "avoided_ward_type",
+        lambda r, p, s: int(inst.ward[inst.supervisor[s].ward_id].ward_type in inst.recruit[r].avoid_ward_types),
+    ))
+    first_phase = dom.phases[0].id if dom.phases else None
+    out.append(_assign_goal(
+        v, "first_placement",
+        lambda r, p, s: int(p == first_phase and not inst.ward[inst.supervisor[s].ward_id].first_placement_ok),
+    ))
+    out.append(_alone_at_site(v, site_of))
+    out.append(_fairness(v, "weekend_fairness", lambda code, d: d.weekday() >= 5))
+    out.append(_fairness(v, "evening_fairness", lambda code, d: inst.shift[code].is_evening))
+    out.append(_assign_goal(v, "unqualified_supervisor", lambda r, p, s: int(not inst.supervisor[s].qualified)))
+    out.append(_supervisor_change(v))
+    out.append(_roster_missed(v))
+    out.append(_short_weeks(v))
+    if published is not None:
+        keep = {(a.recruit_id, a.phase_id): a.supervisor_id for a in published.assignments}
+        out.append(_assign_goal(
+            v, "plan_change", lambda r, p, s: 0 if (r, p) not in keep else int(keep[(r, p)] != s)
+        ))
+    return out
+
+
+def _alone_at_site(v: Vars, site_of: dict[str, str]) -> Penalty:
+    """A recruit is alone at his site in a phase unless another recruit is placed there too."""
+    m = v.model
+    per: dict[str, list] = defaultdict(list)
+    for p in v.dom.phases:
+        at: dict[tuple[str, str], list] = defaultdict(list)  # (recruit, site) -> literals
+        for (r, pp, s), lit in v.assign.items():
+            if pp == p.id:
+                at[(r, site_of[s])].append(lit)
+        count: dict[str, cp_model.LinearExprT] = defaultdict(int)
+        for (r, site), lits in at.items():
+            count[site] += sum(lits)
+        for r in v.inst.recruits:
+            alone = v.bool(f"alone[{r.id},{p.id}]")
+            for site in sorted({s for (rr, s) in at if rr == r.id}):
+                here = sum(at[(r.id, site)])
+                # alone >= here - (others at the site); others = count - here
+                m.Add(alone >= 2 * here - count[site])
+            per[r.id].append(alone)
+    return _penalty(v, "alone_at_site", per)
+
+
+def _fairness(v: Vars, name: str, counts) -> Penalty:
+    """Spread (max - min) over recruits of the shifts that ``counts(code, date)`` selects."""
+    m = v.model
+    per: dict[str, list] = defaultdict(list)
+    for (r, d, code), lit in v.work.items():
+        if counts(code, d):
+            per[r].append(lit)
+    for (r, d), lit in v.without.items():
+        if counts("D", d):
+            per[r].append(lit)
+    if not any(per.values()):
+        return Penalty(name, v.inst.weight(name))
+    bound = max(len(t) for t in per.values())
+    hi = m.NewIntVar(0, bound, f"{name}_max")
+    lo = m.NewIntVar(0, bound, f"{name}_min")
+    for r in v.inst.recruits:
+        total = sum(per.get(r.id, []))
+        m.Add(hi >= total)
+        m.Add(lo <= total)
+    return Penalty(name, v.inst.weight(name), hi - lo, {})
+
+
+def _supervisor_change(v: Vars) -> Penalty:
+    """1 per recruit and pair of consecutive phases with different supervisors."""
+    m = v.model
+    per: dict[str, list] = defaultdict(list)
+    phases = v.dom.phases
+    for r in v.inst.recruits:
+        for p, q in zip(phases, phases[1:], strict=False):
+            same = []
+            for s in v.candidates[(r.id, p.id)]:
+                a, b = v.assign.get((r.id, p.id, s)), v.assign.get((r.id, q.id, s))
+                if a is None or b is None:
+                    continue
+                both = v.bool(f"same_sup[{r.id},{p.id},{q.id},{s}]")
+                m.AddImplication(both, a)
+                m.AddImplication(both, b)
+                m.AddBoolOr([a.Not(), b.Not(), both])
+                same.append(both)
+            per[r.id].append(1 - sum(same))
+    return _penalty(v, "supervisor_change", per)
+
+
+def _roster_missed(v: Vars) -> Penalty:
+    """Practice phases and block practice weeks: supervisor shifts not followed."""
+    per: dict[str, list] = defaultdict(list)
+    for (r, d, code), lit in sorted(v.work.items()):
+        p = v.phase_of_day[(r, d)]
+        if p.kind == "practice" or v.inst.model_of(v.inst.recruit[r].class_id, p) == "block":
+            per[r].append(v.sup_works_expr(r, d, code) - lit)
+    return _penalty(v, "roster_shift_missed", per)
+
+
+def _short_weeks(v: Vars) -> Penalty:
+    """Weekly model, short weeks: school and practice days below the weekly numbers, as far
+    as the open days allow (the planner uses the open days, SPEC R4)."""
+    inst, dom = v.inst, v.dom
+    per: dict[str, list] = defaultdict(list)
+    for p in dom.phases:
+        for c in inst.classes:
+            if inst.model_of(c.id, p) != "weekly":
+                continue
+            for week in dom.weeks(p):
+                days = dom.week_days(p, week)
+                if dom.is_full_week(c.id, p, week):
+                    continue
+                school = [v.school[(c.id, d)] for d in days if (c.id, d) in v.school]
+                if school:  # the class's own line in the breakdown
+                    per[f"class {c.id}"].append(min(p.school_days_per_week, len(school)) - sum(school))
+                for r in inst.recruits_of(c.id):
+                    pracs = [v.prac[(r.id, d)] for d in days if (r.id, d) in v.prac]
+                    possible = min(p.practice_days_per_week, len(pracs))
+                    per[r.id].append(possible - sum(pracs))
+    return _penalty(v, "short_week_unused", per)
+
+
+def add_objective(v: Vars, penalties: list[Penalty]) -> None:
+    v.model.Minimize(sum(p.coefficient * p.total for p in penalties if p.coefficient))
+
+
