@@ -650,13 +650,14 @@ def check_r9_rest(instance: Instance, plan: Plan) -> list[Violation]:
     min_rest = inst.rules.min_rest_hours
     for rid in sorted(ix.by_recruit):
         r = inst.recruit.get(rid)
-        rows = [a for a in ix.by_recruit[rid] if a.start is not None and a.end is not None]
-        for prev, nxt in zip(rows, rows[1:], strict=False):
-            gap = _hours(nxt.start - prev.end)  # type: ignore[operator]
+        timed = [(a.start, a.end, _what(a)) for a in ix.by_recruit[rid]
+                 if a.start is not None and a.end is not None]
+        for (_s0, end0, what0), (start1, _e1, what1) in zip(timed, timed[1:], strict=False):
+            gap = _hours(start1 - end0)
             if gap < min_rest - 1e-9:
-                out.append(_v("R9", f"recruit {rid} has {_num(gap)} h rest between {_what(prev)} "
-                                    f"ending {_t(prev.end)} and {_what(nxt)} starting "  # type: ignore[arg-type]
-                                    f"{_t(nxt.start)} (min {_num(min_rest)} h)"))  # type: ignore[arg-type]
+                out.append(_v("R9", f"recruit {rid} has {_num(gap)} h rest between {what0} ending "
+                                    f"{_t(end0)} and {what1} starting {_t(start1)} (min "
+                                    f"{_num(min_rest)} h)"))
         for a in ix.by_recruit[rid]:
             if inst.is_absent(rid, a.date):
                 out.append(_v("R9", f"recruit {rid} has {a.activity} on {_day(a.date)} but is "
@@ -818,7 +819,7 @@ def check_calendar_files(instance: Instance, plan: Plan) -> list[Violation]:
                 asg.supervisor_id, asg.ward_id, asg.site_id):
             out.append(_v("CAL", f"{where}: practice row names supervisor {a.supervisor_id or '-'}"
                                  f", ward {a.ward_id or '-'}, site {a.site_id or '-'}; his "
-                                 f"assignment in phase {p.id} is {asg.supervisor_id}, "  # type: ignore[union-attr]
+                                 f"assignment in phase {asg.phase_id} is {asg.supervisor_id}, "
                                  f"{asg.ward_id}, {asg.site_id}"))
     per_class = Counter((c.class_id, c.date) for c in plan.class_days)
     for (cid, d), n in sorted(per_class.items()):
