@@ -88,5 +88,165 @@ def validate_cmd(instance, plan_dir) -> None:
     click.echo("The plan keeps every hard rule (R1-R12) and its calendars match.")
 
 
+# ---- calendar feeds (issue 4; feeds/README.md) ------------------------------------------------
+_FEED_KINDS = ["recruit", "supervisor", "teacher", "class", "site"]
+_BASE_URL_HELP = "Public address of the feed service (links are built on it)."
+
+
+def _feeds_db(db: str | None, beside: str | None = None, *, must_exist: bool = True) -> Path:
+    if db:
+        path = Path(db)
+    elif beside is not None:
+        path = Path(beside).resolve().parent / "feeds.sqlite"
+    else:
+        raise click.UsageError("give the feed database with --db (or FEEDS_DB)")
+    if must_exist and not path.exists():
+        raise click.UsageError(f"no feed database at {path}; publish a plan first")
+    return path
+
+
+def _links_dir(links_out: str | None, db: Path) -> Path:
+    return Path(links_out) if links_out else db.parent / "feed-links"
+
+
+@main.group()
+def feeds() -> None:
+    """Calendar feeds: publish plan versions, hand out, rotate and revoke subscription links."""
+
+
+@feeds.command("publish")
+@click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("instance", type=click.Path(exists=True))
+@click.option("--db", envvar="FEEDS_DB", help="Feed database [default: feeds.sqlite beside PLAN_DIR].")
+@click.option("--links-out", type=click.Path(file_okay=False),
+              help="Folder for links.csv and links.html [default: feed-links/ beside the database].")
+@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
+              help=_BASE_URL_HELP)
+@click.option("--keep", default=10, show_default=True, help="Published versions to keep.")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+              help="Language of the printable links page.")
+@click.option("--qr", "qr_form", type=click.Choice(["webcal", "https"]), default="webcal", show_default=True,
+              help="Which link form the QR codes carry.")
+def feeds_publish(plan_dir, instance, db, links_out, base_url, keep, lang, qr_form) -> None:
+    """Publish PLAN_DIR's calendars as a new version; new people get links."""
+    from feeds import FeedStore, publish_plan, write_links
+
+    inst = _load(instance)
+    db_path = _feeds_db(db, plan_dir, must_exist=False)
+    with FeedStore(db_path) as store:
+        try:
+            report = publish_plan(store, plan_dir, inst, keep=keep)
+        except FileNotFoundError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        out = _links_dir(links_out, db_path)
+        links = write_links(store, out, base_url, report.issued, lang=lang, qr_form=qr_form)
+    active = sum(1 for link in links if link.status == "active")
+    click.echo(f"version {report.version_id} published at {report.published_at}: {report.feeds} feeds, "
+               f"{report.changed} changed, {report.emptied} emptied (no longer in the plan) -> {db_path}")
+    click.echo(f"{len(report.issued)} new link(s); {active} active link(s) written to "
+               f"{out / 'links.csv'} and {out / 'links.html'} (keep them private)")
+
+
+@feeds.command("rotate")
+@click.argument("kind", type=click.Choice(_FEED_KINDS))
+@click.argument("person_id")
+@click.option("--db", envvar="FEEDS_DB", help="Feed database.")
+@click.option("--links-out", type=click.Path(file_okay=False),
+              help="Folder of links.csv/links.html [default: feed-links/ beside the database].")
+@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
+              help=_BASE_URL_HELP)
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+def feeds_rotate(kind, person_id, db, links_out, base_url, lang) -> None:
+    """Give KIND PERSON_ID a new link; the old one stops working at once."""
+    from feeds import FeedStore, feed_urls, write_links
+
+    db_path = _feeds_db(db)
+    with FeedStore(db_path, create=False) as store:
+        try:
+            issued = store.rotate(kind, person_id)
+        except KeyError as exc:
+            click.echo(exc.args[0], err=True)
+            sys.exit(2)
+        out = _links_dir(links_out, db_path)
+        write_links(store, out, base_url, [issued], lang=lang)
+    https, webcal = feed_urls(base_url, issued.token)
+    click.echo(f"new link for {kind} {person_id} ({issued.name}):\n  {https}\n  {webcal}")
+    click.echo(f"written to {out / 'links.csv'} and {out / 'links.html'}")
+
+
+@feeds.command("revoke")
+@click.argument("kind", type=click.Choice(_FEED_KINDS))
+@click.argument("person_id")
+@click.option("--db", envvar="FEEDS_DB", help="Feed database.")
+@click.option("--links-out", type=click.Path(file_okay=False),
+              help="Folder of links.csv/links.html [default: feed-links/ beside the database].")
+@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
+              help=_BASE_URL_HELP)
+def feeds_revoke(kind, person_id, db, links_out, base_url) -> None:
+    """Stop KIND PERSON_ID's link (404 from now on) without making a new one."""
+    from feeds import FeedStore, write_links
+
+    db_path = _feeds_db(db)
+    with FeedStore(db_path, create=False) as store:
+        try:
+            revoked = store.revoke(kind, person_id)
+        except KeyError as exc:
+            click.echo(exc.args[0], err=True)
+            sys.exit(2)
+        out = _links_dir(links_out, db_path)
+        if out.exists():
+            write_links(store, out, base_url)
+    click.echo(f"{kind} {person_id}: " + ("link revoked" if revoked else "had no active link"))
+
+
+@feeds.command("list")
+@click.option("--db", envvar="FEEDS_DB", help="Feed database.")
+def feeds_list(db) -> None:
+    """List published versions and every person's link status (never the links)."""
+    from feeds import FeedStore
+
+    with FeedStore(_feeds_db(db), create=False) as store:
+        for vid, published, source, name in store.versions():
+            click.echo(f"version {vid}  {published}  {name}  {source}")
+        for p in store.people():
+            since = f" since {p.token_created_at}" if p.token_created_at else ""
+            gone = "" if p.in_latest else "  (not in the latest plan: empty feed)"
+            click.echo(f"{p.kind:<10} {p.person_id:<12} {p.status:<7}{since}  {p.name}{gone}")
+
+
+@main.command("serve")
+@click.argument("plans", type=click.Path(file_okay=False))
+@click.option("--db", envvar="FEEDS_DB", help="Feed database [default: feeds.sqlite beside PLANS].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
+@click.option("--base-url", envvar="FEEDS_BASE_URL", default=None,
+              help="Public address of the service [default: http://HOST:PORT].")
+@click.option("--admin-secret-env", default="FEEDS_ADMIN_SECRET", show_default=True,
+              help="Name of the environment variable holding the admin pages' bearer secret.")
+@click.option("--links-dir", type=click.Path(file_okay=False),
+              help="Folder of links.csv for the admin pages [default: feed-links/ beside the database].")
+@click.option("--rate", default=10.0, show_default=True, help="Requests per second per client (0: no limit).")
+@click.option("--burst", default=60, show_default=True, help="Requests a client may make at once.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
+def serve(plans, db, host, port, base_url, admin_secret_env, links_dir, rate, burst, log_level) -> None:
+    """Serve the published calendars of PLANS (a published plan folder) at /feeds/<token>.ics."""
+    import logging
+    import os
+
+    from feeds.app import FeedConfig
+    from feeds.server import run
+
+    db_path = _feeds_db(db, plans)
+    secret = os.environ.get(admin_secret_env) or None
+    if secret is not None and len(secret) < 16:
+        raise click.UsageError(f"the admin secret in {admin_secret_env} is too short (16 characters at least)")
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    config = FeedConfig(db=db_path, base_url=base_url or f"http://{host}:{port}", admin_secret=secret,
+                        links_dir=_links_dir(links_dir, db_path), rate=rate, burst=burst)
+    run(config, host=host, port=port, log_level=log_level)
+
+
 if __name__ == "__main__":
     main()
