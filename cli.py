@@ -248,5 +248,37 @@ def serve(plans, db, host, port, base_url, admin_secret_env, links_dir, rate, bu
     run(config, host=host, port=port, log_level=log_level)
 
 
+# ---- explain a plan or an infeasible instance (issue 3) ---------------------------------------
+@main.command("explain")
+@click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--instance", "instance_path", type=click.Path(exists=True),
+              help="The instance that was planned: adds the reasons (nearest sites, rosters, absences) "
+                   "and, for an infeasible plan, the conflicting rules and rows.")
+@click.option("--top", default=10, show_default=True, help="Recruits to explain in detail.")
+@click.option("--time-limit", default=30.0, show_default=True,
+              help="Seconds for explaining an infeasible instance.")
+def explain_cmd(plan_dir, instance_path, top, time_limit) -> None:
+    """Break PLAN_DIR's objective down by soft goal and by recruit, and say why."""
+    from models.plan import read_plan_json
+    from scheduler.explain import diagnose, explain_plan
+
+    inst = _load(instance_path) if instance_path else None
+    try:
+        meta = read_plan_json(plan_dir)
+        click.echo(explain_plan(plan_dir, inst, top=top))
+    except (PlanFileError, ValueError, OSError) as exc:
+        click.echo(f"cannot read the plan: {exc}", err=True)
+        sys.exit(2)
+    if meta.get("status") in ("INFEASIBLE", "UNKNOWN") and inst is not None:
+        findings = diagnose(inst, time_limit)
+        click.echo("")
+        if any(f.fatal for f in findings):
+            click.echo("Why the instance cannot be planned:")
+        else:
+            click.echo("No conflict between the hard rules was found; a longer solve may find a plan.")
+        for finding in findings:
+            click.echo(str(finding))
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,203 @@
+"""A :class:`Finding`: one reason why an instance cannot be planned, in the user's terms.
+
+Findings name the SPEC rule(s) involved, say what is wrong in a sentence, list the rows
+of the instance files that take part (``"recruits.csv line 3"``) and, where one is cheap
+to find, suggest the change that would make the instance plannable. This module also holds
+the helpers that turn domain objects into such row references and dates into short text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+from models import WEEKDAYS, Instance, Phase
+
+__all__ = ["Finding", "Rows", "day_span", "weekday_list"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One necessary condition that fails, or one conflict the solver proved.
+
+    Attributes:
+        rule: The SPEC rule(s), e.g. ``"R1"`` or ``"R4+R6+R7"``.
+        message: What is wrong, in plain words, naming the ids involved.
+        rows: The rows of the instance that take part, as ``"<file> line <n>"`` (or
+            ``"instance.toml line <n>"`` for a phase or a rule setting).
+        suggestion: A change that would remove this conflict, when one was found.
+        fatal: ``False`` for a warning: the instance can still be planned, but badly.
+    """
+
+    rule: str
+    message: str
+    rows: list[str] = field(default_factory=list)
+    suggestion: str | None = None
+    fatal: bool = True
+
+    def lines(self) -> list[str]:
+        """The finding as lines of text for a terminal or ``plan.json``'s explanation."""
+        head = f"{self.rule}: {self.message}" if self.fatal else f"{self.rule} (warning): {self.message}"
+        out = [head]
+        if self.rows:
+            out.append(f"  rows: {', '.join(self.rows)}")
+        if self.suggestion:
+            out.append(f"  suggestion: {self.suggestion}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def weekday_list(days: Iterable[int]) -> str:
+    """``{0, 2}`` -> ``"mon, wed"``."""
+    return ", ".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def day_span(days: Iterable[date]) -> str:
+    """Dates as runs: ``2026-10-14 to 2026-10-16, 2026-10-20``."""
+    runs: list[list[date]] = []
+    for d in sorted(set(days)):
+        if runs and d - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs)
+
+
+_TABLE_OF = {
+    "Recruit": "recruits.csv", "Site": "sites.csv", "Ward": "wards.csv", "Supervisor": "supervisors.csv",
+    "Roster": "rosters.csv", "Shift": "shifts.csv", "School": "schools.csv", "SchoolClass": "classes.csv",
+    "Teacher": "teachers.csv", "Closure": "closures.csv", "Absence": "absences.csv",
+}
+_TOML_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_]+)\s*\]\]?")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+
+
+class Rows:
+    """Row references of an instance's objects (``recruits.csv line 3``).
+
+    Rows come from each object's ``source``. Phases and rule settings live in
+    ``instance.toml``, whose values carry no line numbers, so their lines are found by
+    scanning the file; travel overrides likewise from ``travel.csv``.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.inst = instance
+
+    def of(self, obj: object) -> str:
+        src = getattr(obj, "source", None)
+        if src is not None:
+            return str(src)
+        table = _TABLE_OF.get(type(obj).__name__, "instance")
+        key = getattr(obj, "id", None) or getattr(obj, "code", None) or getattr(obj, "person_id", "")
+        return f"{table} {key}".strip()
+
+    # ---- instance.toml ---------------------------------------------------------------------
+    @cached_property
+    def _folder(self) -> Path | None:
+        if not self.inst.path:
+            return None
+        p = Path(self.inst.path)
+        if p.is_dir():
+            return p
+        return p.parent
+
+    @cached_property
+    def _toml_lines(self) -> list[str]:
+        folder = self._folder
+        if folder is None:
+            return []
+        try:
+            return (folder / "instance.toml").read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+
+    @cached_property
+    def _phase_lines(self) -> dict[str, tuple[int, dict[str, int]]]:
+        """Phase id -> (line of its ``[[phases]]`` header, key -> line)."""
+        out: dict[str, tuple[int, dict[str, int]]] = {}
+        header, keys, phase_id, in_phase = 0, {}, None, False
+        for n, text in enumerate(self._toml_lines + ["[end]"], start=1):
+            m = _TOML_HEADER.match(text)
+            if m:
+                if in_phase and phase_id is not None:
+                    out.setdefault(phase_id, (header, keys))
+                in_phase = text.strip().startswith("[[") and m.group(1) == "phases"
+                header, keys, phase_id = n, {}, None
+                continue
+            k = _TOML_KEY.match(text)
+            if in_phase and k:
+                keys[k.group(1)] = n
+                if k.group(1) == "id":
+                    phase_id = k.group(2).split("#")[0].strip().strip("\"'")
+        return out
+
+    def phase(self, phase: Phase, key: str | None = None) -> str:
+        """``instance.toml line N`` of a phase (its ``key`` line when given and present)."""
+        found = self._phase_lines.get(phase.id)
+        if found is None:
+            return f"instance.toml [[phases]] {phase.id}" + (f" {key}" if key else "")
+        header, keys = found
+        return f"instance.toml line {keys.get(key, header) if key else header}"
+
+    def rule(self, key: str) -> str:
+        """``instance.toml line N`` of a ``[rules]`` setting (the section when not set)."""
+        section, section_line = None, None
+        for n, text in enumerate(self._toml_lines, start=1):
+            m = _TOML_HEADER.match(text)
+            if m:
+                section = m.group(1) if not text.strip().startswith("[[") else None
+                if section == "rules":
+                    section_line = n
+                continue
+            k = _TOML_KEY.match(text)
+            if section == "rules" and k and k.group(1) == key:
+                return f"instance.toml line {n}"
+        return f"instance.toml line {section_line}" if section_line else f"instance.toml [rules] {key}"
+
+    # ---- travel.csv ------------------------------------------------------------------------
+    @cached_property
+    def _travel_lines(self) -> dict[tuple[str, str], int]:
+        folder = self._folder
+        if folder is None or not (Path(self.inst.path).is_dir()):
+            return {}
+        import csv
+
+        out: dict[tuple[str, str], int] = {}
+        try:
+            with (folder / "travel.csv").open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.reader(fh)
+                header = [h.strip().lower() for h in next(reader, [])]
+                ri, si = header.index("recruit_id"), header.index("site_id")
+                previous = 1
+                for cells in reader:
+                    if len(cells) > max(ri, si):
+                        out.setdefault((cells[ri].strip(), cells[si].strip()), previous + 1)
+                    previous = reader.line_num
+        except (OSError, ValueError, UnicodeDecodeError, csv.Error):
+            return {}
+        return out
+
+    def travel(self, recruit_id: str, site_id: str) -> str | None:
+        """The travel.csv row of a pair, or None when the time is estimated."""
+        if self.inst.travel_is_estimated(recruit_id, site_id):
+            return None
+        line = self._travel_lines.get((recruit_id, site_id))
+        return f"travel.csv line {line}" if line else "travel.csv"
+
+
+def sort_rows(rows: Iterable[str]) -> list[str]:
+    """Unique rows, instance.toml first, then by file and line number."""
+
+    def key(row: str) -> tuple:
+        m = re.match(r"^(.*?) line (\d+)$", row)
+        if m:
+            return (m.group(1) != "instance.toml", m.group(1), int(m.group(2)), row)
+        return (True, row, 0, row)
+
+    return sorted(set(rows), key=key)

@@ -1,0 +1,816 @@
+"""Necessary conditions checked before solving, each explained in the user's terms.
+
+Every check is plain Python (no solver) and looks for a reason why no plan can exist: a
+recruit who can reach no supervisor, more recruits than supervisor places, too few open
+school days, teachers who cannot cover the school-day pattern, weekly patterns that leave
+a recruit no consecutive practice days, and a few more. A check that fails gives a
+:class:`~scheduler.explain.findings.Finding` naming the rule and the rows; checks that
+can only make a plan worse (a supervisor who never works in a phase) give warnings
+(``fatal=False``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from itertools import combinations
+
+from models import DAY_SHIFT, WEEKDAYS, Instance, Phase, Recruit, iso_week, week_label
+from scheduler.domains import Domains
+from scheduler.explain.findings import Finding, Rows, day_span, sort_rows, weekday_list
+
+__all__ = ["CHECKS", "max_block_school_days", "precheck"]
+
+MAX_WEEKS_SHOWN = 6
+
+
+class _Ctx:
+    def __init__(self, instance: Instance) -> None:
+        self.inst = instance
+        self.dom = Domains(instance)
+        self.rows = Rows(instance)
+
+    @property
+    def phases(self) -> list[Phase]:
+        return sorted(self.inst.phases, key=lambda p: p.start)
+
+    def site_of(self, sup_id: str) -> str:
+        return self.inst.ward[self.inst.supervisor[sup_id].ward_id].site_id
+
+    def closures_rows(self, school_id: str, days: Iterable[date]) -> tuple[list[str], list[str]]:
+        """Closures (rows) and public holidays (text) that close ``days`` (weekdays) for a school."""
+        days = [d for d in days if d.weekday() < 5]
+        rows, text = [], []
+        for c in self.inst.closures:
+            if c.school_id is not None and c.school_id != school_id:
+                continue
+            hit = [d for d in days if c.start <= d <= c.end and d not in self.inst.holidays]
+            if hit:
+                rows.append(self.rows.of(c))
+                text.append(f"{c.reason or 'closure'} {day_span(hit)}")
+        hol = sorted(d for d in days if d in self.inst.holidays)
+        for d in hol:
+            text.append(f"{self.inst.holidays[d]} {d} (public holiday)")
+        return rows, text
+
+    def full_weeks(self, class_id: str, phase: Phase) -> list[tuple[int, int]]:
+        return [w for w in self.dom.weeks(phase) if self.dom.is_full_week(class_id, phase, w)]
+
+
+def _weeks_text(weeks: list[tuple[int, int]], of: int | None = None) -> str:
+    if of is not None and len(weeks) == of and of > 1:
+        return f"every full week ({week_label(weeks[0])} to {week_label(weeks[-1])})"
+    shown = ", ".join(week_label(w) for w in weeks[:MAX_WEEKS_SHOWN])
+    more = f" and {len(weeks) - MAX_WEEKS_SHOWN} more" if len(weeks) > MAX_WEEKS_SHOWN else ""
+    return ("week " if len(weeks) == 1 else "weeks ") + shown + more
+
+
+def _phase_text(p: Phase) -> str:
+    return f"phase {p.id} ({p.start} to {p.end})"
+
+
+# ---------------------------------------------------------------------------------------
+# R1: a recruit with no supervisor within his travel limit
+# ---------------------------------------------------------------------------------------
+def check_travel(ctx: _Ctx) -> list[Finding]:
+    """R1: every recruit can reach at least one supervisor within his travel limit."""
+    inst, out = ctx.inst, []
+    if not inst.phases:
+        return out
+    staffed_sites = sorted({ctx.site_of(s.id) for s in inst.supervisors})
+    for r in inst.recruits:
+        if inst.reachable_supervisors(r.id):
+            continue
+        limit = inst.travel_limit(r.id)
+        own = r.max_travel_minutes is not None
+        limit_row = ctx.rows.of(r) if own else ctx.rows.rule("max_travel_minutes")
+        if not staffed_sites:
+            out.append(Finding("R1", "There is no supervisor in supervisors.csv, so no recruit can be placed.",
+                               ["supervisors.csv"], "Add supervisors to supervisors.csv."))
+            break
+        minutes, site_id = min((inst.travel_minutes(r.id, s), s) for s in staffed_sites)
+        site = inst.site[site_id]
+        how = "travel.csv" if not inst.travel_is_estimated(r.id, site_id) else "estimated from coordinates"
+        rows = [ctx.rows.of(r), limit_row, ctx.rows.of(site)]
+        if (t := ctx.rows.travel(r.id, site_id)) is not None:
+            rows.append(t)
+        where = "his own max_travel_minutes" if own else "[rules] max_travel_minutes"
+        column = f"recruits.csv column max_travel_minutes ({ctx.rows.of(r)})" if own else \
+            f"[rules] max_travel_minutes, or give him his own limit in recruits.csv ({ctx.rows.of(r)})"
+        out.append(Finding(
+            "R1",
+            f"Recruit {r.id} ({r.name}) has no supervisor within his travel limit of {limit} minutes "
+            f"({where}): the nearest site with a supervisor is {site_id} ({site.name}) at {minutes} "
+            f"minutes ({how}).",
+            sort_rows(rows),
+            f"Raise his travel limit to {minutes} minutes in {column}, or add a supervisor at a site "
+            f"within {limit} minutes of his home.",
+        ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# R2: more recruits than supervisor places they can reach (Hall's condition)
+# ---------------------------------------------------------------------------------------
+def _max_matching(ctx: _Ctx, recruits: list[Recruit]) -> tuple[dict[str, list[str]], list[str]]:
+    """Recruits to supervisor places (``max_recruits`` each): loads and unmatched recruits."""
+    inst = ctx.inst
+    reach = {r.id: [s.id for s in inst.reachable_supervisors(r.id)] for r in recruits}
+    load: dict[str, list[str]] = defaultdict(list)
+
+    def augment(r: str, seen: set[str]) -> bool:
+        for s in reach[r]:
+            if s in seen:
+                continue
+            seen.add(s)
+            if len(load[s]) < inst.supervisor[s].max_recruits:
+                load[s].append(r)
+                return True
+            for other in list(load[s]):
+                if augment(other, seen):
+                    load[s].remove(other)
+                    load[s].append(r)
+                    return True
+        return False
+
+    unmatched = [r.id for r in recruits if not augment(r.id, set())]
+    return load, unmatched
+
+
+def check_places(ctx: _Ctx) -> list[Finding]:
+    """R1+R2: recruits need one supervisor each, a supervisor takes ``max_recruits``.
+
+    Finds a largest assignment of recruits to supervisor places; when someone is left
+    over, the recruits reachable by alternating paths from him form a group whose
+    reachable supervisors have fewer places than the group has recruits (Hall).
+    """
+    inst = ctx.inst
+    if not inst.phases:
+        return []
+    recruits = [r for r in inst.recruits if inst.reachable_supervisors(r.id)]  # others: check_travel
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * len(recruits) + 1000))
+    try:
+        load, unmatched = _max_matching(ctx, recruits)
+    finally:
+        sys.setrecursionlimit(old)
+    if not unmatched:
+        return []
+    reach = {r.id: {s.id for s in inst.reachable_supervisors(r.id)} for r in recruits}
+    group, sups = set(unmatched), set()
+    frontier = list(unmatched)
+    while frontier:
+        r = frontier.pop()
+        for s in reach[r] - sups:
+            sups.add(s)
+            for other in load[s]:
+                if other not in group:
+                    group.add(other)
+                    frontier.append(other)
+    places = sum(inst.supervisor[s].max_recruits for s in sups)
+    members = [r for r in inst.recruits if r.id in group]
+    classes = sorted({r.class_id for r in members})
+    who = f"class {classes[0]}" if len(classes) == 1 else f"classes {', '.join(classes)}"
+    if len(classes) == 1 and len(inst.recruits_of(classes[0])) == len(members):
+        who = f"All {len(members)} recruits of class {classes[0]}"
+    elif len(members) == len(inst.recruits):
+        who = f"All {len(members)} recruits ({who})"
+    else:
+        who = f"{len(members)} recruits of {who}"
+    sup_list = ", ".join(sorted(sups))
+    short = len(members) - places
+    msg = (
+        f"{who} ({', '.join(r.id for r in members)}) can reach only the supervisor(s) "
+        f"{sup_list} within their travel limits, with {places} place(s) in all (max_recruits), "
+        f"so in each phase {short} of them cannot have a supervisor."
+    )
+    rows = [ctx.rows.of(r) for r in members] + [ctx.rows.of(inst.supervisor[s]) for s in sups]
+    # the cheapest relaxation: a travel limit that reaches a supervisor with a free place,
+    # or more places for a reachable supervisor
+    free = [s for s in inst.supervisors if s.id not in sups and len(load[s.id]) < s.max_recruits]
+    others = free or [s for s in inst.supervisors if s.id not in sups]
+    tips = []
+    if others:
+        minutes, r_id, s_id = min(
+            (inst.travel_minutes(r.id, ctx.site_of(s.id)), r.id, s.id) for r in members for s in others
+        )
+        tips.append(
+            f"raise the travel limit of {r_id} to {minutes} minutes to reach supervisor {s_id} "
+            f"at site {ctx.site_of(s_id)}"
+        )
+    if sups:
+        first = inst.supervisor[sorted(sups)[0]]
+        tips.append(
+            f"raise max_recruits of {first.id} ({ctx.rows.of(first)}) from {first.max_recruits} "
+            f"to {first.max_recruits + short}"
+        )
+    tips.append("add supervisors within their reach")
+    tip = "; or ".join(tips)
+    return [Finding("R1+R2", msg, sort_rows(rows), tip[0].upper() + tip[1:] + ".")]
+
+
+# ---------------------------------------------------------------------------------------
+# R11 (with R3, R4, R5, R7): too few school days possible in a phase
+# ---------------------------------------------------------------------------------------
+def _teacher_days(ctx: _Ctx, school_id: str, days: Iterable[date]) -> set[date]:
+    """The days on which some teacher of the school works and is not absent."""
+    teachers = [t for t in ctx.inst.teachers if t.school_id == school_id]
+    return {d for d in days if any(d.weekday() in t.weekdays and not ctx.inst.is_absent(t.id, d) for t in teachers)}
+
+
+def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int, int], int, bool, bool]]:
+    """Block model weeks with an open day: (week, open days, school possible, practice possible).
+
+    A school week needs a teacher on each of its open days (R7). A practice week is
+    impossible when a recruit there all seven days has fewer days on which he may practise
+    than ``min_shifts_per_practice_week`` (R10).
+    """
+    inst, dom = ctx.inst, ctx.dom
+    school_id = inst.klass[class_id].school_id
+    out = []
+    for week in dom.weeks(phase):
+        days = dom.week_days(phase, week)
+        open_days = [d for d in days if inst.is_open_school_day(class_id, d, phase)]
+        if not open_days:
+            continue
+        school_ok = len(_teacher_days(ctx, school_id, open_days)) == len(open_days)
+        practice_ok = True
+        if len(days) == 7 and phase.min_shifts_per_practice_week > 0:
+            for r in inst.recruits_of(class_id):
+                window = set(dom.recruit_phase_days(r.id, phase))
+                if all(d in window and not inst.is_absent(r.id, d) for d in days):
+                    can = [d for d in dom.practice_days(r.id, phase) if d in set(days)]
+                    if len(can) < phase.min_shifts_per_practice_week:
+                        practice_ok = False
+                        break
+        out.append((week, len(open_days), school_ok, practice_ok))
+    return out
+
+
+def _segments(weeks: list[tuple[int, int]], all_weeks: list[tuple[int, int]]) -> list[list[int]]:
+    """Indices (into ``weeks``) of runs of consecutive phase weeks; a closed week cuts a run."""
+    pos = {w: i for i, w in enumerate(all_weeks)}
+    out: list[list[int]] = []
+    for i, w in enumerate(weeks):
+        if out and pos[weeks[out[-1][-1]]] + 1 == pos[w]:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def max_block_school_days(ctx_or_instance, class_id: str, phase: Phase) -> int | None:
+    """Block model: most school days a class can have in a phase under R5 (and R7, R10).
+
+    Dynamic programme over each run of weeks with an open school day: every week is a
+    school week or a practice week; no block is longer than its upper bound; a block
+    that starts after the run's first week lasts at least its lower bound unless the run
+    ends first (as the model's R5). Returns None when no pattern keeps R5.
+    """
+    ctx = ctx_or_instance if isinstance(ctx_or_instance, _Ctx) else _Ctx(ctx_or_instance)
+    kinds = _week_kinds(ctx, class_id, phase)
+    bounds = {True: phase.school_block_weeks, False: phase.practice_block_weeks}
+    total = 0
+    for seg in _segments([k[0] for k in kinds], ctx.dom.weeks(phase)):
+        # state: (school?, run length, run started at the segment start) -> best school days
+        states: dict[tuple[bool, int, bool], int] = {}
+        for n, i in enumerate(seg):
+            _, open_n, school_ok, practice_ok = kinds[i]
+            new: dict[tuple[bool, int, bool], int] = {}
+            for kind, ok in ((True, school_ok), (False, practice_ok)):
+                if not ok:
+                    continue
+                gain = open_n if kind else 0
+                lo, hi = bounds[kind]
+                if n == 0:
+                    if hi >= 1:
+                        new[(kind, 1, True)] = gain
+                    continue
+                for (k, length, at_start), value in states.items():
+                    if k == kind:
+                        key = (kind, length + 1, at_start)
+                        if length + 1 > hi:
+                            continue
+                    else:
+                        lo_prev = bounds[k][0]
+                        if not at_start and length < lo_prev:
+                            continue
+                        key = (kind, 1, False)
+                        if hi < 1:
+                            continue
+                    if new.get(key, -1) < value + gain:
+                        new[key] = value + gain
+            states = new
+            if not states:
+                return None
+        total += max(states.values())
+    return total
+
+
+def check_school_days(ctx: _Ctx) -> list[Finding]:
+    """R11: enough school days can be had in each alternation phase (R3, R4, R5, R7)."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    for p in ctx.phases:
+        if p.kind != "alternation":
+            continue
+        for c in inst.classes:
+            model = inst.model_of(c.id, p)
+            open_days = dom.open_school_days(c.id, p)
+            need = p.min_school_days
+            base_rows = [ctx.rows.of(c), ctx.rows.phase(p, "min_school_days")]
+            weekdays = [d for d in p.dates() if d.weekday() < 5]
+            closed = [d for d in weekdays if d not in set(open_days)]
+            c_rows, c_text = ctx.closures_rows(c.school_id, closed)
+            closed_text = f" Closed: {'; '.join(c_text)}." if c_text else ""
+            if model == "block":
+                weeks = [w for w in dom.weeks(p) if any(iso_week(d) == w for d in open_days)]
+                best = max_block_school_days(ctx, c.id, p)
+                if best is None:
+                    kinds = _week_kinds(ctx, c.id, p)
+                    no_school = [k[0] for k in kinds if not k[2]]
+                    no_practice = [k[0] for k in kinds if not k[3]]
+                    why = []
+                    rows = list(base_rows)
+                    if no_school:
+                        why.append(f"no teacher of school {c.school_id} on every open day of "
+                                   f"{_weeks_text(no_school)} (R7), so those cannot be school weeks")
+                        rows += [ctx.rows.of(t) for t in inst.teachers if t.school_id == c.school_id]
+                    if no_practice:
+                        why.append(f"a recruit there all week cannot work min_shifts_per_practice_week = "
+                                   f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(no_practice)} "
+                                   f"(R10), so those cannot be practice weeks")
+                        rows += [ctx.rows.of(r) for r in inst.recruits_of(c.id) if r.unavailable_weekdays]
+                    out.append(Finding(
+                        "R5" + ("+R7" if no_school else "") + ("+R10" if no_practice else ""),
+                        f"Class {c.id} cannot split {_phase_text(p)} into school blocks of "
+                        f"{p.school_block_weeks[0]}-{p.school_block_weeks[1]} weeks and practice blocks of "
+                        f"{p.practice_block_weeks[0]}-{p.practice_block_weeks[1]} weeks"
+                        + (": " + "; ".join(why) if why else "") + ".",
+                        sort_rows(rows + [ctx.rows.phase(p, "school_block_weeks")]),
+                        "Widen school_block_weeks / practice_block_weeks of the phase.",
+                    ))
+                    continue
+                if len(open_days) < need:
+                    out.append(Finding(
+                        "R3+R11",
+                        f"Class {c.id} has only {len(open_days)} open school days in {len(weeks)} weeks with "
+                        f"an open day of {_phase_text(p)} (at most {5 * len(weeks)} at 5 days a week), but "
+                        f"min_school_days is {need}.{closed_text}",
+                        sort_rows(base_rows + c_rows),
+                        f"Lower min_school_days of phase {p.id} to {len(open_days)}, or lengthen the phase or "
+                        "shorten the closures.",
+                    ))
+                elif best < need:
+                    kinds = _week_kinds(ctx, c.id, p)
+                    untaught = [k[0] for k in kinds if not k[2]]
+                    teachable = sum(k[1] for k in kinds if k[2])
+                    if teachable < need:
+                        teachers = [t for t in inst.teachers if t.school_id == c.school_id]
+                        absent = [a for a in inst.absences if a.person_id in {t.id for t in teachers}
+                                  and a.start <= p.end and a.end >= p.start]
+                        out.append(Finding(
+                            "R5+R7+R11",
+                            f"Class {c.id} can have at most {teachable} school days in {_phase_text(p)}: a school "
+                            f"week needs a teacher of school {c.school_id} on each of its open days (R5, R7), and "
+                            f"{_weeks_text(untaught)} {'has' if len(untaught) == 1 else 'have'} a day without one, "
+                            f"but min_school_days is {need}.",
+                            sort_rows(base_rows + [ctx.rows.of(t) for t in teachers] + [ctx.rows.of(a) for a in absent]),
+                            f"Find a teacher for those days, or lower min_school_days of phase {p.id} to {best}.",
+                        ))
+                        continue
+                    out.append(Finding(
+                        "R5+R11",
+                        f"Class {c.id} can have at most {best} school days in {_phase_text(p)}: the phase has "
+                        f"{len(open_days)} open school days, but practice blocks of at least "
+                        f"{p.practice_block_weeks[0]} weeks and school blocks of at most "
+                        f"{p.school_block_weeks[1]} weeks (R5) leave at most {best}, fewer than "
+                        f"min_school_days = {need}.{closed_text}",
+                        sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_block_weeks")]),
+                        f"Lower min_school_days of phase {p.id} to {best}, or widen school_block_weeks.",
+                    ))
+                continue
+            # weekly model: exactly/at most school_days_per_week per week (R4)
+            if need <= 0:
+                continue
+            by_week: dict[tuple[int, int], list[date]] = defaultdict(list)
+            for d in open_days:
+                by_week[iso_week(d)].append(d)
+            cap = sum(min(len(ds), p.school_days_per_week) for ds in by_week.values())
+            taught = {w: _teacher_days(ctx, c.school_id, ds) for w, ds in by_week.items()}
+            cap_t = sum(min(len(ds), p.school_days_per_week) for ds in taught.values())
+            if len(open_days) < need:
+                out.append(Finding(
+                    "R3+R11",
+                    f"Class {c.id} has only {len(open_days)} open school days in {_phase_text(p)}, but "
+                    f"min_school_days is {need}.{closed_text}",
+                    sort_rows(base_rows + c_rows),
+                    f"Lower min_school_days of phase {p.id} to {cap}, or lengthen the phase or shorten "
+                    "the closures.",
+                ))
+            elif cap < need:
+                out.append(Finding(
+                    "R4+R11",
+                    f"Class {c.id} can have at most {cap} school days in {_phase_text(p)}: "
+                    f"{p.school_days_per_week} school days a week (school_days_per_week, R4) in "
+                    f"{len(by_week)} weeks with open days, but min_school_days is {need}.{closed_text}",
+                    sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_days_per_week")]),
+                    f"Lower min_school_days of phase {p.id} to {cap}, or raise school_days_per_week.",
+                ))
+            elif cap_t < need:
+                teachers = [t for t in inst.teachers if t.school_id == c.school_id]
+                out.append(Finding(
+                    "R7+R11",
+                    f"Class {c.id} can have at most {cap_t} school days in {_phase_text(p)}: only days on "
+                    f"which a teacher of school {c.school_id} works and is not absent can be school days "
+                    f"(R7), and min_school_days is {need}.",
+                    sort_rows(base_rows + [ctx.rows.of(t) for t in teachers] + [
+                        ctx.rows.of(a) for a in inst.absences
+                        if a.person_id in {t.id for t in teachers} and a.start <= p.end and a.end >= p.start
+                    ]),
+                    f"Lower min_school_days of phase {p.id} to {cap_t}, or let a teacher work more weekdays.",
+                ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# R7: teachers cannot cover the weekly school-day pattern
+# ---------------------------------------------------------------------------------------
+def check_teachers(ctx: _Ctx) -> list[Finding]:
+    """R7: in each full week the teachers of a school can give every weekly class its
+    ``school_days_per_week`` days: enough weekdays with a teacher, and enough teacher-days
+    (a teacher teaches one group a day and ``max_days_per_week``; a shared day counts once)."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    for p in ctx.phases:
+        if p.kind != "alternation":
+            continue
+        for school in inst.schools:
+            classes = [c for c in inst.classes if c.school_id == school.id and inst.model_of(c.id, p) == "weekly"]
+            if not classes:
+                continue
+            teachers = [t for t in inst.teachers if t.school_id == school.id]
+            spw = p.school_days_per_week
+            few_days: list[tuple[int, int]] = []
+            few_teacher_days: list[tuple[tuple[int, int], int, int]] = []
+            full_any = []
+            for week in dom.weeks(p):
+                full = [c for c in classes if dom.is_full_week(c.id, p, week)]
+                if not full:
+                    continue
+                full_any.append(week)
+                days = [d for d in dom.week_days(p, week) if d.weekday() < 5]
+                avail = {t.id: [d for d in days if d.weekday() in t.weekdays and not inst.is_absent(t.id, d)]
+                         for t in teachers}
+                covered = {d for ds in avail.values() for d in ds}
+                if len(covered) < spw:
+                    few_days.append(week)
+                    continue
+                ids = {c.id for c in full}
+                pairs = {tuple(sorted((c.id, c.shared_day_with))) for c in full
+                         if c.shared_day_with in ids}
+                need = spw * len(full) - len(pairs)
+                supply = sum(min(t.max_days_per_week, len(avail[t.id])) for t in teachers)
+                if supply < need:
+                    few_teacher_days.append((week, supply, need))
+            if not few_days and not few_teacher_days:
+                continue
+            t_rows = [ctx.rows.of(t) for t in teachers]
+            weeks_all = few_days + [w for w, _, _ in few_teacher_days]
+            lo, hi = min(weeks_all), max(weeks_all)
+            absence_rows = [
+                ctx.rows.of(a) for a in inst.absences
+                if a.person_id in {t.id for t in teachers}
+                and any(lo <= iso_week(a.start + timedelta(days=i)) <= hi for i in range((a.end - a.start).days + 1))
+            ]
+            listing = "; ".join(
+                f"{t.id} on {weekday_list(t.weekdays & set(range(5))) or 'no weekday'}, at most "
+                f"{t.max_days_per_week} days a week" for t in teachers
+            ) or "none"
+            class_ids = ", ".join(c.id for c in classes)
+            if few_days:
+                message = (
+                    f"School {school.id} cannot give class(es) {class_ids} {spw} school days in "
+                    f"{_weeks_text(few_days, len(full_any))} of {_phase_text(p)}: a teacher of the school "
+                    f"works (and is not absent) on fewer than {spw} weekdays. Teachers: {listing}."
+                )
+                out.append(Finding(
+                    "R4+R7", message,
+                    sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes] + [ctx.rows.of(school)]),
+                    f"Let the teachers of {school.id} teach on at least {spw} different weekdays "
+                    "(teachers.csv column weekdays).",
+                ))
+            if few_teacher_days:
+                week, supply, need = few_teacher_days[0]
+                weeks = [w for w, _, _ in few_teacher_days]
+                message = (
+                    f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
+                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}, a shared day counted "
+                    f"once), but its teachers can give only {supply} (one group a day, within "
+                    f"max_days_per_week and their weekdays). Teachers: {listing}."
+                )
+                out.append(Finding(
+                    "R4+R7", message,
+                    sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes]),
+                    f"Add {need - supply} teacher-day(s) a week: raise max_days_per_week or weekdays of a "
+                    f"teacher of {school.id}, or add a teacher.",
+                ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# R4: a weekly pattern that leaves every recruit consecutive practice days
+# ---------------------------------------------------------------------------------------
+def _runs_ok(free: set[date], need: int) -> bool:
+    if need <= 0:
+        return True
+    for d in free:
+        if all(d + timedelta(days=i) in free for i in range(need)):
+            return True
+    return False
+
+
+def _pattern_exists(weekdays: list[date], spw: int, free_of: dict[str, set[date]], need: int) -> bool:
+    if spw > len(weekdays):
+        return False
+    for school in combinations(weekdays, spw):
+        s = set(school)
+        if all(_runs_ok(free - s, need) for free in free_of.values()):
+            return True
+    return False
+
+
+def check_weekly_pattern(ctx: _Ctx) -> list[Finding]:
+    """R4: in a full week some choice of ``school_days_per_week`` school days leaves every
+    recruit present all week ``practice_days_per_week`` consecutive days he may practise on."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    for p in ctx.phases:
+        if p.kind != "alternation":
+            continue
+        spw, ppw = p.school_days_per_week, p.practice_days_per_week
+        for c in inst.classes:
+            if inst.model_of(c.id, p) != "weekly":
+                continue
+            failing: list[tuple[int, int]] = []
+            culprit: list[str] = []
+            singly = False
+            full = ctx.full_weeks(c.id, p)
+            cache: dict[tuple, tuple[list[str], bool] | None] = {}
+            for week in full:
+                days = dom.week_days(p, week)
+                weekdays = [d for d in days if d.weekday() < 5]
+                free_of = {}
+                for r in inst.recruits_of(c.id):
+                    if any(inst.is_absent(r.id, d) for d in days):
+                        continue
+                    allowed = set(dom.practice_days(r.id, p))
+                    free_of[r.id] = {d for d in days if d in allowed}
+                key = (tuple(d.weekday() for d in days),
+                       tuple(sorted((r, tuple(sorted(d.weekday() for d in f))) for r, f in free_of.items())))
+                if key not in cache:
+                    if _pattern_exists(weekdays, spw, free_of, ppw):
+                        cache[key] = None
+                    else:
+                        # recruits who alone have no pattern; else a smallest conflicting group
+                        alone = [r for r, f in free_of.items() if not _pattern_exists(weekdays, spw, {r: f}, ppw)]
+                        keep = dict(free_of) if not alone else {}
+                        for r in list(keep):
+                            trial = {k: v for k, v in keep.items() if k != r}
+                            if not _pattern_exists(weekdays, spw, trial, ppw):
+                                keep = trial
+                        cache[key] = (sorted(alone or keep), bool(alone))
+                found = cache[key]
+                if found is not None:
+                    failing.append(week)
+                    culprit = sorted(set(culprit) | set(found[0]))
+                    singly = found[1]
+            if not failing:
+                continue
+            days_allowed = "weekdays and weekends" if inst.rules.practice_on_weekends else "weekdays"
+            if culprit:
+                who = "; ".join(
+                    f"{r} cannot practise on {weekday_list(inst.recruit[r].unavailable_weekdays) or '-'}"
+                    for r in culprit
+                )
+                outcome = (f"so {'none of them has' if len(culprit) > 1 else 'he has no'} {ppw} consecutive "
+                           f"days he may practise on" if singly else
+                           f"so no choice of school days leaves all of them {ppw} consecutive days")
+                message = (
+                    f"Class {c.id} cannot keep the weekly pattern in {_weeks_text(failing, len(full))} of {_phase_text(p)}: "
+                    f"with {spw} school days a week, each recruit needs {ppw} consecutive practice days on the "
+                    f"other {days_allowed}, but {who} (unavailable_weekdays), {outcome}."
+                )
+                tip = _pattern_tip(ctx, c.id, p, failing[0], culprit, singly)
+                rows = [ctx.rows.of(inst.recruit[r]) for r in culprit] + [ctx.rows.of(c)]
+            else:
+                message = (
+                    f"Class {c.id} cannot have {spw} school days and {ppw} consecutive practice days in a "
+                    f"full week of {_phase_text(p)} ({_weeks_text(failing, len(full))}): there are only "
+                    f"5 weekdays" + ("" if inst.rules.practice_on_weekends else " and practice_on_weekends is false")
+                    + "."
+                )
+                tip = "Lower school_days_per_week or practice_days_per_week, or allow practice_on_weekends."
+                rows = [ctx.rows.of(c), ctx.rows.rule("practice_on_weekends")]
+            out.append(Finding("R4", message, sort_rows(rows + [ctx.rows.phase(p, "school_days_per_week")]), tip))
+    return out
+
+
+def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culprit: list[str], singly: bool) -> str:
+    """The unavailable weekday(s) whose removal give the week a pattern (one per recruit
+    when each fails alone, else one for the group)."""
+    inst, dom = ctx.inst, ctx.dom
+    days = dom.week_days(p, week)
+    weekdays = [d for d in days if d.weekday() < 5]
+    base = {}
+    for r in inst.recruits_of(class_id):
+        if any(inst.is_absent(r.id, d) for d in days):
+            continue
+        allowed = set(dom.practice_days(r.id, p))
+        base[r.id] = {d for d in days if d in allowed}
+    spw, ppw = p.school_days_per_week, p.practice_days_per_week
+
+    def freed(r: str, wd: int) -> set[date]:
+        return base[r] | {d for d in days if d.weekday() == wd and (d.weekday() < 5 or inst.rules.practice_on_weekends)}
+
+    tips = []
+    for r in culprit:
+        for wd in sorted(inst.recruit[r].unavailable_weekdays):
+            trial = {r: freed(r, wd)} if singly else {**base, r: freed(r, wd)}
+            if _pattern_exists(weekdays, spw, trial, ppw):
+                tips.append(f"let {r} practise on {WEEKDAYS[wd]} (unavailable_weekdays, {ctx.rows.of(inst.recruit[r])})")
+                break
+        if tips and not singly:
+            break
+    if not tips:
+        return "Remove unavailable weekdays of these recruits, or move one of them to another class."
+    joined = ("; and " if singly else "; or ").join(tips)
+    return joined[0].upper() + joined[1:] + "."
+
+
+# ---------------------------------------------------------------------------------------
+# R6: two partner classes cannot share exactly one day
+# ---------------------------------------------------------------------------------------
+def check_shared_day(ctx: _Ctx) -> list[Finding]:
+    """R6: two weekly partner classes with ``school_days_per_week`` days each in a full week
+    overlap on at least ``2*spw - 5`` days, which must not exceed the one shared day."""
+    inst, out, seen = ctx.inst, [], set()
+    for p in ctx.phases:
+        if p.kind != "alternation" or 2 * p.school_days_per_week - 5 <= 1:
+            continue
+        for c in inst.classes:
+            partner = c.shared_day_with
+            if not partner or partner not in inst.klass or (p.id, *sorted((c.id, partner))) in seen:
+                continue
+            seen.add((p.id, *sorted((c.id, partner))))
+            if inst.model_of(c.id, p) != "weekly" or inst.model_of(partner, p) != "weekly":
+                continue
+            both = [w for w in ctx.full_weeks(c.id, p) if ctx.dom.is_full_week(partner, p, w)]
+            if both:
+                spw = p.school_days_per_week
+                out.append(Finding(
+                    "R6",
+                    f"Classes {c.id} and {partner} share exactly one school day a week (shared_day_with), "
+                    f"but with {spw} school days each in a 5-day week they overlap on at least {2 * spw - 5} "
+                    f"days in {_weeks_text(both, len(both))} of {_phase_text(p)}.",
+                    sort_rows([ctx.rows.of(c), ctx.rows.of(inst.klass[partner]),
+                               ctx.rows.phase(p, "school_days_per_week")]),
+                    "Lower school_days_per_week to 3 or fewer, or remove shared_day_with.",
+                ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# R10: practice phases, shifts a week
+# ---------------------------------------------------------------------------------------
+def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
+    """R10: in a full week of a practice phase a recruit can work ``min_shifts_per_week``
+    shifts (days he may practise) within ``max_hours_per_week`` (the shortest allowed shift)."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    for p in ctx.phases:
+        if p.kind != "practice" or p.min_shifts_per_week <= 0:
+            continue
+        allowed = [s for s in inst.shifts if p.allow_night or not s.is_night]
+        shortest = min((s.hours for s in allowed), default=inst.shift[DAY_SHIFT].hours)
+        if p.max_hours_per_week is not None and p.min_shifts_per_week * shortest > p.max_hours_per_week + 1e-9:
+            out.append(Finding(
+                "R10",
+                f"In {_phase_text(p)} a recruit must work at least {p.min_shifts_per_week} shifts in a full week, "
+                f"but even the shortest allowed shift lasts {shortest:g} h, so that is more than "
+                f"max_hours_per_week = {p.max_hours_per_week:g}.",
+                sort_rows([ctx.rows.phase(p, "min_shifts_per_week"), ctx.rows.phase(p, "max_hours_per_week")]),
+                f"Raise max_hours_per_week to {p.min_shifts_per_week * shortest:g} or lower min_shifts_per_week.",
+            ))
+            continue
+        for r in inst.recruits:
+            window = dom.recruit_phase_days(r.id, p)
+            can = set(dom.practice_days(r.id, p))
+            bad = []
+            by_week: dict[tuple[int, int], list[date]] = defaultdict(list)
+            for d in window:
+                by_week[iso_week(d)].append(d)
+            for week, days in by_week.items():
+                if len(days) < 7 or any(inst.is_absent(r.id, d) for d in days):
+                    continue
+                if sum(d in can for d in days) < p.min_shifts_per_week:
+                    bad.append(week)
+            if bad:
+                n_can = 7 - len(r.unavailable_weekdays)
+                out.append(Finding(
+                    "R10",
+                    f"Recruit {r.id} ({r.name}) can practise on only {n_can} days a week "
+                    f"(unavailable_weekdays: {weekday_list(r.unavailable_weekdays)}), but {_phase_text(p)} "
+                    f"requires min_shifts_per_week = {p.min_shifts_per_week} in every full week "
+                    f"({_weeks_text(bad)}).",
+                    sort_rows([ctx.rows.of(r), ctx.rows.phase(p, "min_shifts_per_week")]),
+                    f"Remove some of his unavailable weekdays ({ctx.rows.of(r)}).",
+                ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# R8: a supervisor who never works in a phase (warning)
+# ---------------------------------------------------------------------------------------
+def check_supervisor_rosters(ctx: _Ctx) -> list[Finding]:
+    """R8 (warning): a reachable supervisor whose roster (and absences) give him no allowed
+    shift on any day of a phase: a recruit placed with him would never work with him."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    reach: dict[str, list[str]] = defaultdict(list)
+    for r in inst.recruits:
+        for s in inst.reachable_supervisors(r.id):
+            reach[s.id].append(r.id)
+    found: dict[str, list[tuple[Phase, str]]] = defaultdict(list)  # supervisor -> (phase, why)
+    for p in ctx.phases:
+        practice: dict[str, set[date]] = {r.id: set(dom.practice_days(r.id, p)) for r in inst.recruits}
+        for s in inst.supervisors:
+            if s.id not in reach:
+                continue
+            days = set().union(*(practice[r] for r in reach[s.id]))
+            works = [d for d in sorted(days) if (code := dom.supervisor_works(s.id, d)) and dom.allowed_shift(code, p)]
+            if works or not days:
+                continue
+            on_roster = [d for d in sorted(days) if inst.supervisor_shift(s.id, d)]
+            if not on_roster:
+                why = "off"
+            elif all(inst.is_absent(s.id, d) for d in on_roster):
+                why = "absent"
+            else:
+                why = "night"
+            found[s.id].append((p, why))
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for s_id, items in found.items():
+        key = (inst.supervisor[s_id].roster_id, tuple(sorted({w for _, w in items})), tuple(p.id for p, _ in items))
+        groups[key].append(s_id)
+    texts = {
+        "off": "the roster has no shift on any day on which a recruit within reach may practise",
+        "absent": "they are absent on every day their roster has a shift",
+        "night": "the roster's only shifts there are night shifts, and allow_night is false",
+    }
+    for (roster_id, whys, phase_ids), sups in sorted(groups.items()):
+        people = [inst.supervisor[x] for x in sups]
+        names = ", ".join(f"{x.id} ({x.name})" for x in people)
+        phases = [inst.phase[q] for q in phase_ids]
+        span = ", ".join(_phase_text(q) for q in phases)
+        absences = [a for a in inst.absences if a.person_id in set(sups)
+                    and any(a.start <= q.end and a.end >= q.start for q in phases)]
+        rows = [ctx.rows.of(x) for x in people] + [ctx.rows.of(inst.roster[roster_id])]
+        rows += [ctx.rows.of(a) for a in absences]
+        who = "Supervisor" if len(people) == 1 else "Supervisors"
+        out.append(Finding(
+            "R8",
+            f"{who} {names} on roster {roster_id} {'has' if len(people) == 1 else 'have'} no working day "
+            f"in {span}: {'; '.join(texts[w] for w in whys)}. A recruit placed with "
+            f"{'him' if len(people) == 1 else 'one of them'} would work every practice day without his supervisor.",
+            sort_rows(rows),
+            f"Check roster_start and roster {roster_id}, or leave {'him' if len(people) == 1 else 'them'} out "
+            "of these phases.",
+            fatal=False,
+        ))
+    return out
+
+
+CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
+    check_travel,
+    check_places,
+    check_school_days,
+    check_teachers,
+    check_weekly_pattern,
+    check_shared_day,
+    check_practice_weeks,
+    check_supervisor_rosters,
+)
+"""Every pre-check, in the order its findings are reported."""
+
+
+def precheck(instance: Instance) -> list[Finding]:
+    """Check necessary conditions for a plan before solving.
+
+    Args:
+        instance: A validated instance.
+
+    Returns:
+        Every finding, fatal ones (the instance cannot be planned) first, then warnings.
+    """
+    ctx = _Ctx(instance)
+    found = [f for check in CHECKS for f in check(ctx)]
+    return [f for f in found if f.fatal] + [f for f in found if not f.fatal]

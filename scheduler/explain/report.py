@@ -1,0 +1,278 @@
+"""Explain a written plan: its objective by soft goal and by recruit, with reasons.
+
+Reads a plan folder (``plan.json`` with ``breakdown`` and ``per_recruit``,
+``assignments.csv``, ``recruit_calendar.csv``) and, when the instance is given, says for
+each costly recruit why he travels further than to his nearest reachable site (that
+site's supervisors were taken) and why he has days without his supervisor (the
+supervisor was off by roster, absent, on a night shift, or his shift would have broken
+the recruit's rest or weekly hours).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from models import DAY_SHIFT, Instance, PlanFileError, iso_week
+from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
+from scheduler.explain.findings import Rows
+
+__all__ = ["explain_plan", "goal_table", "read_tables", "recruit_table", "without_reasons"]
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def read_tables(plan_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """plan.json, assignments.csv and recruit_calendar.csv of a plan folder.
+
+    The CSV tables are empty (with their columns) when the plan folder has none, as for
+    an infeasible instance. Raises :class:`~models.PlanFileError` for a folder that is
+    not a plan folder or a file that cannot be read.
+    """
+    folder = Path(plan_dir)
+    try:
+        meta = read_plan_json(folder)
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"cannot read plan.json in {folder}: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise PlanFileError(f"plan.json in {folder} is not a JSON object")
+
+    def table(name: str, columns: list[str]) -> pd.DataFrame:
+        path = folder / name
+        if not path.exists():
+            return pd.DataFrame(columns=columns)
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise PlanFileError(f"cannot read {name}: {exc}") from exc
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise PlanFileError(f"{name}: missing column(s) {', '.join(missing)}")
+        return df
+
+    return meta, table("assignments.csv", ASSIGNMENT_COLUMNS), table("recruit_calendar.csv", CALENDAR_COLUMNS)
+
+
+def goal_table(meta: dict) -> pd.DataFrame:
+    """The objective by soft goal: goal, label, count, weight, cost and share of the total."""
+    rows = []
+    for goal, item in (meta.get("breakdown") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        rows.append({
+            "goal": goal, "label": item.get("label", goal), "count": item.get("count", 0),
+            "weight": item.get("weight", 0.0), "cost": float(item.get("cost", 0.0) or 0.0),
+        })
+    df = pd.DataFrame(rows, columns=["goal", "label", "count", "weight", "cost"])
+    total = df["cost"].sum() if len(df) else 0.0
+    df["share"] = (100 * df["cost"] / total).round(1) if total else 0.0
+    return df.sort_values(["cost", "goal"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# reasons
+# ---------------------------------------------------------------------------------------
+def _dt(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, TIME_FORMAT)
+    except (TypeError, ValueError):
+        return None
+
+
+def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
+    """Why each practice day without supervisor is one (SPEC R8, D9).
+
+    Returns one row per such day: recruit_id, date, supervisor_id, reason, row (the
+    instance row that explains it, when there is one).
+    """
+    rows = Rows(inst)
+    cal = calendar.copy()
+    cal["start_dt"] = cal["start"].map(_dt)
+    cal["end_dt"] = cal["end"].map(_dt)
+    by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
+    out = []
+    for _, a in cal[(cal["activity"] == "practice") & (cal["with_supervisor"] == "false")].iterrows():
+        r, s = a["recruit_id"], a["supervisor_id"]
+        try:
+            d = date.fromisoformat(a["date"])
+        except ValueError:
+            continue
+        kind, reason, where = "none", "no reason found: his shift was possible (the plan may be improvable)", ""
+        phase = inst.phase.get(a["phase_id"])
+        if s not in inst.supervisor:
+            kind, reason = "unknown", f"supervisor {s} is not in the instance"
+        elif inst.is_absent(s, d):
+            kind, reason = "absent", "supervisor absent"
+            where = next((rows.of(x) for x in inst.absences if x.person_id == s and x.start <= d <= x.end), "")
+        elif (code := inst.supervisor_shift(s, d)) is None:
+            kind, reason = "off", "supervisor off by roster"
+            where = rows.of(inst.roster[inst.supervisor[s].roster_id])
+        elif code not in inst.shift:
+            kind, reason = "unknown", f"supervisor's shift {code} is unknown"
+        elif phase is not None and inst.shift[code].is_night and not phase.allow_night:
+            kind, reason = "night", f"supervisor on night shift {code} (allow_night is false)"
+        else:
+            start, end = inst.shift[code].window(d)
+            rest = timedelta(hours=inst.rules.min_rest_hours)
+            for _, b in by_recruit[r].iterrows():
+                if b["date"] == a["date"] or b["start_dt"] is None or b["end_dt"] is None:
+                    continue
+                if abs((date.fromisoformat(b["date"]) - d).days) > 2:
+                    continue
+                if (b["end_dt"] <= start and start - b["end_dt"] < rest) or \
+                        (b["start_dt"] >= end and b["start_dt"] - end < rest):
+                    kind = "rest"
+                    gap = (date.fromisoformat(b["date"]) - d).days
+                    when = {-2: "two days before", -1: "the day before", 1: "the next day", 2: "two days later"}[gap]
+                    reason = (f"his shift {code} {start:%H:%M}-{end:%H:%M} would break "
+                              f"{inst.rules.min_rest_hours:g} h rest with the recruit's {b['activity']} {when}")
+                    where = rows.rule("min_rest_hours")
+                    break
+            else:
+                limit = phase.max_hours_per_week if phase is not None else None
+                if limit is not None and code != DAY_SHIFT:
+                    week = iso_week(d)
+                    same = by_recruit[r][by_recruit[r]["activity"] == "practice"]
+                    minutes = sum(
+                        (b["end_dt"] - b["start_dt"]).total_seconds() / 60 for _, b in same.iterrows()
+                        if b["start_dt"] is not None and b["end_dt"] is not None
+                        and iso_week(date.fromisoformat(b["date"])) == week
+                    )
+                    extra = inst.shift[code].minutes - inst.shift[DAY_SHIFT].minutes
+                    if minutes + extra > limit * 60:
+                        kind = "hours"
+                        reason = f"his shift {code} would take the week over max_hours_per_week = {limit:g}"
+                        where = rows.phase(phase, "max_hours_per_week")
+        out.append({"recruit_id": r, "date": a["date"], "supervisor_id": s, "kind": kind, "reason": reason,
+                    "row": where})
+    return pd.DataFrame(out, columns=["recruit_id", "date", "supervisor_id", "kind", "reason", "row"])
+
+
+def _travel_notes(inst: Instance, assignments: pd.DataFrame) -> dict[str, list[str]]:
+    """Per recruit: placements further away than his nearest reachable site, and why."""
+    notes: dict[str, list[str]] = {}
+    taken: dict[tuple[str, str], list[str]] = {}
+    for _, a in assignments.iterrows():
+        taken.setdefault((a["phase_id"], a["supervisor_id"]), []).append(a["recruit_id"])
+    for _, a in assignments.iterrows():
+        r = a["recruit_id"]
+        if r not in inst.recruit:
+            continue
+        sites: dict[str, list[str]] = {}
+        for s in inst.reachable_supervisors(r):
+            sites.setdefault(inst.ward[s.ward_id].site_id, []).append(s.id)
+        if not sites:
+            continue
+        minutes, nearest = min((inst.travel_minutes(r, site), site) for site in sites)
+        try:
+            got = int(a["travel_minutes"])
+        except ValueError:
+            continue
+        if got <= minutes or a["site_id"] == nearest:
+            continue
+        full = []
+        for s in sites[nearest]:
+            by = [x for x in taken.get((a["phase_id"], s), []) if x != r]
+            if len(by) >= inst.supervisor[s].max_recruits:
+                full.append(f"{s} has {', '.join(by)}")
+            else:
+                full.append(f"{s} has room ({len(by)}/{inst.supervisor[s].max_recruits})")
+        limit = inst.travel_limit(r)
+        notes.setdefault(r, []).append(
+            f"{a['phase_id']}: {a['site_id']} at {got} min instead of his nearest reachable site {nearest} at "
+            f"{minutes} min (limit {limit}); there: {'; '.join(full)}"
+        )
+    return notes
+
+
+def recruit_table(
+    meta: dict, assignments: pd.DataFrame, calendar: pd.DataFrame, instance: Instance | None = None
+) -> pd.DataFrame:
+    """Cost per recruit (from ``per_recruit``), travel and days without supervisor."""
+    per = meta.get("per_recruit") or {}
+    ids = sorted(set(per) | set(assignments["recruit_id"]) | set(calendar["recruit_id"]))
+    practice = calendar[calendar["activity"] == "practice"]
+    rows = []
+    for r in ids:
+        goals = {g: float(c) for g, c in (per.get(r) or {}).items() if isinstance(c, (int, float))}
+        mine = assignments[assignments["recruit_id"] == r]
+        travel = pd.to_numeric(mine["travel_minutes"], errors="coerce")
+        days = practice[practice["recruit_id"] == r]
+        top = sorted(goals.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        row = {
+            "recruit": r,
+            "cost": round(sum(goals.values()), 3),
+            "main goals": ", ".join(f"{g} {c:g}" for g, c in top if c),
+            "sites": " ".join(f"{p}:{s}" for p, s in zip(mine["phase_id"], mine["site_id"], strict=False)),
+            "max travel": int(travel.max()) if len(travel.dropna()) else None,
+            "practice days": len(days),
+            "without supervisor": int((days["with_supervisor"] == "false").sum()),
+        }
+        if instance is not None and r in instance.recruit:
+            reach = instance.reachable_supervisors(r)
+            nearest = min((instance.travel_minutes(r, instance.ward[s.ward_id].site_id) for s in reach), default=None)
+            row["nearest reachable"] = nearest
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["recruit", "cost"])
+    return df.sort_values(["cost", "recruit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _fmt(df: pd.DataFrame) -> str:
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+        return df.to_string(index=False)
+
+
+def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top: int = 10) -> str:
+    """A text report: the objective by soft goal, the costliest recruits, and the reasons.
+
+    Args:
+        plan_dir: A plan folder written by ``write_plan``.
+        instance: The instance that was planned; without it the report has the costs but
+            not the reasons (nearest site, supervisor's roster and absences).
+        top: How many recruits to explain in detail.
+    """
+    meta, assignments, calendar = read_tables(plan_dir)
+    out = [
+        f"Plan {plan_dir}: instance {meta.get('instance', '?')}, status {meta.get('status', '?')}, "
+        f"objective {meta.get('objective')}, bound {meta.get('best_bound')}, gap {meta.get('gap')}"
+    ]
+    if meta.get("status") not in ("OPTIMAL", "FEASIBLE"):
+        out.append("No plan was made.")
+        out += [str(x) for x in meta.get("explanation") or []]
+        return "\n".join(out)
+    goals = goal_table(meta)
+    out += ["", "Objective by soft goal (cost = weight x count):",
+            _fmt(goals[goals["cost"] != 0]) if (goals["cost"] != 0).any() else "  every soft goal costs 0"]
+    recruits = recruit_table(meta, assignments, calendar, instance)
+    out += ["", f"Recruits by cost (top {min(top, len(recruits))} of {len(recruits)}):", _fmt(recruits.head(top))]
+    if instance is None:
+        out += ["", "Give --instance to see why: nearest reachable sites, supervisors' rosters and absences."]
+        return "\n".join(out)
+    travel = _travel_notes(instance, assignments)
+    reasons = without_reasons(instance, calendar)
+    out += ["", "Why:"]
+    for r in recruits["recruit"].head(top):
+        lines = [f"  travel {n}" for n in travel.get(r, [])]
+        mine = reasons[reasons["recruit_id"] == r]
+        if len(mine):
+            sups = ", ".join(sorted(set(mine["supervisor_id"])))
+            lines.append(f"  {len(mine)} day(s) without supervisor {sups}:")
+            counts = Counter(mine["kind"])
+            for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                group = mine[mine["kind"] == kind]
+                dates = group["date"].tolist()
+                where = sorted({w for w in group["row"] if w})
+                shown = ", ".join(dates[:4]) + (f", … ({len(dates)} days)" if len(dates) > 4 else "")
+                example = group["reason"].iloc[0]
+                lines.append(f"    {n} x {example} ({shown})" + (f" [{'; '.join(where)}]" if where else ""))
+        if lines:
+            out.append(f"{r}:")
+            out += lines
+    if out[-1] == "Why:":
+        out.append("  nothing to explain: every recruit is at his nearest site and always with his supervisor.")
+    return "\n".join(out)

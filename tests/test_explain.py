@@ -1,0 +1,329 @@
+"""Issue 3: infeasibility explained in the user's terms (scheduler.explain).
+
+Each impossible micro-instance breaks one necessary condition (a pre-check) or, for the
+last ones, a combination of rules that only the solver can prove. Every test asserts the
+SPEC rule and the rows (file and line) the explanation names. Line numbers: the header is
+line 1, so the first data row of a CSV file is line 2.
+
+The micro-instances come from ``tests/builders.py``: school SK1 with class K1 and teacher
+T1 (mon-fri), recruits R1 and R2, site S1 with ward W1, supervisors V1 and V2 (one recruit
+each, roster ``D`` mon-fri), travel 0 minutes. The weekly phase below has two full weeks
+(ISO weeks 36 and 37 of 2026) and no public holiday.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from builders import (
+    absence,
+    block_phase,
+    closure,
+    klass,
+    micro,
+    practice_phase,
+    recruit,
+    supervisor,
+    teacher,
+    ward,
+    weekly_phase,
+)
+from click.testing import CliRunner
+
+from models import Instance, read
+from scheduler.explain import Finding, diagnose, explain_infeasible, explain_plan, precheck, render
+
+WEEKLY = weekly_phase("2026-08-31", "2026-09-13")
+"""Two full weeks, Monday 2026-08-31 to Sunday 2026-09-13."""
+
+
+def fatal(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.fatal]
+
+
+def only(findings: list[Finding]) -> Finding:
+    hard = fatal(findings)
+    assert len(hard) == 1, "\n".join(render(findings))
+    return hard[0]
+
+
+# ---- pre-checks ---------------------------------------------------------------------------
+def test_recruit_without_supervisor_in_reach(tmp_path: Path) -> None:
+    # R2 may travel 20 minutes; the only site is 35 minutes away (travel.csv line 3).
+    inst = micro(tmp_path, phases=[WEEKLY], recruits=["R1", recruit("R2", max_travel_minutes=20)],
+                 travel={("R2", "S1"): 35})
+    f = only(precheck(inst))
+    assert f.rule == "R1"
+    assert "Recruit R2" in f.message and "20 minutes" in f.message and "S1" in f.message
+    assert "recruits.csv line 3" in f.rows and "travel.csv line 3" in f.rows and "sites.csv line 2" in f.rows
+    assert "35 minutes" in f.suggestion  # the smallest limit that reaches a supervisor
+
+
+def test_recruit_out_of_reach_of_the_default_limit_names_the_rule_setting(tmp_path: Path) -> None:
+    # No own limit: [rules] max_travel_minutes (60) is the one to raise; the site is 61 minutes away.
+    inst = micro(tmp_path, phases=[WEEKLY], travel={("R1", "S1"): 61})
+    f = only(precheck(inst))
+    assert f.rule == "R1" and "recruits.csv line 2" in f.rows
+    assert any(r.startswith("instance.toml line ") for r in f.rows)
+    assert "61 minutes" in f.suggestion and "[rules] max_travel_minutes" in f.suggestion
+
+
+def test_more_recruits_than_supervisor_places(tmp_path: Path) -> None:
+    # Three recruits, two supervisors with one place each: one recruit is left over.
+    inst = micro(tmp_path, phases=[WEEKLY], recruits=["R1", "R2", "R3"])
+    f = only(precheck(inst))
+    assert f.rule == "R1+R2"
+    assert "class K1" in f.message and "2 place(s)" in f.message
+    assert {"recruits.csv line 2", "recruits.csv line 3", "recruits.csv line 4",
+            "supervisors.csv line 2", "supervisors.csv line 3"} <= set(f.rows)
+    assert "max_recruits of V1" in f.suggestion
+
+
+def test_places_hall_group_is_the_recruits_who_compete(tmp_path: Path) -> None:
+    # R1 and R2 reach only V1 (site S1); R3 reaches both sites. Places in all: 2 for 3 recruits
+    # would pass a count, but R1 and R2 compete for V1's single place.
+    inst = micro(
+        tmp_path, phases=[WEEKLY], recruits=["R1", "R2", "R3"],
+        sites=["S1", "S2"], wards=["W1", ward("W2", site_id="S2")],
+        supervisors=["V1", supervisor("V2", ward_id="W2"), supervisor("V3", ward_id="W2")],
+        travel={("R1", "S2"): 90, ("R2", "S2"): 80},
+    )
+    f = only(precheck(inst))
+    assert f.rule == "R1+R2"
+    assert "R1, R2" in f.message and "V1" in f.message and "R3" not in f.message
+    assert {"recruits.csv line 2", "recruits.csv line 3", "supervisors.csv line 2"} <= set(f.rows)
+    assert "travel limit of R2 to 80 minutes" in f.suggestion  # the nearer of the two to S2
+
+
+def test_too_few_open_school_days(tmp_path: Path) -> None:
+    # 10 weekdays, closures take 5 (closures.csv lines 2 and 3): 5 open days < min_school_days 6.
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", min_school_days=6)],
+                 closures=[closure("2026-08-31", "2026-09-02", "Planleggingsdager"),
+                           closure("2026-09-09", "2026-09-10", "Skoleferie")])
+    f = only(precheck(inst))
+    assert f.rule == "R3+R11"
+    assert "only 5 open school days" in f.message and "Planleggingsdager" in f.message
+    assert {"closures.csv line 2", "closures.csv line 3", "classes.csv line 2"} <= set(f.rows)
+    assert any(r.startswith("instance.toml line ") for r in f.rows)
+    assert "min_school_days of phase vg1 to" in f.suggestion
+
+
+def test_weekly_cap_below_min_school_days(tmp_path: Path) -> None:
+    # 10 open days, but 3 school days a week (R4) give at most 6 < 7.
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", min_school_days=7)])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R11" and "at most 6 school days" in f.message
+    assert "classes.csv line 2" in f.rows and "to 6" in f.suggestion
+
+
+def test_no_teacher_pattern(tmp_path: Path) -> None:
+    # Teachers work on mon and tue only: 3 school days a week cannot all have a teacher.
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 teachers=[teacher("T1", weekdays="mon;tue"), teacher("T2", weekdays="tue")])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7"
+    assert "School SK1" in f.message and "every full week" in f.message and "T1 on mon, tue" in f.message
+    assert {"teachers.csv line 2", "teachers.csv line 3", "classes.csv line 2"} <= set(f.rows)
+
+
+def test_too_few_teacher_days(tmp_path: Path) -> None:
+    # One teacher on every weekday but at most 2 days a week: 3 school days need 3 teacher-days.
+    inst = micro(tmp_path, phases=[WEEKLY], teachers=[teacher("T1", max_days_per_week=2)])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7" and "needs 3 teacher-days" in f.message and "only 2" in f.message
+    assert "teachers.csv line 2" in f.rows
+
+
+def test_teacher_absence_in_one_week(tmp_path: Path) -> None:
+    # T1 teaches on mon and fri, T2 on tue-thu. T2 is away all of week 37 (absences.csv
+    # line 2): that week only mon and fri have a teacher, fewer than 3 school days.
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 teachers=[teacher("T1", weekdays="mon;fri"), teacher("T2", weekdays="tue;wed;thu")],
+                 absences=[absence("T2", "2026-09-07", "2026-09-11", "kurs")])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7" and "week 2026-W37" in f.message and "W36" not in f.message
+    assert {"absences.csv line 2", "teachers.csv line 2", "teachers.csv line 3"} <= set(f.rows)
+
+
+def test_supervisor_never_working_is_a_warning(tmp_path: Path) -> None:
+    # V2 works weekends only; the weekly phase has no weekend practice: a warning, not fatal,
+    # and the instance stays plannable (V1 takes one recruit, V2 the other, without him).
+    inst = micro(tmp_path, phases=[WEEKLY], supervisors=["V1", supervisor("V2", roster_id="RW")],
+                 rosters={"RD": ["D D D D D - -"], "RW": ["- - - - - D D"]})
+    found = precheck(inst)
+    assert fatal(found) == []
+    (f,) = found
+    assert f.rule == "R8" and not f.fatal and "V2" in f.message and "roster RW" in f.message
+    assert {"supervisors.csv line 3", "rosters.csv line 3"} <= set(f.rows)
+    assert "(warning)" in str(f)
+    assert diagnose(inst, 10) == [f]  # the solver finds no conflict either
+
+
+def test_unavailable_weekdays_leave_no_consecutive_days(tmp_path: Path) -> None:
+    # R1 can practise on tue and thu only, R2 on mon, wed and fri: neither has two
+    # consecutive weekdays, whatever the school days.
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 recruits=[recruit("R1", unavailable_weekdays="mon;wed;fri"),
+                           recruit("R2", unavailable_weekdays="tue;thu")])
+    f = only(precheck(inst))
+    assert f.rule == "R4"
+    assert "Class K1" in f.message and "R1 cannot practise on mon, wed, fri" in f.message
+    assert {"recruits.csv line 2", "recruits.csv line 3", "classes.csv line 2"} <= set(f.rows)
+    assert "R1 practise on" in f.suggestion and "R2 practise on" in f.suggestion
+
+
+def test_unavailable_weekdays_of_a_group_conflict(tmp_path: Path) -> None:
+    # Each alone is fine: R1 needs two of wed-fri, R2 two of mon-wed, but 3 school days leave
+    # only 2 free weekdays, which cannot serve both. R3 (no limits) is not named.
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 recruits=[recruit("R1", unavailable_weekdays="mon;tue"),
+                           recruit("R2", unavailable_weekdays="thu;fri"), "R3"],
+                 supervisors=["V1", "V2", "V3"])
+    f = only(precheck(inst))
+    assert f.rule == "R4" and "no choice of school days" in f.message and "R3" not in f.message
+    assert {"recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows)
+    assert "recruits.csv line 4" not in f.rows
+
+
+def test_block_phase_too_few_open_weeks(tmp_path: Path) -> None:
+    # Block model: 3 weeks, one closed all week (closures.csv line 2): 10 open days < 12.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", min_school_days=12)],
+                 closures=[closure("2026-09-07", "2026-09-11", "Skoleferie")])
+    f = only(precheck(inst))
+    assert f.rule == "R3+R11"
+    assert "2 weeks with an open day" in f.message and "at most 10 at 5 days a week" in f.message
+    assert {"closures.csv line 2", "classes.csv line 2"} <= set(f.rows)
+
+
+def test_block_lengths_cap_school_days(tmp_path: Path) -> None:
+    # 3 open weeks (15 days), school blocks of at most 1 week and practice blocks of at least
+    # 1: at most school-practice-school = 10 school days < 11.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", min_school_days=11,
+                                               school_block_weeks=[1, 1])])
+    f = only(precheck(inst))
+    assert f.rule == "R5+R11" and "at most 10 school days" in f.message
+    assert "to 10" in f.suggestion
+
+
+def test_practice_phase_minimum_shifts(tmp_path: Path) -> None:
+    # R1 cannot practise on five weekdays: 2 days a week < min_shifts_per_week 3.
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19")],
+                 recruits=[recruit("R1", unavailable_weekdays="mon;tue;wed;thu;fri"), "R2"],
+                 rosters={"RD": ["D D D D D D D"]})
+    f = only(precheck(inst))
+    assert f.rule == "R10" and "Recruit R1" in f.message and "min_shifts_per_week = 3" in f.message
+    assert "recruits.csv line 2" in f.rows
+
+
+def test_feasible_instances_have_no_fatal_finding(example_instance: Instance) -> None:
+    assert fatal(precheck(read(Path(__file__).resolve().parents[1] / "instances" / "tiny"))) == []
+    assert fatal(precheck(example_instance)) == []
+
+
+# ---- conflicts only the solver proves -----------------------------------------------------
+def shared_day_instance(path: Path) -> Instance:
+    # K1 and K2 share exactly one school day a week (R6); with 3 school days each they cover
+    # 3 + 3 - 1 = 5 weekdays, but no teacher works on friday (R7). Each pre-check passes:
+    # 4 weekdays with a teacher >= 3, 8 teacher-days >= 5.
+    return micro(
+        path, phases=[WEEKLY],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=["R1", recruit("R2", class_id="K2")],
+        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
+    )
+
+
+def test_solver_shared_day_and_teachers(tmp_path: Path) -> None:
+    inst = shared_day_instance(tmp_path)
+    assert fatal(precheck(inst)) == []
+    f = only(diagnose(inst, 20))
+    assert f.rule == "R4+R6+R7"
+    assert "cannot have 3 school days in week 2026-W36" in f.message
+    assert "partner class" in f.message and "T1 on mon, tue, wed, thu" in f.message
+    assert {"classes.csv line 2", "classes.csv line 3", "teachers.csv line 2", "teachers.csv line 3"} <= set(f.rows)
+    assert "fri" in f.suggestion
+
+
+def test_solver_ward_capacity(tmp_path: Path) -> None:
+    # Two recruits, two supervisors on ward W1 with capacity 1 (wards.csv line 2). In a full
+    # week both practise on the same two days (the 2 weekdays without school, R4), so the
+    # ward would hold 2 recruits. The places check passes: 2 places for 2 recruits.
+    inst = micro(tmp_path, phases=[WEEKLY], wards=[ward("W1", capacity=1)])
+    assert fatal(precheck(inst)) == []
+    f = only(diagnose(inst, 20))
+    assert "R2" in f.rule.split("+") and "R4" in f.rule.split("+")
+    assert "capacity" in f.message and "W1 (capacity 1" in f.message
+    assert "week 2026-W36" in f.message
+    assert "wards.csv line 2" in f.rows
+    assert "capacity of ward W1" in f.suggestion and "to 2" in f.suggestion
+
+
+def test_block_week_without_teacher(tmp_path: Path) -> None:
+    # Block model, 3 weeks and min_school_days 15: every week must be a school week, but T1,
+    # the only teacher, is away on wed 2026-09-09 (absences.csv line 2), so week 37 cannot be.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", min_school_days=15)],
+                 absences=[absence("T1", "2026-09-09")])
+    f = only(precheck(inst))
+    assert f.rule == "R5+R7+R11" and "week 2026-W37" in f.message and "at most 10" in f.message
+    assert {"teachers.csv line 2", "absences.csv line 2", "classes.csv line 2"} <= set(f.rows)
+
+
+def test_explain_infeasible_is_empty_for_a_feasible_instance(tmp_path: Path) -> None:
+    inst = micro(tmp_path, phases=[WEEKLY])
+    assert explain_infeasible(inst, 10) == []
+
+
+# ---- explaining a plan ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from scheduler.export import write_plan
+    from scheduler.solve import SolveOptions, solve
+
+    folder = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+    inst = read(folder)
+    result = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0))
+    assert result.status.has_plan
+    return folder, write_plan(inst, result, tmp_path_factory.mktemp("tiny") / "plan")
+
+
+def test_explain_plan_breaks_down_by_goal_and_recruit(tiny_plan: tuple[Path, Path]) -> None:
+    folder, plan = tiny_plan
+    text = explain_plan(plan, read(folder))
+    assert "Objective by soft goal" in text and "without_supervisor" in text
+    assert "Recruits by cost" in text
+    # tiny: V002 is absent 2026-04-22 (absences.csv line 2); whoever follows him then is without him
+    assert "day(s) without supervisor" in text
+    assert "supervisor off by roster" in text or "supervisor absent" in text
+
+
+def test_cli_explain(tiny_plan: tuple[Path, Path]) -> None:
+    from cli import main
+
+    folder, plan = tiny_plan
+    out = CliRunner().invoke(main, ["explain", str(plan), "--instance", str(folder), "--top", "2"])
+    assert out.exit_code == 0, out.output
+    assert "Objective by soft goal" in out.output and "Why:" in out.output
+    bare = CliRunner().invoke(main, ["explain", str(plan)])
+    assert bare.exit_code == 0 and "Give --instance" in bare.output
+
+
+def test_cli_explain_infeasible_plan(tmp_path: Path) -> None:
+    from cli import main
+
+    inst_dir = tmp_path / "inst"
+    micro(inst_dir, phases=[WEEKLY], recruits=["R1", "R2", "R3"])
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "plan.json").write_text('{"instance": "micro", "status": "INFEASIBLE", "explanation": []}',
+                                    encoding="utf-8")
+    out = CliRunner().invoke(main, ["explain", str(plan), "--instance", str(inst_dir)])
+    assert out.exit_code == 0, out.output
+    assert "No plan was made" in out.output and "R1+R2" in out.output and "supervisors.csv line 2" in out.output
+
+
+def test_cli_explain_not_a_plan_folder(tmp_path: Path) -> None:
+    from cli import main
+
+    out = CliRunner().invoke(main, ["explain", str(tmp_path)])
+    assert out.exit_code == 2 and "cannot read the plan" in out.output
