@@ -63,7 +63,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
     if violations:
         click.echo(f"The validator found {len(violations)} violation(s) in the written plan:", err=True)
         for v in violations:
-            click.echo(f"  {v.rule}: {v.message}", err=True)
+            click.echo(f"  {v.message}", err=True)
         sys.exit(3)
 
 
@@ -81,7 +81,7 @@ def validate_cmd(instance, plan_dir) -> None:
         click.echo(f"cannot read the plan: {exc}", err=True)
         sys.exit(2)
     for v in violations:
-        click.echo(f"{v.rule}: {v.message}")
+        click.echo(v.message)
     if violations:
         click.echo(f"{len(violations)} violation(s).", err=True)
         sys.exit(1)

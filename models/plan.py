@@ -11,12 +11,12 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of a solve, in SPEC.md's words (never CP-SAT's integers)."""
 
     OPTIMAL = "OPTIMAL"

@@ -37,14 +37,21 @@ class Domains:
         The validated instance.
     """
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(
+        self, instance: Instance, phase_ids: tuple[str, ...] | None = None, top_k: int | None = None
+    ) -> None:
         self.inst = instance
+        self.phase_ids = phase_ids
+        self.top_k = top_k
+        self.include: dict[str, set[str]] = {}
+        """Supervisors kept as candidates whatever the estimate (earlier phase, pins)."""
 
     # ---- phases ---------------------------------------------------------------------
     @cached_property
     def phases(self) -> list[Phase]:
-        """Phases in time order."""
-        return sorted(self.inst.phases, key=lambda p: p.start)
+        """Phases in time order (only ``phase_ids`` when given)."""
+        chosen = [p for p in self.inst.phases if self.phase_ids is None or p.id in self.phase_ids]
+        return sorted(chosen, key=lambda p: p.start)
 
     def phase_of(self, day: date) -> Phase | None:
         for p in self.phases:
@@ -123,9 +130,54 @@ class Domains:
             cache[key] = self.inst.supervisor_works(sup_id, day)
         return cache[key]
 
-    def candidate_supervisors(self, recruit_id: str) -> list[str]:
-        """R1: supervisors within the recruit's travel limit."""
-        return [s.id for s in self.inst.reachable_supervisors(recruit_id)]
+    def candidate_supervisors(self, recruit_id: str, phase: Phase | None = None) -> list[str]:
+        """R1: supervisors within the recruit's travel limit (the ``top_k`` best by
+        :meth:`estimate` in ``phase`` when ``top_k`` is set), in id order."""
+        reach = [s.id for s in self.inst.reachable_supervisors(recruit_id)]
+        if self.top_k is None or phase is None or len(reach) <= self.top_k:
+            return reach
+        ranked = sorted(reach, key=lambda s: (self.estimate(recruit_id, s, phase), s))
+        keep = set(ranked[: self.top_k]) | (self.include.get(recruit_id, set()) & set(reach))
+        return sorted(keep)
+
+    def estimate(self, recruit_id: str, sup_id: str, phase: Phase) -> float:
+        """A quick guess at the cost of a placement, in objective units, used only to
+        choose candidates: travel, wishes and the expected days without the supervisor.
+
+        Practice phases: per full week, the shifts short of ``min_shifts_per_week`` that
+        his roster does not cover. Alternation phases: the share of weekdays on which he
+        is off or on an evening or night shift (a day before school cannot follow him),
+        times the practice days a week.
+        """
+        inst = self.inst
+        sup = inst.supervisor[sup_id]
+        ward = inst.ward[sup.ward_id]
+        r = inst.recruit[recruit_id]
+        cost = inst.weight("travel") * inst.travel_minutes(recruit_id, ward.site_id)
+        if r.preferred_sites and ward.site_id not in r.preferred_sites:
+            cost += inst.weight("not_preferred_site")
+        if ward.ward_type in r.avoid_ward_types:
+            cost += inst.weight("avoided_ward_type")
+        if not sup.qualified:
+            cost += inst.weight("unqualified_supervisor")
+        days = self.practice_days(recruit_id, phase)
+        if not days:
+            return cost
+        good = 0.0
+        weeks: dict = defaultdict(int)
+        for d in days:
+            code = self.supervisor_works(sup_id, d)
+            if code is None or not self.allowed_shift(code, phase):
+                continue
+            weeks[iso_week(d)] += 1
+            shift = inst.shift[code]
+            good += 0.5 if shift.is_evening else 1.0
+        if phase.kind == "practice":
+            short = sum(max(0, phase.min_shifts_per_week - weeks.get(w, 0)) for w in {iso_week(d) for d in days})
+            expected = short
+        else:
+            expected = (1 - good / len(days)) * len(days) * 0.4
+        return cost + inst.weight("without_supervisor") * expected
 
     def supervisors_by_shift(
         self, recruit_id: str, phase: Phase, day: date, candidates: list[str]

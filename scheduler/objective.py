@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from models import Plan
+from models import Plan, iso_week
 from scheduler.variables import Vars
 
 SCALE = 10
@@ -66,8 +66,12 @@ def _assign_goal(v: Vars, name: str, cost) -> Penalty:
     return _penalty(v, name, per)
 
 
-def build_penalties(v: Vars, published: Plan | None = None) -> list[Penalty]:
-    inst, dom = v.inst, v.dom
+def build_penalties(
+    v: Vars, published: Plan | None = None, previous: dict[str, str] | None = None
+) -> list[Penalty]:
+    """All soft goals. ``previous`` maps recruit -> supervisor of the phase before the
+    first phase in this model (continuity is measured against it)."""
+    inst, _dom = v.inst, v.dom
     site_of = {s.id: inst.ward[s.ward_id].site_id for s in inst.supervisors}
     out: list[Penalty] = []
 
@@ -87,7 +91,7 @@ def build_penalties(v: Vars, published: Plan | None = None) -> list[Penalty]:
         v, "avoided_ward_type",
         lambda r, p, s: int(inst.ward[inst.supervisor[s].ward_id].ward_type in inst.recruit[r].avoid_ward_types),
     ))
-    first_phase = dom.phases[0].id if dom.phases else None
+    first_phase = min(inst.phases, key=lambda p: p.start).id if inst.phases else None
     out.append(_assign_goal(
         v, "first_placement",
         lambda r, p, s: int(p == first_phase and not inst.ward[inst.supervisor[s].ward_id].first_placement_ok),
@@ -96,7 +100,7 @@ def build_penalties(v: Vars, published: Plan | None = None) -> list[Penalty]:
     out.append(_fairness(v, "weekend_fairness", lambda code, d: d.weekday() >= 5))
     out.append(_fairness(v, "evening_fairness", lambda code, d: inst.shift[code].is_evening))
     out.append(_assign_goal(v, "unqualified_supervisor", lambda r, p, s: int(not inst.supervisor[s].qualified)))
-    out.append(_supervisor_change(v))
+    out.append(_supervisor_change(v, previous or {}))
     out.append(_roster_missed(v))
     out.append(_short_weeks(v))
     if published is not None:
@@ -151,11 +155,16 @@ def _fairness(v: Vars, name: str, counts) -> Penalty:
     return Penalty(name, v.inst.weight(name), hi - lo, {})
 
 
-def _supervisor_change(v: Vars) -> Penalty:
+def _supervisor_change(v: Vars, previous: dict[str, str]) -> Penalty:
     """1 per recruit and pair of consecutive phases with different supervisors."""
     m = v.model
     per: dict[str, list] = defaultdict(list)
     phases = v.dom.phases
+    if phases:
+        first = phases[0].id
+        for r, s_prev in sorted(previous.items()):
+            keep = v.assign.get((r, first, s_prev))
+            per[r].append(1 - keep if keep is not None else 1)
     for r in v.inst.recruits:
         for p, q in zip(phases, phases[1:], strict=False):
             same = []
@@ -173,12 +182,26 @@ def _supervisor_change(v: Vars) -> Penalty:
 
 
 def _roster_missed(v: Vars) -> Penalty:
-    """Practice phases and block practice weeks: supervisor shifts not followed."""
+    """Practice phases and practice weeks of the block model: supervisor shifts that the
+    recruit does not follow. In a block school week nothing is missed."""
+    m = v.model
     per: dict[str, list] = defaultdict(list)
-    for (r, d, code), lit in sorted(v.work.items()):
+    days: dict[tuple[str, object], list[str]] = defaultdict(list)
+    for (r, d, code) in sorted(v.work):
+        days[(r, d)].append(code)
+    for (r, d), codes in sorted(days.items()):
         p = v.phase_of_day[(r, d)]
-        if p.kind == "practice" or v.inst.model_of(v.inst.recruit[r].class_id, p) == "block":
-            per[r].append(v.sup_works_expr(r, d, code) - lit)
+        c = v.inst.recruit[r].class_id
+        missed = sum(v.sup_works_expr(r, d, code) - v.work[(r, d, code)] for code in codes)
+        if p.kind == "practice":
+            per[r].append(missed)
+        elif v.inst.model_of(c, p) == "block":
+            ws = v.week_school.get((c, p.id, iso_week(d)))
+            if ws is None:
+                continue
+            miss = v.bool(f"missed[{r},{d}]")
+            m.Add(miss >= missed - ws)
+            per[r].append(miss)
     return _penalty(v, "roster_shift_missed", per)
 
 

@@ -68,8 +68,8 @@ class Vars:
 def build_variables(model: cp_model.CpModel, inst: Instance, dom: Domains) -> Vars:
     v = Vars(model=model, inst=inst, dom=dom)
     for r in inst.recruits:
-        cands = dom.candidate_supervisors(r.id)
         for p in dom.phases:
+            cands = dom.candidate_supervisors(r.id, p)
             v.candidates[(r.id, p.id)] = cands
             for s in cands:
                 v.assign[(r.id, p.id, s)] = v.bool(f"assign[{r.id},{p.id},{s}]")

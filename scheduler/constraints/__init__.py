@@ -7,8 +7,8 @@ the joint days that the shared-day rule (R6) creates, which ``add_all`` passes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from scheduler.constraints.assignment import add_one_supervisor_per_phase, add_supervisor_max_recruits
 from scheduler.constraints.block import add_block_lengths, add_block_practice_weeks, add_block_weeks

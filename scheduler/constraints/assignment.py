@@ -21,7 +21,7 @@ def add_one_supervisor_per_phase(v: Vars) -> None:
 def add_supervisor_max_recruits(v: Vars) -> None:
     """A supervisor has at most ``max_recruits`` recruits per phase (SPEC R2)."""
     by_sup: dict[tuple[str, str], list] = defaultdict(list)
-    for (r, p, s), lit in v.assign.items():
+    for (_r, p, s), lit in v.assign.items():
         by_sup[(p, s)].append(lit)
     for (p, s), lits in sorted(by_sup.items()):
         cap = v.inst.supervisor[s].max_recruits

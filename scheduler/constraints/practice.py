@@ -39,7 +39,7 @@ def add_practice_phase_shifts(v: Vars) -> None:
             if p.kind != "practice":
                 continue
             window = v.dom.recruit_phase_days(r.id, p)
-            for week, days in sorted(iso_weeks_of(window).items()):
+            for _week, days in sorted(iso_weeks_of(window).items()):
                 pracs = [v.prac[(r.id, d)] for d in days if (r.id, d) in v.prac]
                 if p.max_hours_per_week is not None:
                     m.Add(week_minutes_expr(v, r.id, days) <= round(p.max_hours_per_week * 60))

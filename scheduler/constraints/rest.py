@@ -12,7 +12,7 @@ REST_LOOKAHEAD_DAYS = 2
 
 def add_one_activity_per_day(v: Vars) -> None:
     """A recruit does at most one thing a day: school, or one shift (SPEC R4, R8)."""
-    for (r, d), acts in sorted(v.activities.items()):
+    for (_r, _d), acts in sorted(v.activities.items()):
         if len(acts) > 1:
             v.model.AddAtMostOne(a.literal for a in acts)
 

@@ -64,8 +64,7 @@ def _codes(v: Vars, r: str, d) -> list[str]:
 
 
 def _hours_capped(v: Vars, r: str, d) -> bool:
-    p = v.phase_of_day[(r, d)]
-    return p.kind == "practice" or v.inst.model_of(v.inst.recruit[r].class_id, p) == "block"
+    return v.phase_of_day[(r, d)].max_hours_per_week is not None
 
 
 def _week_minutes(v: Vars, r: str, d):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import combinations
 
+from scheduler.constraints.practice import week_minutes_expr
 from scheduler.variables import Vars
 
 
@@ -38,6 +39,8 @@ def add_weekly_pattern(v: Vars) -> None:
                     else:
                         m.Add(total <= p.practice_days_per_week)
                     _add_consecutive(v, days, pracs)
+                    if p.max_hours_per_week is not None and pracs:
+                        m.Add(week_minutes_expr(v, r.id, days) <= round(p.max_hours_per_week * 60))
 
 
 def _add_consecutive(v: Vars, days, pracs) -> None:
