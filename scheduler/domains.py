@@ -43,6 +43,8 @@ class Domains:
         self.inst = instance
         self.phase_ids = phase_ids
         self.top_k = top_k
+        self.only: dict[str, str] = {}
+        """Recruits whose supervisor is fixed: he is their only candidate."""
         self.include: dict[str, set[str]] = {}
         """Supervisors kept as candidates whatever the estimate (earlier phase, pins)."""
 
@@ -134,6 +136,8 @@ class Domains:
         """R1: supervisors within the recruit's travel limit (the ``top_k`` best by
         :meth:`estimate` in ``phase`` when ``top_k`` is set), in id order."""
         reach = [s.id for s in self.inst.reachable_supervisors(recruit_id)]
+        if recruit_id in self.only and self.only[recruit_id] in reach:
+            return [self.only[recruit_id]]
         if self.top_k is None or phase is None or len(reach) <= self.top_k:
             return reach
         ranked = sorted(reach, key=lambda s: (self.estimate(recruit_id, s, phase), s))

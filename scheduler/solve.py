@@ -130,6 +130,9 @@ def build(
         dom.include.setdefault(r, set()).add(sup)
     for a in options.pinned:
         dom.include.setdefault(a.recruit_id, set()).add(a.supervisor_id)
+    if fix is not None and fix.assign and len(dom.phases) == 1:
+        # a fixed placement leaves one candidate: a much smaller model, same solutions
+        dom.only = {r: s for (r, p), s in fix.assign.items() if p == dom.phases[0].id}
     if top_k is not None:
         for phase in dom.phases:
             for r, sup in _matching(instance, dom, phase, previous).items():
@@ -325,11 +328,15 @@ def _solve_phase(
     def left() -> float:
         return deadline - time.monotonic()
 
-    def run(fix: Fixings | None, hint: Plan | None, limit: float, k: int | None = top_k) -> PhaseRun:
+    build_seconds = [0.0]
+
+    def run(fix: Fixings | None, hint: Plan | None, limit: float, k: int | None = None) -> PhaseRun:
+        t0 = time.monotonic()
         built = build(
             instance, opts, phase_ids=(phase.id,), previous=previous, before=before,
-            fix=fix, hint=hint, top_k=k,
+            fix=fix, hint=hint, top_k=k if k is not None else top_k,
         )
+        build_seconds[0] = max(build_seconds[0], time.monotonic() - t0)
         return _run(built, opts, max(0.5, min(limit, left())), start)
 
     start_assign = {(r, phase.id): s for r, s in _matching(instance, dom, phase, previous).items()}
@@ -351,7 +358,7 @@ def _solve_phase(
     parallel = 1 if not opts.deterministic else max(1, opts.workers)
     step_limit = max(1.0, budget * 0.12)
     i, stale = 0, 0
-    while left() > budget * 0.2 + 1 and stale < len(steps):
+    while left() > budget * 0.2 + 2 * build_seconds[0] + 1 and stale < len(steps):
         batch = [steps[(i + j) % len(steps)] for j in range(min(parallel, len(steps)))]
         i += len(batch)
 
@@ -371,7 +378,8 @@ def _solve_phase(
             stale = 0
         else:
             stale += len(batch)
-    final = run(None, best.plan, left()) if left() > 1 else PhaseRun(Status.UNKNOWN)
+    final_limit = left() - 2 * build_seconds[0]
+    final = run(None, best.plan, final_limit) if final_limit > 1 else PhaseRun(Status.UNKNOWN)
     if final.plan is not None and final.objective <= best.objective + 1e-6:
         return final
     best.bound = final.bound

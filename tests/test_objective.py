@@ -183,11 +183,6 @@ def test_breakdown_adds_up_on_the_tiny_instance():
         assert item["cost"] == pytest.approx(item["weight"] * item["count"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: scheduler/solve.py plans phase by phase and reports OPTIMAL when each phase "
-    "is optimal given the earlier ones; here it keeps the 10-minute V1 in rp, must leave him "
-    "in rp2 (he is away) and pays 10 + 12 + 15 (change) = 37, while V2 in both phases costs "
-    "12 + 12 = 24"))
 def test_phases_are_optimised_together(tmp_path):
     """Two practice weeks, one recruit: V1 (10 min) is away all of the second week, V2 is 12
     min away. Staying with V2 throughout (24) beats V1 then V2 (10 + 12 + 15 change = 37)."""

@@ -206,11 +206,6 @@ def test_class_model_overrides_the_phase(tmp_path):
     assert len(school_days(result)) == 5
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: objective._roster_missed counts every roster shift of a block-model "
-    "supervisor as missed when the recruit cannot practise at all because it is a school "
-    "week (work[r,d,x] exists for school-week days and is forced to 0): here 2 recruits x "
-    "5 shifts of the school week x 3 = 30 instead of 0"))
 def test_school_week_misses_no_roster_shifts(tmp_path):
     """Two weeks with the default weights, 5 school days needed, the teacher away in week 35:
     week 34 is a school week, week 35 a practice week in which both recruits follow all 5

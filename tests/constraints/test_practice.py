@@ -80,11 +80,6 @@ def test_night_shifts_only_where_allowed(tmp_path, allow_night, code, objective)
         assert all(a.with_supervisor == allow_night for a in rows)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model/validator disagree: the model applies max_hours_per_week only to practice phases "
-    "and block practice weeks (SPEC R10), the validator to every phase that sets it; here "
-    "the weekly phase sets 20 h and both recruits follow two L shifts (24.5 h), which the "
-    "validator reports as R10"))
 def test_max_hours_in_a_weekly_phase(tmp_path):
     """A weekly phase with max_hours_per_week = 20 and supervisors on L (12.25 h) mon-fri:
     two L would be 24.5 h, so each recruit works one L and one D without supervisor (D9: the

@@ -87,11 +87,6 @@ def test_no_practice_on_unavailable_weekday(tmp_path):
     assert "fri" not in weekdays(practice_days(result, "R1"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: phases are solved one after another (scheduler/solve.py); rest against the "
-    "previous phase is only imposed on shifts (_rest_after skips school), so the recruit "
-    "follows the A shift on sun 16 Aug to 22:00 and is in school on mon 17 Aug at 08:30 "
-    "(10.5 h < 11 h, the validator reports R9)"))
 def test_rest_across_a_phase_boundary(tmp_path):
     """A practice week (supervisors: D thu-sat, A sun) ends on sunday 16 Aug; the weekly phase
     starts monday 17 Aug. The recruits cannot practise mon-wed, so the class is in school
