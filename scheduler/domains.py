@@ -91,6 +91,12 @@ class Domains:
 
     # ---- practice (R9, R12) -----------------------------------------------------------
     def practice_days(self, recruit_id: str, phase: Phase) -> list[date]:
+        key = ("practice_days", recruit_id, phase.id)
+        if key not in self._cache:
+            self._cache[key] = self._practice_days(recruit_id, phase)
+        return self._cache[key]
+
+    def _practice_days(self, recruit_id: str, phase: Phase) -> list[date]:
         """Days on which a recruit may practise at all in a phase.
 
         Practice phases: every day of his window (R12: holidays included).
@@ -121,13 +127,9 @@ class Domains:
         """D4: night shifts only where the phase allows them (R10)."""
         return phase.allow_night or not self.inst.shift[code].is_night
 
-    @cached_property
-    def _sup_shift(self) -> dict[tuple[str, date], str | None]:
-        return {}
-
     def supervisor_works(self, sup_id: str, day: date) -> str | None:
-        key = (sup_id, day)
-        cache = self._sup_shift
+        key = ("works", sup_id, day)
+        cache = self._cache
         if key not in cache:
             cache[key] = self.inst.supervisor_works(sup_id, day)
         return cache[key]
@@ -144,7 +146,19 @@ class Domains:
         keep = set(ranked[: self.top_k]) | (self.include.get(recruit_id, set()) & set(reach))
         return sorted(keep)
 
+    @property
+    def _cache(self) -> dict:
+        """Results that depend only on the (immutable) instance, shared by every model
+        built from it during one solve."""
+        return self.inst.__dict__.setdefault("_domains_cache", {})
+
     def estimate(self, recruit_id: str, sup_id: str, phase: Phase) -> float:
+        key = ("estimate", recruit_id, sup_id, phase.id)
+        if key not in self._cache:
+            self._cache[key] = self._estimate(recruit_id, sup_id, phase)
+        return self._cache[key]
+
+    def _estimate(self, recruit_id: str, sup_id: str, phase: Phase) -> float:
         """A quick guess at the cost of a placement, in objective units, used only to
         choose candidates: travel, wishes and the expected days without the supervisor.
 

@@ -121,7 +121,7 @@ def _alone_at_site(v: Vars, site_of: dict[str, str]) -> Penalty:
             if pp == p.id:
                 at[(r, site_of[s])].append(lit)
         count: dict[str, cp_model.LinearExprT] = defaultdict(int)
-        for (r, site), lits in at.items():
+        for (_r, site), lits in at.items():
             count[site] += sum(lits)
         for r in v.inst.recruits:
             alone = v.bool(f"alone[{r.id},{p.id}]")

@@ -3,6 +3,8 @@ timed-out runs; the status says so and the explanation rides along."""
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -116,6 +118,7 @@ def build(
     fix: Fixings | None = None,
     hint: Plan | None = None,
     top_k: int | None = None,
+    include: dict[str, str] | None = None,
 ) -> Built:
     """Build the CP-SAT model of the given phases (all when ``phase_ids`` is None).
 
@@ -133,10 +136,8 @@ def build(
     if fix is not None and fix.assign and len(dom.phases) == 1:
         # a fixed placement leaves one candidate: a much smaller model, same solutions
         dom.only = {r: s for (r, p), s in fix.assign.items() if p == dom.phases[0].id}
-    if top_k is not None:
-        for phase in dom.phases:
-            for r, sup in _matching(instance, dom, phase, previous).items():
-                dom.include.setdefault(r, set()).add(sup)
+    for r, sup in (include or {}).items():
+        dom.include.setdefault(r, set()).add(sup)
     v = build_variables(model, instance, dom)
     extras = add_all(v)
     penalties = build_penalties(v, options.published, previous)
@@ -198,7 +199,8 @@ def _matching(
             m.Add(sum(lits) <= instance.ward[ward].capacity)
     m.Minimize(sum(cost))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 5
+    solver.parameters.max_time_in_seconds = 30
+    solver.parameters.max_deterministic_time = 2
     solver.parameters.num_workers = 1
     if solver.Solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {}
@@ -254,11 +256,15 @@ class PhaseRun:
     plan: Plan | None = None
     breakdown: dict = field(default_factory=dict)
     per_recruit: dict = field(default_factory=dict)
+    clock_cut: bool = False
 
 
-def _run(built: Built, opts: SolveOptions, time_limit: float, start: float, workers: int | None = None) -> PhaseRun:
-    """One CP-SAT run. Deterministic mode: one search worker, stopped by deterministic
-    time (half the wall budget, so that the deterministic limit, not the clock, ends it)."""
+def _run(
+    built: Built, opts: SolveOptions, time_limit: float, start: float, dtime: float | None = None
+) -> PhaseRun:
+    """One CP-SAT run. Deterministic mode: one search worker, stopped by ``dtime``
+    deterministic seconds (default half the wall limit); the wall limit is only a guard,
+    and ``clock_cut`` tells when it, not the deterministic limit, ended the run."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.5, time_limit)
@@ -267,14 +273,19 @@ def _run(built: Built, opts: SolveOptions, time_limit: float, start: float, work
     params.log_search_progress = opts.log
     if opts.deterministic:
         params.num_workers = 1
-        params.max_deterministic_time = max(0.25, time_limit / 2)
+        params.max_deterministic_time = max(0.25, dtime if dtime is not None else time_limit / 2)
     else:
-        params.num_workers = max(1, workers or opts.workers)
+        params.num_workers = max(1, opts.workers)
     callback = _ProgressCallback(opts.progress, start) if opts.progress else None
     code = solver.Solve(built.vars.model, callback)
     status = STATUS.get(code, Status.UNKNOWN)
+    clock_cut = status != Status.OPTIMAL and solver.WallTime() >= 0.98 * params.max_time_in_seconds
+    if os.environ.get("MIH_DEBUG"):
+        print(f"[run] {status.value} wall {solver.WallTime():.2f}/{params.max_time_in_seconds:.2f} "
+              f"dtime {solver.deterministic_time:.2f}/{params.max_deterministic_time:.2f} "
+              f"obj {solver.ObjectiveValue() / SCALE if status.has_plan else None}", file=sys.stderr)
     if not status.has_plan:
-        return PhaseRun(status)
+        return PhaseRun(status, clock_cut=clock_cut)
     breakdown, per_recruit = _breakdown(solver, built)
     return PhaseRun(
         status,
@@ -283,6 +294,7 @@ def _run(built: Built, opts: SolveOptions, time_limit: float, start: float, work
         extract_plan(solver, built),
         breakdown,
         per_recruit,
+        clock_cut,
     )
 
 
@@ -302,6 +314,18 @@ def _assignment(plan: Plan) -> dict[tuple[str, str], str]:
 
 NEIGHBOURHOOD_SIZE = 8
 """Recruits whose supervisors are re-chosen together in one improvement step."""
+
+SEARCH_SHARE = 0.85
+"""Share of the time limit given to the phases' searches; the rest covers building the
+last models, reading the solution and writing the plan."""
+
+MAX_STEPS = 12
+"""Improvement steps per phase at most (the search also stops after a round without gain)."""
+
+DTIME_PER_SECOND = 0.12
+"""CP-SAT deterministic seconds granted per second of budget (measured on the reference
+machine: one worker does 0.13 to 0.4 deterministic seconds per wall second on these
+models; the clock guard is three times the share, so the deterministic limit binds)."""
 
 
 def _solve_phase(
@@ -330,22 +354,33 @@ def _solve_phase(
 
     build_seconds = [0.0]
 
-    def run(fix: Fixings | None, hint: Plan | None, limit: float, k: int | None = None) -> PhaseRun:
+    clock_cut = [False]
+
+    def run(fix: Fixings | None, hint: Plan | None, share: float) -> PhaseRun:
+        """A run with ``share`` of the phase budget: deterministic time
+        ``share * budget * DTIME_PER_SECOND``; the clock (twice the share) only guards."""
         t0 = time.monotonic()
         built = build(
             instance, opts, phase_ids=(phase.id,), previous=previous, before=before,
-            fix=fix, hint=hint, top_k=k if k is not None else top_k,
+            fix=fix, hint=hint, top_k=top_k, include=matched,
         )
         build_seconds[0] = max(build_seconds[0], time.monotonic() - t0)
-        return _run(built, opts, max(0.5, min(limit, left())), start)
+        wall = 3 * share * budget
+        if left() < wall:  # the machine is slower than the deterministic budget assumes
+            wall = max(0.5, left())
+            clock_cut[0] = True
+        result = _run(built, opts, wall, start, dtime=share * budget * DTIME_PER_SECOND)
+        clock_cut[0] |= result.clock_cut
+        return result
 
-    start_assign = {(r, phase.id): s for r, s in _matching(instance, dom, phase, previous).items()}
-    best = run(Fixings(assign=start_assign), None, budget * 0.25) if start_assign else PhaseRun(Status.UNKNOWN)
+    matched = _matching(instance, dom, phase, previous)
+    start_assign = {(r, phase.id): s for r, s in matched.items()}
+    best = run(Fixings(assign=start_assign), None, 0.2) if start_assign else PhaseRun(Status.UNKNOWN)
     if best.plan is None:
-        best = run(None, None, budget * 0.4)
+        best = run(None, None, 0.4)
         if best.status == Status.INFEASIBLE and top_k is not None:
             top_k = None
-            best = run(None, None, budget * 0.4)
+            best = run(None, None, 0.4)
         if best.plan is None:
             return best
 
@@ -356,9 +391,9 @@ def _solve_phase(
         steps.append(("calendars", None))
     steps += [("recruits", g) for g in groups]
     parallel = 1 if not opts.deterministic else max(1, opts.workers)
-    step_limit = max(1.0, budget * 0.12)
+    step_share = 0.5 / max(1, MAX_STEPS // parallel)
     i, stale = 0, 0
-    while left() > budget * 0.2 + 2 * build_seconds[0] + 1 and stale < len(steps):
+    while stale < len(steps) and i < MAX_STEPS:
         batch = [steps[(i + j) % len(steps)] for j in range(min(parallel, len(steps)))]
         i += len(batch)
 
@@ -366,9 +401,9 @@ def _solve_phase(
             kind, group = step
             assign = _assignment(base.plan)
             if kind == "calendars":
-                return run(Fixings(assign=assign), base.plan, step_limit)
+                return run(Fixings(assign=assign), base.plan, step_share)
             keep = {key: s for key, s in assign.items() if key[0] not in group}
-            return run(_fix_from(base.plan, school=True, assign=False) | Fixings(assign=keep), base.plan, step_limit)
+            return run(_fix_from(base.plan, school=True, assign=False) | Fixings(assign=keep), base.plan, step_share)
 
         with ThreadPoolExecutor(max_workers=len(batch)) as pool:
             results = list(pool.map(neighbourhood, batch))
@@ -378,12 +413,13 @@ def _solve_phase(
             stale = 0
         else:
             stale += len(batch)
-    final_limit = left() - 2 * build_seconds[0]
-    final = run(None, best.plan, final_limit) if final_limit > 1 else PhaseRun(Status.UNKNOWN)
+    final = run(None, best.plan, 0.25)
     if final.plan is not None and final.objective <= best.objective + 1e-6:
+        final.clock_cut = clock_cut[0]
         return final
     best.bound = final.bound
     best.status = Status.FEASIBLE
+    best.clock_cut = clock_cut[0]
     return best
 
 
@@ -418,11 +454,11 @@ def solve(
     sizes = {p.id: (p.end - p.start).days + 1 for p in phases}
     plan = Plan()
     previous: dict[str, str] = {}
-    statuses, objective, bound = [], 0.0, 0.0
+    statuses, objective, bound, clock_cut = [], 0.0, 0.0, False
     breakdown: dict[str, dict] = {}
     per_recruit: dict[str, dict[str, float]] = {}
     for i, phase in enumerate(phases):
-        remaining = opts.time_limit - (time.monotonic() - start)
+        remaining = SEARCH_SHARE * opts.time_limit - (time.monotonic() - start)
         share = sizes[phase.id] / sum(sizes[q.id] for q in phases[i:])
         run = _solve_phase(instance, phase, opts, max(1.0, remaining * share), start, previous, plan)
         if run.plan is None:
@@ -431,6 +467,7 @@ def solve(
             why.insert(0, f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned.")
             return Result(run.status, None, None, None, wall, None, explanation=why)
         statuses.append(run.status)
+        clock_cut = clock_cut or run.clock_cut
         objective += run.objective
         bound = None if bound is None or run.bound is None else bound + run.bound
         plan.assignments += run.plan.assignments
@@ -445,6 +482,7 @@ def solve(
     kpis = kpis_of(instance, plan)
     kpis["bound_scope"] = "year" if len(phases) == 1 else "per phase, given the earlier phases"
     kpis["phases_proven_optimal"] = sum(s == Status.OPTIMAL for s in statuses)
+    kpis["reproducible"] = opts.deterministic and not clock_cut
     return Result(
         status=status,
         objective=round(objective, 3),
@@ -473,6 +511,7 @@ def _solve_whole(instance: Instance, opts: SolveOptions, start: float) -> Result
     gap = 0.0 if run.status == Status.OPTIMAL else _gap(run.objective, run.bound)
     kpis = kpis_of(instance, run.plan)
     kpis["bound_scope"] = "year"
+    kpis["reproducible"] = opts.deterministic and not run.clock_cut
     return Result(
         status=run.status,
         objective=round(run.objective, 3),

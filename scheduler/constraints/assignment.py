@@ -23,7 +23,7 @@ def add_supervisor_max_recruits(v: Vars) -> None:
     by_sup: dict[tuple[str, str], list] = defaultdict(list)
     for (_r, p, s), lit in v.assign.items():
         by_sup[(p, s)].append(lit)
-    for (p, s), lits in sorted(by_sup.items()):
+    for (_p, s), lits in sorted(by_sup.items()):
         cap = v.inst.supervisor[s].max_recruits
         if len(lits) > cap:
             v.model.Add(sum(lits) <= cap)
