@@ -36,18 +36,31 @@ def main() -> None:
 @click.option("--log/--no-log", default=False, help="Print CP-SAT's search log.")
 def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) -> None:
     """Plan INSTANCE (a folder or .xlsx workbook) into the plan folder --out."""
+    from models import Result, Status
+    from scheduler.explain import diagnose, precheck, render
     from scheduler.export import write_plan
     from scheduler.progress import progress_printer
     from scheduler.solve import SolveOptions, solve
     from scheduler.validate import validate
 
     inst = _load(instance)
-    with progress_printer(enabled=sys.stderr.isatty() and not log) as progress:
-        opts = SolveOptions(
-            time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
-            log=log, progress=progress,
-        )
-        result = solve(inst, options=opts)
+    findings = precheck(inst)
+    for line in render([f for f in findings if not f.fatal]):
+        click.echo(f"warning: {line}", err=True)
+    if any(f.fatal for f in findings):
+        # necessary conditions fail: say which rows, plan nothing
+        result = Result(Status.INFEASIBLE, None, None, None, 0.0, None,
+                         explanation=render([f for f in findings if f.fatal]))
+    else:
+        with progress_printer(enabled=sys.stderr.isatty() and not log) as progress:
+            opts = SolveOptions(
+                time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
+                log=log, progress=progress,
+            )
+            result = solve(inst, options=opts)
+        if result.status == Status.INFEASIBLE:
+            click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
+            result.explanation += render(diagnose(inst, min(60.0, time_limit), phase_id=result.failed_phase))
     out = write_plan(inst, result, out_dir, lang=lang)
     click.echo(f"{result.status.value}: objective {result.objective}, bound {result.best_bound}, "
                f"gap {result.gap}, {result.wall_seconds:.1f} s -> {out}")

@@ -91,6 +91,7 @@ class Result:
     kpis: dict[str, Any] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)
     per_recruit: dict[str, dict[str, float]] = field(default_factory=dict)
+    failed_phase: str | None = None
 
 
 ASSIGNMENT_COLUMNS = ["recruit_id", "phase_id", "supervisor_id", "ward_id", "site_id", "travel_minutes"]

@@ -169,6 +169,19 @@ def build(
 def _matching(
     instance: Instance, dom: Domains, phase, previous: dict[str, str] | None = None
 ) -> dict[str, str]:
+    """The least-estimate placement (see ``_placement``): first with no ward holding more
+    recruits than its capacity (then R2 holds on every date whatever the days), else with
+    that limit per class in alternation phases, else without it."""
+    for per_ward in ("ward", "class", None):
+        found = _placement(instance, dom, phase, previous, per_ward)
+        if found:
+            return found
+    return {}
+
+
+def _placement(
+    instance: Instance, dom: Domains, phase, previous: dict[str, str] | None, per_ward: str | None
+) -> dict[str, str]:
     """A placement of every recruit with the least estimated cost that keeps R1 and the
     supervisors' max_recruits (R2), over all reachable supervisors, keeping the previous
     phase's supervisor where that is cheap (``supervisor_change``). In alternation phases
@@ -186,7 +199,8 @@ def _matching(
             x[(r.id, s)] = lit
             lits.append(lit)
             per_sup.setdefault(s, []).append(lit)
-            per_ward_class.setdefault((instance.supervisor[s].ward_id, r.class_id), []).append(lit)
+            group = r.class_id if per_ward == "class" else ""
+            per_ward_class.setdefault((instance.supervisor[s].ward_id, group), []).append(lit)
             keep = previous is not None and previous.get(r.id) == s
             cost.append(round(dom.estimate(r.id, s, phase) - (change if keep else 0)) * lit)
         if not lits:
@@ -194,7 +208,7 @@ def _matching(
         m.AddExactlyOne(lits)
     for s, lits in per_sup.items():
         m.Add(sum(lits) <= instance.supervisor[s].max_recruits)
-    if phase.kind == "alternation":
+    if per_ward == "ward" or (per_ward == "class" and phase.kind == "alternation"):
         for (ward, _c), lits in per_ward_class.items():
             m.Add(sum(lits) <= instance.ward[ward].capacity)
     m.Minimize(sum(cost))
@@ -315,7 +329,7 @@ def _assignment(plan: Plan) -> dict[tuple[str, str], str]:
 NEIGHBOURHOOD_SIZE = 8
 """Recruits whose supervisors are re-chosen together in one improvement step."""
 
-SEARCH_SHARE = 0.85
+SEARCH_SHARE = 0.75
 """Share of the time limit given to the phases' searches; the rest covers building the
 last models, reading the solution and writing the plan."""
 
@@ -394,6 +408,9 @@ def _solve_phase(
     step_share = 0.5 / max(1, MAX_STEPS // parallel)
     i, stale = 0, 0
     while stale < len(steps) and i < MAX_STEPS:
+        if left() < 0.35 * budget:  # keep time for the last run; the clock decided
+            clock_cut[0] = True
+            break
         batch = [steps[(i + j) % len(steps)] for j in range(min(parallel, len(steps)))]
         i += len(batch)
 
@@ -465,7 +482,7 @@ def solve(
             wall = time.monotonic() - start
             why = _no_plan_reason(run.status, opts)
             why.insert(0, f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned.")
-            return Result(run.status, None, None, None, wall, None, explanation=why)
+            return Result(run.status, None, None, None, wall, None, explanation=why, failed_phase=phase.id)
         statuses.append(run.status)
         clock_cut = clock_cut or run.clock_cut
         objective += run.objective
