@@ -326,6 +326,29 @@ def test_english_event_texts(instance):
         build_feeds(instance, make_plan(), lang="de")
 
 
+def test_recruit_calendar_description_counts_his_shifts(instance, files):
+    """Issue 5: a recruit's calendar says how many shifts he works, of which weekend,
+    evening/night and public-holiday shifts (models.kpis.kpis_of), as DESCRIPTION and
+    X-WR-CALDESC on the VCALENDAR. K1R02: D sat 24 Oct, D sun 25 Oct, A (evening) mon 26 Oct,
+    D mon 28 Dec, D sun 3 Jan; K2R06: one night shift on a saturday."""
+    cal = parse(files["ics/recruits/K1R02.ics"])
+    text = "Praksis: 5 vakter, herav 3 helgevakter, 1 kvelds-/nattevakt og 0 helligdagsvakter."
+    assert str(cal["DESCRIPTION"]) == str(cal["X-WR-CALDESC"]) == text
+    assert str(parse(files["ics/recruits/K2R06.ics"])["X-WR-CALDESC"]) == (
+        "Praksis: 1 vakt, herav 1 helgevakt, 1 kvelds-/nattevakt og 0 helligdagsvakter.")
+    assert str(parse(files["ics/recruits/K1R01.ics"])["X-WR-CALDESC"]) == "Praksis: ingen vakter."
+    # only recruits' calendars carry the counts
+    assert "X-WR-CALDESC" not in parse(files["ics/supervisors/V006.ics"])
+    # a shift on Christmas Day (a friday) counts as a public-holiday shift, in English too
+    plan = make_plan()
+    plan.activities.append(practice("K1R02", "2026-12-25", "D", "2026-12-25 07:30", "2026-12-25 15:00"))
+    feeds = build_feeds(instance, plan, lang="en")
+    cal = parse(feeds["recruits/K1R02.ics"])
+    assert str(cal["DESCRIPTION"]) == str(cal["X-WR-CALDESC"]) == (
+        "Practice: 6 shifts, of which 3 weekend shifts, 1 evening/night shift and 1 public-holiday shift.")
+    assert feeds == build_feeds(instance, plan, lang="en")  # deterministic
+
+
 def test_supervisor_site_teacher_and_class_feeds(files):
     # supervisor: only the shifts the recruit works with him (not 2026-12-28), naming him
     sup = events(files["ics/supervisors/V006.ics"])

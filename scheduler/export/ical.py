@@ -6,6 +6,9 @@ same bytes. In detail:
 * RFC 5545 via ``icalendar`` (CRLF line ends, lines folded at 75 octets), ``VERSION:2.0``,
   ``CALSCALE:GREGORIAN``, no ``METHOD``; ``NAME``/``X-WR-CALNAME``, ``X-WR-TIMEZONE``,
   ``REFRESH-INTERVAL;VALUE=DURATION:PT6H`` and ``X-PUBLISHED-TTL:PT6H``.
+* A recruit's calendar carries his shift counts (``models.kpis.kpis_of``: shifts, of
+  which weekend, evening/night and public-holiday shifts) as ``DESCRIPTION`` and
+  ``X-WR-CALDESC`` on the VCALENDAR.
 * A VTIMEZONE for the instance's timezone built from its ``zoneinfo`` transitions as
   yearly ``RRULE`` STANDARD/DAYLIGHT observances (icalendar's own
   ``Timezone.from_tzinfo`` writes an RDATE list, which Outlook mis-shifts).
@@ -35,8 +38,9 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from icalendar.prop import vDuration
 
 from models.domain import Instance
+from models.kpis import kpis_of
 from models.plan import Activity, Plan
-from scheduler.export.texts import phase_label, texts
+from scheduler.export.texts import phase_label, recruit_counts, texts
 
 PRODID = "-//Menn i helse//Planner//{lang}"
 UID_DOMAIN = "menn-i-helse"
@@ -200,6 +204,7 @@ class _Feed:
     owner_id: str
     name: str
     events: list[_Event]
+    description: str = ""
 
 
 def _place(name: str, address: str) -> str:
@@ -401,12 +406,14 @@ class _Builder:
             "recruits": inst.recruits, "supervisors": inst.supervisors,
             "teachers": inst.teachers, "classes": inst.classes, "sites": inst.sites,
         }
+        counts = kpis_of(inst, plan)["recruits"]
         out = []
         for folder in FEED_DIRS:
             for owner in owners[folder]:
                 events = sorted(by.get((folder, owner.id), []),
                                 key=lambda e: (e.start.astimezone(UTC), e.uid))
-                out.append(_Feed(folder, owner.id, owner.name, events))
+                description = recruit_counts(self.t, counts.get(owner.id, {})) if folder == "recruits" else ""
+                out.append(_Feed(folder, owner.id, owner.name, events, description))
         return out
 
 
@@ -429,6 +436,9 @@ def _render(feed: _Feed, instance: Instance, tz: Timezone, stamp: datetime, lang
     cal.add("NAME", title)
     cal.add("X-WR-CALNAME", title)
     cal.add("X-WR-TIMEZONE", instance.timezone)
+    if feed.description:
+        cal.add("DESCRIPTION", feed.description)
+        cal.add("X-WR-CALDESC", feed.description)
     cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     if feed_base_url:

@@ -16,6 +16,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "nb": {
         "calendar_name": "Menn i helse – {name}",
         "calendar_description": "Plan for Menn i helse: {name}",
+        # a recruit's calendar description (counts from models.kpis.kpis_of)
+        "recruit_counts": "Praksis: {shifts}, herav {weekend}, {evening} og {holiday}.",
+        "recruit_counts_none": "Praksis: ingen vakter.",
+        "shifts_one": "{n} vakt",
+        "shifts_other": "{n} vakter",
+        "weekend_shifts_one": "{n} helgevakt",
+        "weekend_shifts_other": "{n} helgevakter",
+        "evening_shifts_one": "{n} kvelds-/nattevakt",
+        "evening_shifts_other": "{n} kvelds-/nattevakter",
+        "holiday_shifts_one": "{n} helligdagsvakt",
+        "holiday_shifts_other": "{n} helligdagsvakter",
         # school
         "school_summary": "Skole – {phase}",
         "teaching_summary": "Undervisning – {phase}, {classes}",
@@ -44,6 +55,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "calendar_name": "Menn i helse – {name}",
         "calendar_description": "Menn i helse plan: {name}",
+        # a recruit's calendar description (counts from models.kpis.kpis_of)
+        "recruit_counts": "Practice: {shifts}, of which {weekend}, {evening} and {holiday}.",
+        "recruit_counts_none": "Practice: no shifts.",
+        "shifts_one": "{n} shift",
+        "shifts_other": "{n} shifts",
+        "weekend_shifts_one": "{n} weekend shift",
+        "weekend_shifts_other": "{n} weekend shifts",
+        "evening_shifts_one": "{n} evening/night shift",
+        "evening_shifts_other": "{n} evening/night shifts",
+        "holiday_shifts_one": "{n} public-holiday shift",
+        "holiday_shifts_other": "{n} public-holiday shifts",
         # school
         "school_summary": "School – {phase}",
         "teaching_summary": "Teaching – {phase}, {classes}",
@@ -84,6 +106,29 @@ def texts(lang: str) -> dict[str, str]:
         raise ValueError(
             f"calendar language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}"
         ) from None
+
+
+def counted(t: dict[str, str], key: str, n: int) -> str:
+    """``n`` with the singular or plural of ``key``: ``1 vakt``, ``84 vakter``."""
+    return t[f"{key}_one" if n == 1 else f"{key}_other"].format(n=n)
+
+
+def recruit_counts(t: dict[str, str], counts: dict[str, int]) -> str:
+    """A recruit's shift counts as one sentence (his calendar's description).
+
+    ``counts`` is his entry of ``kpis_of(...)["recruits"]``: ``practice_days``,
+    ``weekend_shifts``, ``evening_shifts``, ``night_shifts`` and ``holiday_shifts``;
+    evening and night shifts are told together.
+    """
+    total = counts.get("practice_days", 0)
+    if not total:
+        return t["recruit_counts_none"]
+    return t["recruit_counts"].format(
+        shifts=counted(t, "shifts", total),
+        weekend=counted(t, "weekend_shifts", counts.get("weekend_shifts", 0)),
+        evening=counted(t, "evening_shifts", counts.get("evening_shifts", 0) + counts.get("night_shifts", 0)),
+        holiday=counted(t, "holiday_shifts", counts.get("holiday_shifts", 0)),
+    )
 
 
 def phase_label(phase_id: str) -> str:
