@@ -169,10 +169,12 @@ def build(
 def _matching(
     instance: Instance, dom: Domains, phase, previous: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The least-estimate placement (see ``_placement``): first with no ward holding more
-    recruits than its capacity (then R2 holds on every date whatever the days), else with
-    that limit per class in alternation phases, else without it."""
-    for per_ward in ("ward", "class", None):
+    """The least-estimate placement (see ``_placement``). Alternation phases: no ward gets
+    more recruits of one class than its capacity (a class practises on the same days).
+    Practice phases: no ward gets more recruits than its capacity (then R2 holds on every
+    date, whatever the days). Failing that, the other limit, then none."""
+    order = ("class", "ward", None) if phase.kind == "alternation" else ("ward", None)
+    for per_ward in order:
         found = _placement(instance, dom, phase, previous, per_ward)
         if found:
             return found
@@ -329,7 +331,11 @@ def _assignment(plan: Plan) -> dict[tuple[str, str], str]:
 NEIGHBOURHOOD_SIZE = 8
 """Recruits whose supervisors are re-chosen together in one improvement step."""
 
-SEARCH_SHARE = 0.75
+MIN_PHASE_SECONDS = 8.0
+"""A phase gets at least this much time, even when earlier phases used up the limit: a
+plan a little late beats no plan."""
+
+SEARCH_SHARE = 0.8
 """Share of the time limit given to the phases' searches; the rest covers building the
 last models, reading the solution and writing the plan."""
 
@@ -408,7 +414,7 @@ def _solve_phase(
     step_share = 0.5 / max(1, MAX_STEPS // parallel)
     i, stale = 0, 0
     while stale < len(steps) and i < MAX_STEPS:
-        if left() < 0.35 * budget:  # keep time for the last run; the clock decided
+        if left() < 0.25 * budget + 2 * build_seconds[0]:  # keep time for the last run; the clock decided
             clock_cut[0] = True
             break
         batch = [steps[(i + j) % len(steps)] for j in range(min(parallel, len(steps)))]
@@ -477,7 +483,8 @@ def solve(
     for i, phase in enumerate(phases):
         remaining = SEARCH_SHARE * opts.time_limit - (time.monotonic() - start)
         share = sizes[phase.id] / sum(sizes[q.id] for q in phases[i:])
-        run = _solve_phase(instance, phase, opts, max(1.0, remaining * share), start, previous, plan)
+        phase_budget = max(MIN_PHASE_SECONDS, remaining * share)
+        run = _solve_phase(instance, phase, opts, phase_budget, start, previous, plan)
         if run.plan is None:
             wall = time.monotonic() - start
             why = _no_plan_reason(run.status, opts)
