@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from scheduler.explain import diagnose, render
 from tests.builders import (
     D,
     absence,
@@ -28,6 +29,7 @@ from tests.builders import (
     micro,
     practice_days,
     practice_rows,
+    recruit,
     school_days,
     solve_and_check,
     weekly_phase,
@@ -131,14 +133,74 @@ def test_closed_week_cuts_blocks(tmp_path, week_36, feasible):
         assert not set(activity_days(result, r)) & set(dates("2026-08-31", "2026-09-06"))
 
 
+@pytest.mark.parametrize(("closed", "school_weeks", "expect"), [
+    (False, [3, 3], "three weeks"),  # control: SSSP or PSSS give 15 days
+    (True, [3, 3], None),            # week 35 open on friday only: 3 school weeks give 11 days
+    (True, [3, 4], "SSSS"),          # the school block stretches to 4 weeks (16 days)
+])
+def test_closed_days_force_a_longer_school_block(tmp_path, closed, school_weeks, expect):
+    """Four weeks (34-37), 15 school days needed, practice blocks of at least 2 weeks inside
+    the phase. With week 35 closed mon-thu (autumn break; open on friday only) no three
+    consecutive school weeks reach 15 days and a middle practice week would be a one-week
+    block, so the school block must cover all four weeks: infeasible with blocks of at most
+    3 weeks, a 4-week block when 4 are allowed."""
+    closures = [closure("2026-08-24", "2026-08-27", reason="Høstferie")] if closed else []
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=15,
+                                               school_block_weeks=school_weeks, practice_block_weeks=[2, 4])],
+                 closures=closures, weights=NO_MISSED)
+    if expect is None:
+        assert_infeasible(inst)
+        return
+    result = solve_and_check(inst)
+    kinds = _kinds(result, [(2026, w) for w in range(34, 38)])
+    if expect == "SSSS":
+        assert kinds == "SSSS"
+        assert len(school_days(result)) == 16
+        assert D("2026-08-24") not in school_days(result) and D("2026-08-28") in school_days(result)
+        for r in ("R1", "R2"):
+            assert practice_days(result, r) == []
+    else:
+        assert kinds in ("SSSP", "PSSS")
+        assert len(school_days(result)) == 15
+
+
+def test_phase_too_short_for_min_school_days_is_explained(tmp_path):
+    """R11: a two-week block phase has at most 10 school days; 15 are needed. The solver
+    proves it infeasible and the diagnosis names R11, the phase and its row."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-08-30", min_school_days=15)],
+                 weights=NO_MISSED)
+    assert_infeasible(inst)
+    (finding,) = [f for f in diagnose(inst, 10) if f.fatal]
+    text = "\n".join(render([finding]))
+    assert "R11" in finding.rule, text
+    assert "vg2" in finding.message and "min_school_days is 15" in finding.message, text
+    assert "at most 10" in finding.message, text
+    assert any(row.startswith("instance.toml line") for row in finding.rows), text
+
+
+def test_practice_week_with_too_few_possible_shifts_is_explained(tmp_path):
+    """The roster gives 2 shifts (mon, tue) in the one practice week (the teacher is away),
+    and R1 cannot practise wed-sun, so no D without supervisor can make up the 3rd shift:
+    infeasible, and the diagnosis names R10 and R1's row."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-24", "2026-08-30")], rosters={"RD": ["D D - - - - -"]},
+                 recruits=[recruit("R1", unavailable_weekdays="wed;thu;fri;sat;sun"), "R2"],
+                 absences=[teacher_away("2026-08-24", "2026-08-28")], weights=NO_MISSED)
+    assert_infeasible(inst)
+    fatal = [f for f in diagnose(inst, 10) if f.fatal]
+    text = "\n".join(render(fatal))
+    assert any("R10" in f.rule and "min_shifts_per_practice_week" in f.message
+               and "recruits.csv line 2" in f.rows for f in fatal), text
+
+
 @pytest.mark.parametrize(("start", "end", "away", "without"), [
     ("2026-08-17", "2026-08-30", ("2026-08-24", "2026-08-28"), 2),  # practice week 35 is full
     ("2026-08-19", "2026-08-30", ("2026-08-19", "2026-08-21"), 0),  # first week starts wed
     ("2026-08-17", "2026-08-28", ("2026-08-24", "2026-08-28"), 0),  # last week ends fri
 ])
 def test_practice_week_min_shifts(tmp_path, start, end, away, without):
-    """Supervisors work D mon and tue only; one week is a practice week. When all its seven
-    days lie in the phase, each recruit needs a 3rd shift, on D without supervisor (2 x 100);
+    """The roster gives too few shifts: supervisors work D mon and tue only; one week is a
+    practice week. When all its seven days lie in the phase, each recruit needs a 3rd
+    shift, on D without supervisor (2 x 100);
     a practice week cut by the phase start or end has no minimum."""
     inst = micro(tmp_path, phases=[block_phase(start, end)], rosters={"RD": ["D D - - - - -"]},
                  absences=[teacher_away(*away)], weights=NO_MISSED)

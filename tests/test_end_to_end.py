@@ -1,0 +1,171 @@
+"""End to end: the command line on whole instances, from the instance folder to the written and
+validated plan folder (SPEC.md §4), for a good, a broken and an impossible instance, plus the
+reproducibility of plans and the pre-checks of the bundled county instances.
+
+Fast by design: only ``instances/tiny`` and SPEC's example instance are solved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli import main
+from models import read
+from scheduler.explain import precheck, render
+from scheduler.solve import SolveOptions, solve
+from scheduler.validate import validate_plan
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "instances" / "tiny"
+EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "example-instance"
+
+PLAN_ARGS = ["--time-limit", "20", "--workers", "1", "--seed", "0"]
+PLAN_FILES = ("plan.json", "assignments.csv", "recruit_calendar.csv", "class_calendar.csv")
+ICS_KINDS = ("recruits", "supervisors", "teachers", "classes", "sites")
+
+
+def _plan(instance: Path, out: Path) -> Result:
+    return CliRunner().invoke(main, ["plan", str(instance), "--out", str(out), *PLAN_ARGS])
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by its relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _copy_tiny(tmp_path: Path) -> Path:
+    folder = tmp_path / "instance"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """instances/tiny planned once through the CLI."""
+    out = tmp_path_factory.mktemp("e2e") / "tiny-plan"
+    result = _plan(TINY, out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+# ---- 1. plan and validate tiny ---------------------------------------------------------------
+def test_plan_tiny_writes_the_whole_plan_folder(tiny_plan: Path) -> None:
+    meta = json.loads((tiny_plan / "plan.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "OPTIMAL"
+    for key in ("instance", "status", "objective", "best_bound", "gap", "wall_seconds", "kpis"):
+        assert key in meta, key
+    kpis = meta["kpis"]
+    for key in ("practice_days", "practice_days_without_supervisor", "mean_travel_minutes", "max_travel_minutes"):
+        assert key in kpis, key
+    assert {"min", "max"} <= set(kpis["weekend_shifts_per_recruit"])
+    assert meta["objective"] == meta["best_bound"] and meta["gap"] == 0
+
+    for name in PLAN_FILES:
+        assert (tiny_plan / name).is_file(), name
+    inst = read(TINY)
+    people = {
+        "recruits": inst.recruits, "supervisors": inst.supervisors, "teachers": inst.teachers,
+        "classes": inst.classes, "sites": inst.sites,
+    }
+    for kind in ICS_KINDS:
+        expected = {f"{x.id}.ics" for x in people[kind]}
+        written = {p.name for p in (tiny_plan / "ics" / kind).glob("*.ics")}
+        assert expected <= written, (kind, expected - written)
+
+
+def test_validate_cli_accepts_the_tiny_plan(tiny_plan: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(TINY), str(tiny_plan)])
+    assert result.exit_code == 0, result.output
+
+
+# ---- 2. reproducibility ----------------------------------------------------------------------
+def test_plan_tiny_twice_gives_the_same_files(tiny_plan: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = _plan(TINY, again)
+    assert result.exit_code == 0, result.output
+    first, second = _files(tiny_plan), _files(again)
+    assert sorted(first) == sorted(second)
+    for name in sorted(first):
+        if name != "plan.json":
+            assert first[name] == second[name], f"{name} differs between two identical runs"
+    meta1, meta2 = (json.loads(files["plan.json"]) for files in (first, second))
+    meta1.pop("wall_seconds")
+    meta2.pop("wall_seconds")
+    assert meta1 == meta2
+
+
+def test_example_instance_solved_twice_gives_the_same_plan() -> None:
+    inst = read(EXAMPLE)
+    opts = SolveOptions(time_limit=8, workers=2, seed=3)
+    first = solve(inst, options=opts)
+    second = solve(inst, options=opts)
+    for result in (first, second):
+        assert result.plan is not None, result.explanation
+        assert result.kpis["reproducible"] is True, (
+            "a wall-clock guard cut the deterministic search (machine too slow or loaded)"
+        )
+    assert first.plan.sorted() == second.plan.sorted()
+    assert first.objective == second.objective
+    assert validate_plan(inst, first.plan) == []
+
+
+# ---- 3. a broken instance --------------------------------------------------------------------
+ISSUE = re.compile(r"^\s*(\S+\.csv) line (\d+), column (\w+):", re.MULTILINE)
+
+
+def test_plan_broken_instance_lists_every_error_and_writes_nothing(tmp_path: Path) -> None:
+    folder = _copy_tiny(tmp_path)
+    _edit(folder / "closures.csv", "2026-08-28,2026-08-28", "2026-08-28,2026-08-82")
+    _edit(folder / "supervisors.csv", "V003,Liv Sæther,S01W2,", "V003,Liv Sæther,S01W9,")
+    _edit(folder / "wards.csv", "S02W1,S02,Korttidsavdeling,short_term,2,", "S02W1,S02,Korttidsavdeling,short_term,-2,")
+    out = tmp_path / "plan"
+
+    result = _plan(folder, out)
+
+    assert result.exit_code == 2, result.output
+    issues = {(f, int(line), col) for f, line, col in ISSUE.findall(result.output)}
+    assert issues == {("closures.csv", 2, "end"), ("supervisors.csv", 4, "ward_id"), ("wards.csv", 4, "capacity")}
+    assert len(ISSUE.findall(result.output)) == 3, result.output
+    assert "3 errors" in result.output
+    for bad in ("2026-08-82", "S01W9", "-2"):
+        assert bad in result.output
+    assert not out.exists()
+
+
+# ---- 4. an impossible instance ---------------------------------------------------------------
+def test_plan_impossible_instance_explains_and_writes_only_plan_json(tmp_path: Path) -> None:
+    folder = _copy_tiny(tmp_path)
+    _edit(folder / "instance.toml", "min_school_days = 8\n", "min_school_days = 40\n")
+    out = tmp_path / "plan"
+
+    result = _plan(folder, out)
+
+    assert result.exit_code != 0, result.output
+    assert [p.name for p in out.iterdir()] == ["plan.json"]
+    meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "INFEASIBLE"
+    explanation = "\n".join(meta["explanation"])
+    assert "R11" in explanation and "min_school_days" in explanation, explanation
+    assert "vg1" in explanation and "K1" in explanation
+    assert not list(out.rglob("*.csv")) and not list(out.rglob("*.ics"))
+
+
+# ---- 5. the bundled county instances ---------------------------------------------------------
+@pytest.mark.parametrize("name", ["trondheim-2026", "rogaland-2026"])
+def test_bundled_instance_passes_the_prechecks(name: str) -> None:
+    inst = read(REPO / "instances" / name)
+    assert inst.recruits and inst.phases
+    fatal = [f for f in precheck(inst) if f.fatal]
+    assert not fatal, "\n".join(render(fatal))

@@ -1,0 +1,184 @@
+"""Issue 5: mixed models and the whole cohort year on micro-instances.
+
+* Mixed instances: classes on different models in one phase (classes.csv ``model``), and
+  phases on different models (Vg1 weekly, Vg2 block).
+* Individual recruit periods (D10): recruits.csv ``recruit_period_start`` /
+  ``recruit_period_end`` replace the dates of the recruit period (the earliest phase of kind
+  practice) for that recruit; his practice rows lie inside his own window and R10's minimum
+  holds in every ISO week that lies wholly inside it.
+* A summer job: a second phase of kind practice, in July, after the recruit period; the
+  individual dates of the recruit period do not move it.
+
+Every plan is solved with the builders' options (one worker, 10 s) and checked by the
+independent validator (``solve_and_check``).
+"""
+
+from __future__ import annotations
+
+from models import iso_week
+from models.kpis import kpis_of
+from tests.builders import (
+    D,
+    absence,
+    block_phase,
+    count,
+    dates,
+    in_week,
+    klass,
+    micro,
+    practice_days,
+    practice_phase,
+    practice_rows,
+    recruit,
+    school_days,
+    solve_and_check,
+    supervisor,
+    weekly_phase,
+)
+
+MON_TUE = {"RD": ["D D - - - - -"]}
+"""Two roster shifts a week, one short of R10's minimum of 3."""
+
+
+def _assigned(result, recruit_id):
+    return sorted(a.phase_id for a in result.plan.assignments if a.recruit_id == recruit_id)
+
+
+# ---- mixed models -----------------------------------------------------------------------
+def test_weekly_and_block_class_in_one_phase(tmp_path):
+    """One weekly phase of two full weeks; K1 keeps the weekly model, K2 is on the block
+    model (classes.csv). Two teachers, so both can be taught on one date. K1 has 3 school
+    days a week and R1 two consecutive weekday practice days a week; K2 has one school week
+    (all 5 days) and one practice week in which R2 follows the roster (no school)."""
+    inst = micro(
+        tmp_path,
+        phases=[weekly_phase("2026-08-17", "2026-08-30", min_school_days=5)],
+        classes=["K1", klass("K2", model="block")],
+        teachers=["T1", "T2"],
+        recruits=["R1", recruit("R2", class_id="K2")],
+    )
+    assert inst.model_of("K1", inst.phase["vg1"]) == "weekly"
+    assert inst.model_of("K2", inst.phase["vg1"]) == "block"
+    result = solve_and_check(inst)
+    for week in (34, 35):
+        weekly = in_week(school_days(result, "K1"), 2026, week)
+        assert len(weekly) == 3
+        r1 = in_week(practice_days(result, "R1"), 2026, week)
+        assert len(r1) == 2 and (r1[1] - r1[0]).days == 1 and r1[0].weekday() < 5
+        assert not set(r1) & set(weekly)
+    kinds = []
+    for week in (34, 35):
+        block = in_week(school_days(result, "K2"), 2026, week)
+        r2 = in_week(practice_days(result, "R2"), 2026, week)
+        assert len(block) in (0, 5)
+        if block:
+            kinds.append("S")
+            assert r2 == []
+        else:
+            kinds.append("P")
+            assert len(r2) >= 3
+    assert sorted(kinds) == ["P", "S"]
+
+
+def test_vg1_weekly_then_vg2_block(tmp_path):
+    """Vg1 (two weeks, weekly model) then Vg2 (two weeks, block model, 5 school days needed,
+    the teacher away in week 37): weekly weeks of 3 school days and 2 practice days, then a
+    whole school week 36 and a practice week 37 with at least 3 shifts and no school.
+    Each recruit has one supervisor in each phase."""
+    inst = micro(
+        tmp_path,
+        phases=[weekly_phase("2026-08-17", "2026-08-30", id="vg1"),
+                block_phase("2026-08-31", "2026-09-13", id="vg2", min_school_days=5)],
+        absences=[absence("T1", "2026-09-07", "2026-09-11")],
+    )
+    assert [inst.model_of("K1", p) for p in inst.phases] == ["weekly", "block"]
+    result = solve_and_check(inst)
+    days = school_days(result)
+    for week in (34, 35):
+        assert len(in_week(days, 2026, week)) == 3
+        for r in ("R1", "R2"):
+            assert len(in_week(practice_days(result, r), 2026, week)) == 2
+    assert in_week(days, 2026, 36) == dates("2026-08-31", "2026-09-04")
+    assert in_week(days, 2026, 37) == []
+    for r in ("R1", "R2"):
+        assert _assigned(result, r) == ["vg1", "vg2"]
+        assert len(in_week(practice_days(result, r), 2026, 37)) >= 3
+        assert in_week(practice_days(result, r), 2026, 36) == []
+
+
+# ---- individual recruit periods ---------------------------------------------------------
+def test_individual_recruit_period(tmp_path):
+    """The recruit period runs mon 13 Apr .. sun 10 May 2026 (ISO weeks 16-19). R1's longer
+    period starts wed 1 Apr, 12 days earlier (so week 14 is cut, week 15 is full for him);
+    R2's ends wed 6 May (so week 19 is cut for him). Supervisors work D mon and tue only, so
+    each full week of a recruit needs a 3rd shift without supervisor: weeks 15-19 for R1,
+    16-18 for R2 (8 x 100). Every practice row lies inside the recruit's own window."""
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-13", "2026-05-10", id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-04-01"),
+                  recruit("R2", recruit_period_end="2026-05-06")],
+        rosters=MON_TUE,
+    )
+    rp = inst.phase["rp"]
+    assert inst.recruit_phase_window("R1", rp) == (D("2026-04-01"), D("2026-05-10"))
+    assert inst.recruit_phase_window("R2", rp) == (D("2026-04-13"), D("2026-05-06"))
+    result = solve_and_check(inst)
+    windows = {"R1": set(dates("2026-04-01", "2026-05-10")), "R2": set(dates("2026-04-13", "2026-05-06"))}
+    full = {"R1": [15, 16, 17, 18, 19], "R2": [16, 17, 18]}
+    for r, window in windows.items():
+        rows = practice_rows(result, r)
+        assert rows and {a.date for a in rows} <= window, r
+        assert all(a.phase_id == "rp" for a in rows)
+        per_week = {w: len(in_week([a.date for a in rows], 2026, w)) for w in range(14, 20)}
+        for w, n in per_week.items():
+            if w in full[r]:
+                assert n == 3, (r, w, per_week)  # 2 with supervisor + 1 without
+            else:
+                assert n <= 2, (r, w, per_week)  # a cut week: no minimum
+        without = [a for a in rows if not a.with_supervisor]
+        assert sorted(iso_week(a.date)[1] for a in without) == full[r]
+    # R1 works before the phase's own start: the Monday and Tuesday of week 15 (Easter Monday
+    # 6 Apr is a public holiday, worked in a practice phase and counted as such)
+    assert {D("2026-04-06"), D("2026-04-07")} <= set(practice_days(result, "R1"))
+    assert kpis_of(inst, result.plan)["recruits"]["R1"]["holiday_shifts"] >= 1
+    assert count(result, "without_supervisor") == 8
+    assert result.objective == 800
+
+
+# ---- summer job ---------------------------------------------------------------------------
+def test_summer_job_in_july_after_the_recruit_period(tmp_path):
+    """The recruit period (June, two weeks), a summer job (kind practice, 6-19 July, with
+    weekend shifts in the roster) and a week of Vg1. The summer job is a phase of its own:
+    each recruit has a supervisor for it, at least 3 shifts in each of its full weeks, and
+    nothing between the phases. R1's individual recruit period (earlier start, earlier end)
+    moves only the recruit period, not the summer job."""
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-06-01", "2026-06-14", id="rp"),
+                practice_phase("2026-07-06", "2026-07-19", id="summer"),
+                weekly_phase("2026-08-17", "2026-08-23", id="vg1")],
+        recruits=[recruit("R1", recruit_period_start="2026-05-25", recruit_period_end="2026-06-10"), "R2"],
+        supervisors=[supervisor("V1"), supervisor("V2"), supervisor("V3", roster_id="RW")],
+        rosters={"RD": ["D D D D D - -"], "RW": ["- - - D D D D"]},
+    )
+    assert inst.recruit_period_id == "rp"
+    assert inst.recruit_phase_window("R1", inst.phase["summer"]) == (D("2026-07-06"), D("2026-07-19"))
+    result = solve_and_check(inst)
+    for r in ("R1", "R2"):
+        assert _assigned(result, r) == ["rp", "summer", "vg1"]
+        rows = practice_rows(result, r)
+        summer = [a for a in rows if a.phase_id == "summer"]
+        assert summer and all(D("2026-07-06") <= a.date <= D("2026-07-19") for a in summer)
+        for week in (28, 29):
+            assert len(in_week([a.date for a in summer], 2026, week)) >= 3
+        gap = set(dates("2026-06-15", "2026-07-05")) | set(dates("2026-07-20", "2026-08-16"))
+        assert not {a.date for a in rows} & gap
+        assert all(a.phase_id == "rp" for a in rows if a.date <= D("2026-06-14"))
+    assert {a.date for a in practice_rows(result, "R1") if a.phase_id == "rp"} <= set(
+        dates("2026-05-25", "2026-06-10"))
+    # someone works the weekend roster of V3 in the summer job: counted as weekend shifts
+    counts = kpis_of(inst, result.plan)["recruits"]
+    weekend = [a for r in ("R1", "R2") for a in practice_rows(result, r)
+               if a.phase_id == "summer" and a.date.weekday() >= 5]
+    assert sum(counts[r]["weekend_shifts"] for r in ("R1", "R2")) >= len(weekend)
