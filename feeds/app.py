@@ -92,17 +92,27 @@ def _http_date(value) -> str:
 
 
 def _accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding value allows gzip (RFC 9110 12.5.3).
+
+    An explicit ``gzip`` entry wins over ``*``; ``q=0`` refuses; a malformed q refuses.
+    """
+    quality: dict[str, float] = {}
     for part in header.split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            q = params.strip().lower()
-            if q.startswith("q="):
+        name, *params = (p.strip() for p in part.split(";"))
+        name = name.lower()
+        if not name:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
                 try:
-                    return float(q[2:]) > 0
+                    q = float(value.strip())
                 except ValueError:
-                    return False
-            return True
-    return False
+                    q = 0.0
+        quality[name] = q
+    q = quality.get("gzip", quality.get("x-gzip", quality.get("*", 0.0)))
+    return q > 0
 
 
 def _etag_matches(header: str, etag_hex: str) -> bool:
@@ -341,12 +351,18 @@ class Guard:
         await self.app(scope, receive, send)
 
 
+_TOKENISH = re.compile(r"[A-Za-z0-9_%-]{8,}")
+
+
 def redact_path(path: str) -> str:
-    """The path for the log: a feed token cut to its first 4 characters plus '…'."""
-    if path.startswith("/feeds/"):
-        rest = path[len("/feeds/"):]
-        return "/feeds/" + rest[:4] + "…" + (".ics" if rest.endswith(".ics") else "")
-    return path[:64] + ("…" if len(path) > 64 else "")
+    """The path for the log, with anything that could be a token cut to 4 characters + '…'.
+
+    Not only ``/feeds/<token>.ics``: a link pasted with a prefix (``/calendar/feeds/...``),
+    a doubled slash or percent-encoded characters must not put a token into the log either,
+    so every run of 8 or more URL-safe characters is cut. Long paths are cut at 64.
+    """
+    redacted = _TOKENISH.sub(lambda m: m.group(0)[:4] + "…", path)
+    return redacted[:64] + ("…" if len(redacted) > 64 else "")
 
 
 class AccessLog:

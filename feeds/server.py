@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import threading
 import time
@@ -9,17 +11,80 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from feeds.app import FeedConfig, create_app
+
+MAX_HEAD_BYTES = 16 * 1024
+"""Largest request head (request line and header fields) the service reads; larger gets 431."""
+
+logger = logging.getLogger("feeds")
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bound on the request head.
+
+    uvicorn's ``h11_max_incomplete_event_size`` only applies to its h11 protocol; with
+    httptools (the faster parser, used here) a request line or header value is buffered
+    until its line ends, with no bound at all (a 1 MB header was read and answered).
+    This counts the bytes of each request head as they arrive, up to the blank line that
+    ends it, and answers ``431 Request Header Fields Too Large`` and closes the connection
+    once they pass :data:`MAX_HEAD_BYTES`. Requests pipelined behind the first one in the
+    same read are bounded by the read size instead.
+    """
+
+    max_head_bytes = MAX_HEAD_BYTES
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._in_head = True
+        self._head_bytes = 0
+        self._tail = b""
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            seen = self._tail + data
+            end = seen.find(b"\r\n\r\n")
+            used = len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            if self._head_bytes + used > self.max_head_bytes:
+                self._refuse_head()
+                return
+            if end < 0:
+                self._head_bytes += len(data)
+                self._tail = seen[-3:]
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head = True
+        self._head_bytes = 0
+        self._tail = b""
+        super().on_message_complete()
+
+    def _refuse_head(self) -> None:
+        if self.transport.is_closing():
+            return
+        logger.warning("a request head over %d bytes was refused (431)", self.max_head_bytes)
+        body = b"Request header fields too large\n"
+        lines = [b"HTTP/1.1 431 Request Header Fields Too Large\r\n"]
+        lines += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        lines += [b"content-type: text/plain; charset=utf-8\r\n",
+                  b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
+                  b"cache-control: no-store\r\n", b"connection: close\r\n", b"\r\n", body]
+        self.transport.write(b"".join(lines))
+        self.transport.close()
 
 
 def uvicorn_config(config: FeedConfig, *, host: str = "127.0.0.1", port: int = 8080,
                    log_level: str = "info") -> uvicorn.Config:
-    """uvicorn settings for the service: no server header, its own access log."""
+    """uvicorn settings for the service: no server header, its own access log, bounded heads."""
     return uvicorn.Config(
         create_app(config), host=host, port=port, log_level=log_level, access_log=False,
-        server_header=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-        timeout_keep_alive=15, limit_concurrency=2000, h11_max_incomplete_event_size=16 * 1024,
+        http=LimitedHttpToolsProtocol, ws="none", server_header=False, proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1", timeout_keep_alive=15, limit_concurrency=2000,
     )
 
 
