@@ -12,12 +12,16 @@ Tables::
     versions (id, published_at, source, instance)    one row per publish
     blobs    (hash, body, gz)                        feed bytes by sha256, with gzip form
     feeds    (version_id, kind, person_id, hash,     which bytes each person has in each
-              modified_at)                           version and since when
+              modified_at, dropped)                  version and since when; dropped = 1 for
+                                                     the empty feed of someone not in that plan
+    events   (kind, person_id, uid, sequence,        every event UID a person's feed ever
+              content, dtstamp)                      published, as last published (SEQUENCE)
 
 A feed's ``modified_at`` (its HTTP Last-Modified) is the publish time of the version in
 which its bytes last changed, so a re-publish that leaves someone's calendar alone keeps
 their 304s. Bytes are shared between versions (content addressed), so keeping a few
-versions costs little.
+versions costs little. The event history outlives pruned versions, so an event's
+SEQUENCE never goes down, even when it was absent from some versions in between.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.versioning import resequence, without_events
+from feeds.versioning import EventState, event_states, resequence, without_events
 
 KINDS: tuple[str, ...] = ("recruit", "supervisor", "teacher", "class", "site")
 """Feed owners: recruits, supervisors, teachers, and classes and sites for coordinators."""
@@ -61,7 +65,12 @@ CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, body BLOB NOT NULL, gz 
 CREATE TABLE IF NOT EXISTS feeds (
     version_id INTEGER NOT NULL REFERENCES versions (id), kind TEXT NOT NULL,
     person_id TEXT NOT NULL, hash TEXT NOT NULL REFERENCES blobs (hash),
-    modified_at TEXT NOT NULL, PRIMARY KEY (version_id, kind, person_id));
+    modified_at TEXT NOT NULL, dropped INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (version_id, kind, person_id));
+CREATE TABLE IF NOT EXISTS events (
+    kind TEXT NOT NULL, person_id TEXT NOT NULL, uid TEXT NOT NULL,
+    sequence INTEGER NOT NULL, content TEXT NOT NULL, dtstamp TEXT NOT NULL,
+    PRIMARY KEY (kind, person_id, uid));
 """
 
 
@@ -120,7 +129,7 @@ class Person:
     status: str  # "active" | "revoked" | "none"
     token_hash: str | None
     token_created_at: str | None
-    in_latest: bool
+    in_latest: bool  # in the latest plan (False: not published, or only an empty feed)
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,9 @@ class FeedStore:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(feeds)")}
+        if "dropped" not in columns:  # a database made before the column existed
+            self.conn.execute("ALTER TABLE feeds ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.conn.close()
@@ -247,7 +259,7 @@ class FeedStore:
             """SELECT p.kind, p.person_id, p.name, t.hash, t.created_at,
                       EXISTS (SELECT 1 FROM tokens r WHERE r.kind=p.kind AND r.person_id=p.person_id),
                       EXISTS (SELECT 1 FROM feeds f WHERE f.version_id=? AND f.kind=p.kind
-                              AND f.person_id=p.person_id)
+                              AND f.person_id=p.person_id AND NOT f.dropped)
                FROM people p LEFT JOIN tokens t
                  ON t.kind=p.kind AND t.person_id=p.person_id AND t.revoked_at IS NULL""",
             (latest if latest is not None else -1,)).fetchall()
@@ -265,6 +277,28 @@ class FeedStore:
             "SELECT f.kind, f.person_id, f.hash, f.modified_at, b.body FROM feeds f "
             "JOIN blobs b ON b.hash=f.hash WHERE f.version_id=?", (version_id,))
         return {(k, p): (h, m, body) for k, p, h, m, body in rows}
+
+    def _history(self, kind: str, person_id: str, previous: bytes | None) -> dict[str, EventState]:
+        """UID -> state of every event the person's feed ever published.
+
+        The previous version's bytes fill in what the table lacks (a database made before
+        the table existed); the table wins, being as new or newer.
+        """
+        history = event_states(previous) if previous is not None else {}
+        rows = self.conn.execute(
+            "SELECT uid, sequence, content, dtstamp FROM events WHERE kind=? AND person_id=?",
+            (kind, person_id))
+        history.update({uid: EventState(seq, content, stamp) for uid, seq, content, stamp in rows})
+        return history
+
+    def _record_events(self, kind: str, person_id: str, data: bytes,
+                       history: dict[str, EventState]) -> None:
+        rows = [(kind, person_id, uid, st.sequence, st.content, st.dtstamp)
+                for uid, st in event_states(data).items() if history.get(uid) != st]
+        self.conn.executemany(
+            "INSERT INTO events (kind, person_id, uid, sequence, content, dtstamp) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, person_id, uid) DO UPDATE SET "
+            "sequence=excluded.sequence, content=excluded.content, dtstamp=excluded.dtstamp", rows)
 
     def _put_blob(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
@@ -285,8 +319,8 @@ class FeedStore:
         """Publish a plan version: every person's feed bytes, in one transaction.
 
         Each feed is passed through :func:`feeds.versioning.resequence` against the same
-        person's bytes in the previous version (SEQUENCE raised for changed events, UIDs
-        kept). People of the previous version who are missing now keep a feed without
+        person's event history (SEQUENCE raised for changed events, UIDs kept, and never
+        lower than in any earlier version). People of the previous version who are missing now keep a feed without
         events, so that their phones drop the events instead of keeping stale ones. People
         who never had a token get one (returned in ``issued``); revoked people do not.
 
@@ -319,7 +353,9 @@ class FeedStore:
                     todo.append((kind, pid, self._name(kind, pid), without_events(body), True))
             for kind, pid, name, raw, dropped in todo:
                 old = prev.get((kind, pid))
-                data = resequence(raw, old[2] if old else None)
+                history = self._history(kind, pid, old[2] if old else None)
+                data = resequence(raw, history)
+                self._record_events(kind, pid, data, history)
                 digest = self._put_blob(data)
                 if old is not None and old[0] == digest:
                     modified = old[1]
@@ -330,8 +366,8 @@ class FeedStore:
                         # two publishes within one second: keep Last-Modified increasing
                         modified = _iso(datetime.fromisoformat(old[1]) + timedelta(seconds=1))
                 self.conn.execute(
-                    "INSERT INTO feeds (version_id, kind, person_id, hash, modified_at) "
-                    "VALUES (?, ?, ?, ?, ?)", (vid, kind, pid, digest, modified))
+                    "INSERT INTO feeds (version_id, kind, person_id, hash, modified_at, dropped) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (vid, kind, pid, digest, modified, int(dropped)))
                 if dropped:
                     emptied += 1
                     continue

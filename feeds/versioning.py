@@ -7,13 +7,16 @@ byte-identical so that an unchanged feed keeps its ETag and clients get 304s.
 
 :func:`resequence` does this on the iCalendar *text* (no parse/serialise round trip, so
 the writer's bytes are kept exactly, and 250,000 events publish in seconds). Events are
-compared by ``UID`` with the previously published bytes of the same feed; an event's
-content is every property line except ``DTSTAMP`` and ``SEQUENCE``:
+compared by ``UID`` with what was published before for the same feed: the previous
+bytes, or better the feed's *event history* (:class:`EventState` per UID ever
+published, kept by the store), so that an event removed in one version and back in a
+later one still gets a higher ``SEQUENCE`` than any version a phone may have seen. An
+event's content is every property line except ``DTSTAMP`` and ``SEQUENCE``:
 
 * unchanged event: previous ``SEQUENCE`` and previous ``DTSTAMP`` are kept;
 * changed event: ``SEQUENCE`` = previous + 1, the new ``DTSTAMP``;
 * new event: as written (``SEQUENCE:0``);
-* removed event: gone from the feed.
+* removed event: gone from the feed (its history stays).
 
 Calendar-level ``SOURCE`` lines are dropped: the plan folder's static address names the
 person's id, and the capability URL is the only address a feed should have.
@@ -21,10 +24,13 @@ person's id, and the capability URL is the only address a feed should have.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 CRLF = "\r\n"
 _DROP_CALENDAR = ("SOURCE",)
+_DROP_WHEN_EMPTY = ("DESCRIPTION", "X-WR-CALDESC")
 _VOLATILE = ("DTSTAMP", "SEQUENCE")
 
 
@@ -161,12 +167,52 @@ def _with(event: _Event, name: str, line: _Line | None, after: str = "UID") -> N
     event.lines.insert(len(event.lines) - 1, line)
 
 
-def resequence(new: bytes, previous: bytes | None) -> bytes:
-    """The bytes to publish for ``new``, given the previously published bytes of the feed.
+def _calendar_level(head: list[_Line], drop: tuple[str, ...]) -> list[_Line]:
+    """``head`` without the calendar's own ``drop`` properties (those of VTIMEZONE etc. stay)."""
+    out, depth = [], 0
+    for line in head:
+        name = line.name
+        if name == "BEGIN":
+            depth += 1
+        elif name == "END":
+            depth -= 1
+        elif depth == 1 and name in drop:
+            continue
+        out.append(line)
+    return out
+
+
+@dataclass(frozen=True)
+class EventState:
+    """What a feed last published for one UID: enough to resequence a later version."""
+
+    sequence: int
+    content: str  # sha256 hex of the event's lines other than DTSTAMP and SEQUENCE
+    dtstamp: str  # the published DTSTAMP line, unfolded
+
+
+def _content_digest(event: _Event) -> str:
+    return hashlib.sha256("\n".join(event.content).encode("utf-8")).hexdigest()
+
+
+def _state(event: _Event) -> EventState:
+    stamp = event.get("DTSTAMP")
+    return EventState(event.sequence, _content_digest(event), stamp.logical if stamp is not None else "")
+
+
+def event_states(feed: bytes) -> dict[str, EventState]:
+    """The :class:`EventState` of every event of ``feed``, by UID."""
+    return {e.uid: _state(e) for e in split_calendar(feed).events}
+
+
+def resequence(new: bytes, previous: bytes | Mapping[str, EventState] | None) -> bytes:
+    """The bytes to publish for ``new``, given what the feed published before.
 
     Args:
         new: the feed as the plan writer made it (every ``SEQUENCE`` 0).
-        previous: what was published last for the same person, or ``None``.
+        previous: the previously published bytes of the same feed, or its event history
+            (UID -> :class:`EventState`, including events no longer in the feed), or
+            ``None`` for a first publish.
 
     Returns:
         ``new`` without calendar-level ``SOURCE``, with ``SEQUENCE``/``DTSTAMP`` of each
@@ -174,24 +220,30 @@ def resequence(new: bytes, previous: bytes | None) -> bytes:
         gives the same bytes.
     """
     cal = split_calendar(new)
-    cal.head = [line for line in cal.head if line.name not in _DROP_CALENDAR]
+    cal.head = _calendar_level(cal.head, _DROP_CALENDAR)
     if previous is None:
         return cal.to_bytes()
-    before = {e.uid: e for e in split_calendar(previous).events}
+    before = event_states(previous) if isinstance(previous, bytes | bytearray) else previous
     for event in cal.events:
         old = before.get(event.uid)
         if old is None:
             continue
-        if old.content == event.content:
-            _with(event, "SEQUENCE", old.get("SEQUENCE"))
-            _with(event, "DTSTAMP", old.get("DTSTAMP"))
+        if old.content == _content_digest(event):
+            _with(event, "SEQUENCE", _Line([f"SEQUENCE:{old.sequence}"]))
+            if old.dtstamp:
+                _with(event, "DTSTAMP", _Line([old.dtstamp]))
         else:
             _with(event, "SEQUENCE", _Line([f"SEQUENCE:{old.sequence + 1}"]))
     return cal.to_bytes()
 
 
 def without_events(feed: bytes) -> bytes:
-    """The same calendar with every VEVENT removed (for a person dropped from the plan)."""
+    """The same calendar with every VEVENT removed (for a person dropped from the plan).
+
+    The calendar's ``DESCRIPTION``/``X-WR-CALDESC`` go too: they summarise the events
+    (a recruit's shift counts) and would be stale.
+    """
     cal = split_calendar(feed)
     cal.events = []
+    cal.head = _calendar_level(cal.head, _DROP_WHEN_EMPTY)
     return cal.to_bytes()
