@@ -1,16 +1,27 @@
 """The calendar feed service (issue 4), tested over real HTTP against the running service.
 
-Every test publishes a plan written by ``scheduler.export.write_plan`` (a hand-made plan
-for recruit K1R02 of the example instance), starts the service with uvicorn on a free
-loopback port in a background thread, and fetches with httpx. Feeds are parsed with
-icalendar, vobject and recurring-ical-events; a CalDAV test stores a feed in Radicale.
+Most tests publish a plan written by ``scheduler.export.write_plan`` (a hand-made plan
+for recruit K1R02 of the example instance, so that each change between versions is known
+exactly), start the service with uvicorn on a free loopback port in a background thread,
+and fetch with httpx. ``test_issue_4_real_replan_keeps_the_url`` instead plans
+``instances/tiny`` with the solver through the CLI, twice. Feeds are parsed with
+icalendar (the writer's library), and with two parsers that do not use it: vobject and
+ical; recurring-ical-events (built on icalendar) expands them. A CalDAV test stores a feed
+in Radicale; QR codes of the printable page are decoded with zxing-cpp.
 """
 
 from __future__ import annotations
 
+import base64
+import csv
 import gzip
+import html
+import io
 import logging
+import re
+import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -22,10 +33,15 @@ from pathlib import Path
 
 import httpx
 import icalendar
+import numpy as np
 import pytest
 import recurring_ical_events
 import vobject
+import zxingcpp
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ical.calendar_stream import IcsCalendarStream
 
 import models
 from feeds import FeedStore, publish_plan, resequence, token_hash
@@ -119,8 +135,12 @@ class Service:
     def feed_url(self) -> str:
         return f"{self.url}/feeds/{self.token}.ics"
 
-    def publish(self, plan: Plan, now: datetime) -> None:
+    def publish(self, plan: Plan, now: datetime, *, drop: tuple[str, ...] = ()) -> None:
+        """Write ``plan`` and publish it; ``drop`` removes calendars (``supervisors/V006``)
+        from the plan folder first, as if those people had left the instance."""
         folder = write_plan(self.instance, result(plan), self.plans / "plan")
+        for name in drop:
+            (folder / "ics" / f"{name}.ics").unlink()
         with FeedStore(self.db) as store:
             report = publish_plan(store, folder, self.instance, now=now)
         self.tokens.update({(i.kind, i.person_id): i.token for i in report.issued})
@@ -151,27 +171,43 @@ def events_by_uid(data: bytes) -> dict[str, icalendar.Event]:
 
 
 # ---- serving and parsing ----------------------------------------------------------------------
-def test_feed_over_http_parses_with_three_parsers(service, client):
+def test_feed_over_http_parses_with_independent_parsers(service, client):
     r = client.get(service.feed_url, headers={"Accept-Encoding": "identity"})
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
     assert r.headers["etag"].strip('"') == __import__("hashlib").sha256(r.content).hexdigest()
     assert "last-modified" in r.headers
+    assert b"\r\n" in r.content and b"\n" not in r.content.replace(b"\r\n", b"")  # CRLF only
 
     # icalendar (the writer's own library)
     cal = icalendar.Calendar.from_ical(r.content)
     assert str(cal["X-WR-CALNAME"]).endswith("Tomasz Dahl") and str(cal["NAME"]) == str(cal["X-WR-CALNAME"])
-    assert "REFRESH-INTERVAL" in cal and "X-PUBLISHED-TTL" in cal and "SOURCE" not in cal
+    assert cal["REFRESH-INTERVAL"].dt == timedelta(hours=6)
+    assert cal["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+    assert str(cal["X-PUBLISHED-TTL"]) == "PT6H" and "SOURCE" not in cal
     ical_starts = {str(e["UID"]): e["DTSTART"].dt for e in cal.walk("VEVENT")}
     assert set(ical_starts) == {uid("2026-10-22", "school"), uid("2026-10-24"), uid("2026-10-26"),
                                 uid("2026-10-27")}
 
-    # vobject: same UIDs and the same instants (it resolves TZID through the VTIMEZONE)
+    # vobject (its own parser): same UIDs and the same instants (TZID through the VTIMEZONE)
     vcal = vobject.readOne(r.text)
+    assert vcal.x_wr_calname.value == vcal.contents["name"][0].value == str(cal["X-WR-CALNAME"])
+    assert vcal.contents["refresh-interval"][0].value == "PT6H"
+    assert vcal.contents["refresh-interval"][0].params["VALUE"] == ["DURATION"]
+    assert vcal.x_published_ttl.value == "PT6H"
     vob_starts = {ev.uid.value: ev.dtstart.value for ev in vcal.vevent_list}
     assert set(vob_starts) == set(ical_starts)
     for key, start in ical_starts.items():
         assert vob_starts[key] == start and vob_starts[key].utcoffset() == start.utcoffset()
+
+    # ical (a third parser, pydantic based, independent of icalendar and vobject)
+    ical_cal = IcsCalendarStream.calendar_from_ics(r.text)
+    assert {e.uid: e.dtstart for e in ical_cal.events} == ical_starts
+    assert all(e.dtstart.utcoffset() == ical_starts[e.uid].utcoffset() for e in ical_cal.events)
+    assert {e.uid: e.sequence for e in ical_cal.events} == dict.fromkeys(ical_starts, 0)
+    assert [tz.tz_id for tz in ical_cal.timezones] == ["Europe/Oslo"]
+    extras = {x.name.lower(): x.value for x in ical_cal.extras}
+    assert extras["x-published-ttl"] == "PT6H" and extras["x-wr-calname"].endswith("Tomasz Dahl")
 
     # recurring-ical-events: the events of October 2026, with the night shift crossing midnight
     occurrences = recurring_ical_events.of(cal).between(date(2026, 10, 1), date(2026, 11, 1))
@@ -204,7 +240,10 @@ def test_url_survives_republish_with_same_uids_and_raised_sequence(service, clie
     assert uid("2026-10-26") not in new                 # removed: gone
     assert new[uid("2026-10-29")]["SEQUENCE"] == 0      # new
     # parsers other than icalendar agree
-    assert {ev.uid.value for ev in vobject.readOne(after.text).vevent_list} == set(new)
+    assert {ev.uid.value: int(ev.sequence.value) for ev in vobject.readOne(after.text).vevent_list} == \
+        {k: int(e["SEQUENCE"]) for k, e in new.items()}
+    assert {e.uid: e.sequence for e in IcsCalendarStream.calendar_from_ics(after.text).events} == \
+        {k: int(e["SEQUENCE"]) for k, e in new.items()}
 
     # a third publish changing the same event again raises SEQUENCE once more
     third = plan_v2()
@@ -226,10 +265,45 @@ def test_republishing_the_same_plan_keeps_etag_and_last_modified(service, client
 def test_person_dropped_from_plan_gets_a_feed_without_events(service, client):
     sup_url = f"{service.url}/feeds/{service.tokens['supervisor', 'V006']}.ics"
     assert len(events_by_uid(client.get(sup_url).content)) == 3  # three supervised shifts
-    empty = Plan(activities=[_school("2026-10-22")], class_days=plan_v1().class_days)
-    service.publish(empty, V2_AT)
+    # V006 leaves the instance: the plan folder has no calendar for him any more
+    service.publish(plan_v1(), V2_AT, drop=("supervisors/V006", f"recruits/{RECRUIT}"))
     r = client.get(sup_url)
     assert r.status_code == 200 and events_by_uid(r.content) == {}
+    cal = icalendar.Calendar.from_ical(r.content)
+    name = next(v.name for v in service.instance.supervisors if v.id == "V006")
+    assert str(cal["X-WR-CALNAME"]).endswith(name)  # same name and timezone
+    assert len(cal.walk("VTIMEZONE")) == 1
+    # a recruit's emptied calendar loses the shift counts it had in DESCRIPTION
+    before = icalendar.Calendar.from_ical((service.plans / "plan" / "ics" / "recruits" / "K1R03.ics").read_bytes())
+    assert "DESCRIPTION" in before  # the writer describes every recruit's calendar
+    emptied = icalendar.Calendar.from_ical(client.get(service.feed_url).content)
+    assert emptied.walk("VEVENT") == [] and "DESCRIPTION" not in emptied and "X-WR-CALDESC" not in emptied
+    with FeedStore(service.db) as store:
+        gone = {(p.kind, p.person_id) for p in store.people() if not p.in_latest}
+    assert gone == {("supervisor", "V006"), ("recruit", RECRUIT)}
+    # he comes back: the same link shows his events again
+    service.publish(plan_v1(), V2_AT + timedelta(days=1))
+    assert len(events_by_uid(client.get(sup_url).content)) == 3
+
+
+def test_event_back_after_a_gap_never_lowers_its_sequence(service, client):
+    """SEQUENCE is kept per UID across versions, not only against the previous one: a phone
+    that saw version 1 and then version 3 must see a higher SEQUENCE for a changed event."""
+    day = uid("2026-10-26")
+    v1 = events_by_uid(client.get(service.feed_url).content)
+    assert v1[day]["SEQUENCE"] == 0
+    service.publish(plan_v2(), V2_AT)                         # 26 October removed
+    assert day not in events_by_uid(client.get(service.feed_url).content)
+    back = plan_v2()
+    back.activities.append(_practice("2026-10-26", "A", "14:30", "22:00"))  # back, changed
+    service.publish(back, V2_AT + timedelta(days=1))
+    v3 = events_by_uid(client.get(service.feed_url).content)
+    assert v3[day]["SEQUENCE"] == 1 and v3[day]["DTSTART"].dt.hour == 14
+    service.publish(plan_v2(), V2_AT + timedelta(days=2))     # removed again
+    service.publish(back, V2_AT + timedelta(days=3))          # and back as in version 3
+    v5 = events_by_uid(client.get(service.feed_url).content)
+    assert v5[day]["SEQUENCE"] == 1                           # unchanged since version 3
+    assert v5[day]["DTSTAMP"].dt == v3[day]["DTSTAMP"].dt
 
 
 # ---- conditional requests and gzip ------------------------------------------------------------
@@ -312,6 +386,86 @@ def test_guessed_truncated_altered_and_revoked_tokens_get_the_same_404(service, 
     assert reply.startswith(b"HTTP/1.1 404") and reply.endswith(NOT_FOUND_BODY)
 
 
+def _one_char_changes(token: str) -> Iterator[str]:
+    """Every token that differs from ``token`` in exactly one position, by one alphabet step."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for i, c in enumerate(token):
+        yield token[:i] + alphabet[(alphabet.index(c) + 1) % len(alphabet)] + token[i + 1:]
+
+
+def test_every_truncation_and_one_character_change_of_a_token_gets_404(service, client):
+    token = service.token
+    variants = [token[:k] for k in range(len(token))]              # every truncation
+    variants += [token[k:] for k in range(1, len(token))]          # cut from the front
+    variants += list(_one_char_changes(token))                      # 43 altered tokens
+    variants += [token + c for c in "A_-0"]                         # extended
+    variants += [token[:i] + token[i + 1] + token[i] + token[i + 2:] for i in range(len(token) - 1)]  # swaps
+    variants = [v for v in dict.fromkeys(variants) if v != token]
+    assert len(variants) > 150
+    for v in variants:
+        r = client.get(f"{service.url}/feeds/{v}.ics")
+        assert (r.status_code, r.content) == (404, NOT_FOUND_BODY), v
+    assert client.get(service.feed_url).status_code == 200
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_randomly_altered_tokens_never_return_a_feed(service, client, data):
+    token = service.token
+    ops = data.draw(st.lists(st.tuples(st.sampled_from(["replace", "insert", "delete"]),
+                                       st.integers(0, 42),
+                                       st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.%/")),
+                             min_size=1, max_size=4))
+    guess = token
+    for op, i, c in ops:
+        i = min(i, len(guess))
+        guess = {"replace": guess[:i] + c + guess[i + 1:], "insert": guess[:i] + c + guess[i:],
+                 "delete": guess[:i] + guess[i + 1:]}[op]
+    r = client.get(f"{service.url}/feeds/{guess}.ics")
+    if guess == token:
+        assert r.status_code == 200
+    else:
+        assert r.status_code == 404 and b"BEGIN:VCALENDAR" not in r.content, guess
+
+
+def _raw_request(url: str, request: bytes, *, pieces: int = 1) -> bytes:
+    """Send ``request`` over a plain socket (in ``pieces`` writes) and read until the server closes."""
+    port = int(url.rsplit(":", 1)[1])
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        step = -(-len(request) // pieces)
+        try:
+            for i in range(0, len(request), step):
+                s.sendall(request[i:i + step])
+                if pieces > 1:
+                    time.sleep(0.002)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may close before the rest is sent; its answer is read below
+        try:
+            while chunk := s.recv(65536):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    return reply
+
+
+def test_request_heads_over_16_kib_get_431(service):
+    path = f"/feeds/{service.token}.ics"
+    head = f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+    big = (head + f"X-Pad: {'a' * 20_000}\r\nConnection: close\r\n\r\n").encode()
+    assert _raw_request(service.url, big).startswith(b"HTTP/1.1 431 ")
+    # a head that trickles in, never ending (no blank line), is cut off as well
+    endless = (head + "X-Pad: " + "b" * 40_000).encode()
+    assert _raw_request(service.url, endless, pieces=40).startswith(b"HTTP/1.1 431 ")
+    many = (head + "".join(f"X-{i}: {'c' * 90}\r\n" for i in range(300)) + "\r\n").encode()
+    assert _raw_request(service.url, many).startswith(b"HTTP/1.1 431 ")
+    # the limit is per request: three 10 KiB heads on one keep-alive connection are fine
+    ok = (head + f"X-Pad: {'d' * 10_000}\r\n\r\n").encode()
+    reply = _raw_request(service.url, ok * 2 + ok.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"),
+                         pieces=3)
+    assert reply.count(b"HTTP/1.1 200 OK") == 3 and b"431" not in reply
+
+
 def test_rotated_token_stops_and_the_new_one_works(service, client):
     old_url = service.feed_url
     with FeedStore(service.db) as store:
@@ -327,7 +481,22 @@ def test_tokens_are_stored_only_as_hashes(service):
         stored = {h for (h,) in store.conn.execute("SELECT hash FROM tokens")}
         assert stored == {token_hash(t) for t in service.tokens.values()}
         assert store.is_active(service.token, "recruit", RECRUIT)
-        assert len(service.token) == 43  # 32 random bytes, URL-safe base64
+    # 32 random bytes, URL-safe base64 (43 characters, no padding)
+    assert len(base64.urlsafe_b64decode(service.token + "=")) == 32
+
+
+def test_tokens_are_random_not_derived_from_ids(tmp_path, instance):
+    """The same plan published into two databases gives unrelated tokens for everyone."""
+    folder = write_plan(instance, result(plan_v1()), tmp_path / "plan")
+    tokens = []
+    for name in ("a.sqlite", "b.sqlite"):
+        with FeedStore(tmp_path / name) as store:
+            tokens.append({(i.kind, i.person_id): i.token for i in publish_plan(store, folder, instance).issued})
+    assert tokens[0].keys() == tokens[1].keys() and len(tokens[0]) > 30
+    assert all(tokens[0][k] != tokens[1][k] for k in tokens[0])
+    everything = list(tokens[0].values()) + list(tokens[1].values())
+    assert len(set(everything)) == len(everything)
+    assert not any(pid.lower() in t.lower() for (_, pid), t in tokens[0].items())
 
 
 def test_only_get_and_head_and_no_bodies(service, client):
@@ -337,11 +506,19 @@ def test_only_get_and_head_and_no_bodies(service, client):
     assert r.status_code == 413
 
 
-def test_rate_limit_gives_429(tmp_path, instance, client):
+def test_rate_limit_gives_429_per_client(tmp_path, instance, client):
     for svc in start(tmp_path, instance, rate=1.0, burst=3):
         codes = [client.get(svc.feed_url).status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
         assert int(client.get(svc.feed_url).headers["retry-after"]) >= 1
+        # unknown tokens count the same (no way to probe tokens faster), and the answer is the same
+        assert client.get(f"{svc.url}/feeds/{_alter(svc.token)}.ics").status_code == 429
+        # per client: behind a local reverse proxy the forwarded address is the client
+        # (header values only: no traffic goes to these documentation addresses)
+        other = {"X-Forwarded-For": "192.0.2.7"}
+        assert [client.get(svc.feed_url, headers=other).status_code for _ in range(4)] == [200, 200, 200, 429]
+        third = {"X-Forwarded-For": "192.0.2.8"}
+        assert client.get(svc.feed_url, headers=third).status_code == 200
 
 
 def test_token_bucket_refills():
@@ -377,6 +554,40 @@ def test_access_log_has_no_tokens(service, client, caplog):
     assert redact_path("/feeds/abcdefgh.ics") == "/feeds/abcd….ics"
 
 
+LOGGED_PATHS = [
+    "/calendar/feeds/{t}.ics",          # a link pasted behind a prefix
+    "//feeds/{t}.ics", "/feeds//{t}.ics", "/Feeds/{t}.ics",
+    "/feeds/{t}", "/feeds/{t}.ics/", "/x/y/z/{t}",
+    "/feeds/{t}%20.ics", "/feeds/%2F{t}.ics",
+]
+
+
+def test_access_log_never_holds_a_token_whatever_the_path(service, client, caplog):
+    caplog.set_level(logging.INFO, logger="feeds.access")
+    for path in LOGGED_PATHS:
+        caplog.clear()
+        client.get(service.url + path.format(t=service.token))
+        time.sleep(0.02)
+        lines = [r.getMessage() for r in caplog.records if r.name == "feeds.access"]
+        assert len(lines) == 1 and " 404 " in lines[0], path
+        assert service.token[4:12] not in lines[0], (path, lines[0])
+
+
+ACCEPT_ENCODINGS = [
+    ("gzip", True), ("gzip, deflate, br", True), ("*", True), ("*;q=0, gzip", True),
+    ("br;q=1.0, gzip;q=0.8, *;q=0.1", True), ("GZIP", True), ("x-gzip", True),
+    ("gzip;q=0", False), ("gzip;q=0, *", False), ("identity", False), ("deflate, br", False),
+    ("gzip;q=oops", False), ("", False),
+]
+
+
+def test_accept_encoding_negotiation(service, client):
+    for header, gzipped in ACCEPT_ENCODINGS:
+        r = client.get(service.feed_url, headers={"Accept-Encoding": header})
+        assert r.status_code == 200 and ("content-encoding" in r.headers) == gzipped, header
+        assert r.headers["etag"].startswith("W/") == gzipped, header
+
+
 # ---- the coordinator's commands ---------------------------------------------------------------
 def test_cli_publish_rotate_revoke_list_and_links(tmp_path, instance):
     from cli import main
@@ -396,6 +607,22 @@ def test_cli_publish_rotate_revoke_list_and_links(tmp_path, instance):
     assert csv_text.count("webcal://feeds.example.no/feeds/") == people
     page = (tmp_path / "links" / LINKS_HTML).read_text(encoding="utf-8")
     assert page.count("<svg") == people and "Tomasz Dahl" in page
+    # every QR code decodes (zxing-cpp) to the webcal link printed on its card and in the CSV
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    webcal = {(r["kind"], r["id"]): r["webcal_url"] for r in rows}
+    cards = qr_cards(page)
+    assert len(cards) == people
+    for key, (decoded, printed) in cards.items():
+        assert decoded == webcal[key] and decoded in printed, key
+        assert printed == [webcal[key], rows[[(r["kind"], r["id"]) for r in rows].index(key)]["https_url"]]
+    # links carry no personal data: neither the id nor the name is in the URL
+    for r in rows:
+        assert r["https_url"].startswith(f"{base}/feeds/") and r["webcal_url"].startswith("webcal://")
+        assert r["id"] not in r["https_url"] and r["name"].split()[0] not in r["https_url"]
+    # the links folder is private: only its owner may read it
+    assert stat.S_IMODE((tmp_path / "links").stat().st_mode) == 0o700
+    for name in (LINKS_CSV, LINKS_HTML):
+        assert stat.S_IMODE((tmp_path / "links" / name).stat().st_mode) == 0o600
 
     def link_of(kind: str, pid: str) -> str:
         for line in (tmp_path / "links" / LINKS_CSV).read_text(encoding="utf-8").splitlines():
@@ -421,6 +648,47 @@ def test_cli_publish_rotate_revoke_list_and_links(tmp_path, instance):
     listing = runner.invoke(main, ["feeds", "list", "--db", str(db)])
     assert "K1R03" in listing.output and "revoked" in listing.output and after not in listing.output
     assert runner.invoke(main, ["feeds", "rotate", "recruit", "NOPE", "--db", str(db)]).exit_code == 2
+    # --qr https puts the https form into the codes (Google Calendar's "From URL")
+    out = runner.invoke(main, ["feeds", "publish", str(folder), str(EXAMPLE), *common, "--qr", "https"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader((tmp_path / "links" / LINKS_CSV).open(encoding="utf-8")))
+    https = {(r["kind"], r["id"]): r["https_url"] for r in rows if r["https_url"]}
+    cards = qr_cards((tmp_path / "links" / LINKS_HTML).read_text(encoding="utf-8"))
+    assert {k: decoded for k, (decoded, _) in cards.items()} == https
+
+
+def test_cli_refuses_to_publish_a_plan_without_calendars(tmp_path, instance):
+    from cli import main
+
+    folder = write_plan(instance, result(plan_v1()), tmp_path / "plan")
+    shutil.rmtree(folder / "ics")  # what an INFEASIBLE or UNKNOWN plan looks like
+    out = CliRunner().invoke(main, ["feeds", "publish", str(folder), str(EXAMPLE)])
+    assert out.exit_code == 2 and "only a plan with status OPTIMAL or FEASIBLE" in out.output
+    with FeedStore(tmp_path / "feeds.sqlite") as store:
+        assert store.versions() == [] and store.people() == []
+
+
+def qr_cards(page: str) -> dict[tuple[str, str], tuple[str, list[str]]]:
+    """(kind, id) -> (text of the card's QR code decoded by zxing-cpp, the links printed on it).
+
+    The SVG's path (one ``M x,y h w v1 h-w z`` run per dark stretch of a row) is drawn into
+    a bitmap, scaled up, and handed to zxing-cpp, an independent QR decoder.
+    """
+    out = {}
+    for card in re.findall(r"<section class=card>(.*?)</section>", page, re.S):
+        kind, pid = html.unescape(re.search(r"<p class=id>([^<]*)</p>", card).group(1)).split(" ", 1)
+        svg = re.search(r'viewBox="0 0 (\d+) \d+".*?<path fill="#000" d="([^"]*)"', card)
+        if svg is None:
+            continue
+        size = int(svg.group(1))
+        bitmap = np.full((size, size), 255, np.uint8)
+        for x, y, w in re.findall(r"M(\d+),(\d+)h(\d+)v1h-\d+z", svg.group(2)):
+            bitmap[int(y), int(x):int(x) + int(w)] = 0
+        found = zxingcpp.read_barcodes(np.kron(bitmap, np.ones((6, 6), np.uint8)))
+        assert len(found) == 1 and found[0].format == zxingcpp.BarcodeFormat.QRCode, (kind, pid)
+        printed = [html.unescape(u) for u in re.findall(r"<p class=url>([^<]*)</p>", card)]
+        out[kind, pid] = (found[0].text, printed)
+    return out
 
 
 def test_admin_pages_serve_links_written_by_publish(tmp_path, instance, client):
@@ -446,6 +714,89 @@ def test_resequence_is_idempotent(instance, tmp_path):
     once = resequence(data, None)
     assert resequence(data, once) == once
     assert icalendar.Calendar.from_ical(once).to_ical()  # still valid
+
+
+# ---- the bar on real plans: the solver plans, the coordinator re-plans -------------------------
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+ABSENT = [date(2026, 8, 24) + timedelta(days=d) for d in range(5)]  # a week of vg1
+
+
+def _event_key(e: icalendar.Event) -> tuple:
+    return (e["DTSTART"].dt, e["DTEND"].dt, str(e["SUMMARY"]), str(e.get("LOCATION", "")))
+
+
+def test_issue_4_real_replan_keeps_the_url(tmp_path, client):
+    """instances/tiny is planned by the solver and published through the CLI; a recruit
+    subscribes with the link from links.csv. Then he is absent for a week of vg1 and every
+    ward is renamed (every practice event's text changes; names do not steer the solver),
+    the coordinator plans again and publishes: the same link shows the new plan, with the
+    same UIDs for the days that stayed and SEQUENCE raised exactly where an event changed."""
+    from cli import main
+
+    instance_dir = tmp_path / "instance"
+    shutil.copytree(TINY, instance_dir)
+    plan = tmp_path / "plan"
+    runner = CliRunner()
+
+    def plan_and_publish() -> None:
+        out = runner.invoke(main, ["plan", str(instance_dir), "--out", str(plan), "--time-limit", "20",
+                                   "--workers", "1", "--seed", "0"])
+        assert out.exit_code == 0, out.output
+        out = runner.invoke(main, ["feeds", "publish", str(plan), str(instance_dir),
+                                   "--base-url", "https://feeds.example.no"])
+        assert out.exit_code == 0, out.output
+
+    def planned() -> dict[str, icalendar.Event]:
+        return events_by_uid((plan / "ics" / "recruits" / f"{RECRUIT}.ics").read_bytes())
+
+    plan_and_publish()
+    rows = list(csv.DictReader((tmp_path / "feed-links" / LINKS_CSV).open(encoding="utf-8")))
+    link = next(r["https_url"] for r in rows if (r["kind"], r["id"]) == ("recruit", RECRUIT))
+    token = TOKEN_IN_URL.search(link).group(1)
+    with serve_in_thread(FeedConfig(db=tmp_path / "feeds.sqlite", rate=0.0)) as url:
+        feed_url = f"{url}/feeds/{token}.ics"
+        first = client.get(feed_url)
+        assert first.status_code == 200
+        before = events_by_uid(first.content)
+        assert {k: _event_key(e) for k, e in before.items()} == {k: _event_key(e) for k, e in planned().items()}
+        assert any(e["DTSTART"].dt.date() in ABSENT for e in before.values())
+        assert client.get(feed_url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+        with (instance_dir / "absences.csv").open("a", encoding="utf-8") as fh:
+            fh.write(f"{RECRUIT},{ABSENT[0]},{ABSENT[-1]},sykdom\n")
+        wards = list(csv.DictReader((instance_dir / "wards.csv").open(encoding="utf-8")))
+        with (instance_dir / "wards.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(wards[0]))
+            writer.writeheader()
+            writer.writerows({**w, "name": w["name"] + " (ny)"} for w in wards)
+        plan_and_publish()
+        second = client.get(feed_url, headers={"If-None-Match": first.headers["etag"]})  # the same URL
+        assert second.status_code == 200 and second.headers["etag"] != first.headers["etag"]
+        after = events_by_uid(second.content)
+        # the feed is the new plan: its events, nothing on the days he is away
+        assert {k: _event_key(e) for k, e in after.items()} == {k: _event_key(e) for k, e in planned().items()}
+        assert not any(e["DTSTART"].dt.date() in ABSENT for e in after.values())
+        assert {ev.uid.value for ev in vobject.readOne(second.text).vevent_list} == set(after)
+        assert {e.uid for e in IcsCalendarStream.calendar_from_ics(second.text).events} == set(after)
+
+    # UIDs are the identity of (recruit, date, activity): a day that stayed keeps its UID
+    for key, e in after.items():
+        kind = "school" if str(e["SUMMARY"]).startswith(("Skole", "School")) else "practice"
+        assert key == event_uid("recruit", RECRUIT, e["DTSTART"].dt.date(), kind)
+    kept = set(before) & set(after)
+    unchanged = {k for k in kept if _event_key(before[k]) == _event_key(after[k])
+                 and before[k].get("DESCRIPTION") == after[k].get("DESCRIPTION")}
+    changed = kept - unchanged
+    # school days that stayed are unchanged; every practice day that stayed has a new ward name
+    practice = {k for k in kept if "(ny)" in str(after[k]["SUMMARY"])}
+    assert unchanged and changed and changed == practice
+    for k in unchanged:
+        assert after[k]["SEQUENCE"] == 0 and after[k]["DTSTAMP"].dt == before[k]["DTSTAMP"].dt
+    for k in changed:
+        assert after[k]["SEQUENCE"] == 1
+    removed = set(before) - set(after)
+    assert {before[k]["DTSTART"].dt.date() for k in removed} >= \
+        {e["DTSTART"].dt.date() for e in before.values()} & set(ABSENT)
 
 
 # ---- CalDAV: Radicale ---------------------------------------------------------------------------
