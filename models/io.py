@@ -17,6 +17,11 @@ Decisions where SPEC.md is silent (see the README):
   for the country, else its English names; never the process locale's.
 * Closures and absences longer than ten years, phases longer than two years and phases
   spread over more than ten years are reported as typos in the year.
+* Ids (not shift codes) name calendar files and stand in ``;``-separated lists: an id
+  must not contain ``/``, ``\\``, ``;`` or control or invisible characters, must not be
+  ``.`` or ``..``, and has at most 50 characters. Ids of recruits, sites, supervisors,
+  classes and teachers must also differ in more than letter case (file names on Windows
+  and macOS ignore case).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,11 +109,18 @@ MAX_ROSTER_WEEKS = 520
 MAX_PHASE_DAYS = 731
 MAX_SPAN_DAYS = 3660
 MAX_CELL_SHOWN = 40
+MAX_ID_LENGTH = 50  # an id names a file: 50 characters are at most 200 bytes of UTF-8
 
 _ID_COLUMN = {
     "recruits": "id", "sites": "id", "wards": "id", "supervisors": "id", "shifts": "code",
     "schools": "id", "classes": "id", "teachers": "id",
 }
+_FILE_ID_TABLES = frozenset({"recruits", "sites", "supervisors", "classes", "teachers"})
+"""Tables whose ids name calendar files (``ics/<kind>/<id>.ics``)."""
+_ID_RULE = (
+    "ids name calendar files and fill ';'-separated lists, so they must not contain '/', '\\', ';' "
+    "or control or invisible characters, nor be '.' or '..'"
+)
 _NOUN = {
     "recruits": "recruit", "sites": "site", "wards": "ward", "supervisors": "supervisor",
     "rosters": "roster", "shifts": "shift code", "schools": "school", "classes": "class",
@@ -199,6 +212,13 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
         return ""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _usable_id(key: str) -> bool:
+    """An id can name a file and stand in a ';'-separated list (see ``_ID_RULE``)."""
+    if key in (".", ".."):
+        return False
+    return not any(ch in "/\\;" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in key)
 
 
 def _listing(items: Iterable[object], limit: int = 12) -> str:
@@ -1004,14 +1024,33 @@ class _Loader:
                 self.ids[name] = None
                 continue
             known: dict[str, int] = {}
+            folded: dict[str, tuple[str, int]] = {}
             for raw in table.rows:
                 key = raw.values.get(column, "")
                 if not key:
                     continue
                 if key in known:
                     self.issues.add(table.file, raw.line, column, f"duplicate {column} {_show(key)} (first on line {known[key]})")
-                else:
-                    known[key] = raw.line
+                    continue
+                known[key] = raw.line
+                if name == "shifts":  # shift codes name no file; _shifts checks them
+                    continue
+                if not _usable_id(key):
+                    self.issues.add(table.file, raw.line, column, f"{_show(key)} cannot be an id: {_ID_RULE}")
+                elif len(key) > MAX_ID_LENGTH:
+                    self.issues.add(
+                        table.file, raw.line, column,
+                        f"{_show(key)} is too long for an id ({len(key)} characters): ids name calendar "
+                        f"files, so they may have at most {MAX_ID_LENGTH} characters",
+                    )
+                elif name in _FILE_ID_TABLES:
+                    other = folded.setdefault(key.casefold(), (key, raw.line))
+                    if other[0] != key:
+                        self.issues.add(
+                            table.file, raw.line, column,
+                            f"duplicate id {_show(key)}: it differs only in case from {_show(other[0])} on "
+                            f"line {other[1]}, and calendar file names ignore case on Windows and macOS",
+                        )
             self.ids[name] = known
         rosters = self.tables.get("rosters")
         if rosters is None or "roster_id" not in rosters.columns:
