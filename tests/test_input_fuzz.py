@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from models import InputIssue, Instance, InstanceError, read
 from models.io import REQUIRED_TABLES, TABLE_COLUMNS
+from scheduler.explain import precheck
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 BASE: dict[str, str] = {p.name: p.read_text(encoding="utf-8") for p in sorted(TINY.iterdir()) if p.is_file()}
@@ -81,14 +82,18 @@ def _set_cell(name: str, column: str, row: int, value: str) -> dict[str, str]:
 
 
 def _clean_read(folder: Path) -> Instance | InstanceError:
-    """Read; an InstanceError must carry sentences that name a file."""
+    """Read; an InstanceError must carry sentences that name a file. An instance that
+    loads must also get through the pre-checks (the planner runs them next)."""
     try:
-        return read(folder)
+        inst = read(folder)
     except InstanceError as error:
         assert error.issues and all(isinstance(i, InputIssue) for i in error.issues)
         assert all(i.file and i.message for i in error.issues)
         str(error)  # renders
         return error
+    for finding in precheck(inst):
+        assert finding.rule and finding.message
+    return inst
 
 
 def must_fail(files: dict[str, str | bytes], *, mentions: str | None = None, path: Callable | None = None) -> None:
@@ -295,6 +300,82 @@ def _run(args: list[str]):
     from cli import main
 
     return CliRunner().invoke(main, args)
+
+
+PLAN_FILES = {"plan.json", "assignments.csv", "recruit_calendar.csv", "class_calendar.csv"}
+
+CLI_FUZZ = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                    derandomize=True, database=None)
+
+
+def plan_cleanly(files: dict[str, str | bytes]) -> int:
+    """``cli.py plan`` on an instance made of ``files``: never a traceback; exit 2 and no
+    plan folder for a broken instance; else a complete plan folder (only ``plan.json``
+    when no plan was found); nothing left beside it. Returns the exit code."""
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+        root = Path(tmp)
+        folder = root / "inst"
+        folder.mkdir()
+        for name, data in files.items():
+            (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        out = root / "plan"
+        result = _run(["plan", str(folder), "--out", str(out), "--time-limit", "5", "--workers", "1"])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"{type(result.exception).__name__}: {result.exception}\n{result.output}")
+        assert sorted(p.name for p in root.iterdir()) == (["inst"] if result.exit_code == 2 else ["inst", "plan"])
+        if result.exit_code == 2:
+            assert "Nothing was planned" in result.output
+            return 2
+        names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+        import json
+
+        status = json.loads((out / "plan.json").read_text("utf-8"))["status"]
+        if status in ("OPTIMAL", "FEASIBLE"):
+            assert PLAN_FILES <= names and any(n.startswith("ics/recruits/") for n in names), sorted(names)
+        else:
+            assert names == {"plan.json"} and result.exit_code == 1
+        return result.exit_code
+
+
+def _rename(value: str, old: str = "K1R01") -> dict[str, str]:
+    """Every cell ``old`` of every table (recruits.csv, travel.csv) becomes ``value``."""
+    out = dict(BASE)
+    for name in CSV_FILES:
+        rows = _table(BASE[name])
+        if any(old in row for row in rows):
+            out[name] = _csv([[value if cell == old else cell for cell in row] for row in rows])
+    return out
+
+
+REJECTED_IDS = ["/", "a/b", "a\\b", ".", "..", "x;y", "K1R02", "k1r02", " ", "\t", "\u200b", "line\nbreak",
+                "Ø" * 51, "Ø" * 130]
+"""Ids the loader refuses: path separators, '.', '..', the list separator, a duplicate (also
+in another case), empty after stripping, control or invisible characters, too long
+(130 x 'Ø' is 260 bytes: no file system takes that name)."""
+ACCEPTED_IDS = ["=1+2", "CON", "-", "Kåre Ø", "a,b", "\"quoted\""]
+
+
+@pytest.mark.parametrize("value", REJECTED_IDS + ACCEPTED_IDS)
+def test_cli_plan_with_odd_recruit_id(value: str) -> None:
+    # An id the loader accepts must name a calendar file; one it rejects is a clean error.
+    assert (plan_cleanly(_rename(value)) == 2) == (value in REJECTED_IDS)
+
+
+@CLI_FUZZ
+@given(value=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=60))
+def test_cli_plan_with_any_recruit_id(value: str) -> None:
+    plan_cleanly(_rename(value))
+
+
+@CLI_FUZZ
+@given(name=st.sampled_from(TABLES_WITH_ROWS), data=st.data(),
+       value=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30))
+def test_cli_plan_with_random_cell_text(name: str, data: st.DataObject, value: str) -> None:
+    rows = _table(BASE[name])
+    r = data.draw(st.integers(0, len(rows) - 1))
+    c = data.draw(st.integers(0, len(rows[r]) - 1))
+    rows[r][c] = value
+    plan_cleanly({**BASE, name: _csv(rows)})
 
 
 @pytest.mark.parametrize("damage", ["missing column", "dangling reference", "not utf-8", "empty"])
