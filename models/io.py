@@ -63,7 +63,7 @@ from models.domain import (
 )
 from models.errors import InputIssue, InstanceError
 
-__all__ = ["OPTIONAL_TABLES", "REQUIRED_TABLES", "TABLE_COLUMNS", "TOML_FILE", "read"]
+__all__ = ["OPTIONAL_TABLES", "REQUIRED_TABLES", "TABLE_COLUMNS", "TOML_FILE", "read", "table_rows"]
 
 TOML_FILE = "instance.toml"
 
@@ -334,6 +334,47 @@ def _read_workbook(
                           [_cell_text(c) for c in row]))
         out[name] = (label, lines)
     return out
+
+
+def table_rows(path: str | os.PathLike[str], name: str) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """The rows of one table of an instance, located as :func:`read` locates them.
+
+    For explanations that must name rows the domain objects do not carry (e.g. a
+    ``travel.csv`` override). Never raises: a table that is missing or cannot be read
+    gives no rows.
+
+    Args:
+        path: The instance folder (or its ``instance.toml``) or ``.xlsx`` workbook.
+        name: The table, e.g. ``"travel"``.
+
+    Returns:
+        The file label (``"travel.csv"`` or ``"book.xlsx sheet travel"``) and, for each
+        non-blank row, its line number and its cells by lower-case column name.
+    """
+    issues = _Issues()
+    folder = Path(path)
+    label = f"{name}.csv"
+    try:
+        if folder.is_file() and folder.name == TOML_FILE:
+            folder = folder.parent
+        if folder.is_dir():
+            if not (folder / label).is_file():
+                return label, []
+            lines = _read_csv_lines(folder / label, label, issues)
+        elif folder.is_file() and folder.suffix.lower() in (".xlsx", ".xlsm"):
+            sheets = _read_workbook(folder, issues)
+            label = f"{folder.name} sheet {name}"
+            if sheets is None or name not in sheets:
+                return label, []
+            label, lines = sheets[name]
+        else:
+            return label, []
+    except (OSError, ValueError):
+        return label, []
+    table = None if lines is None or name not in TABLE_COLUMNS else _make_table(name, label, lines, issues)
+    if table is None:
+        return label, []
+    return label, [(raw.line, dict(raw.values)) for raw in table.rows]
 
 
 def _make_table(

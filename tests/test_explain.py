@@ -216,6 +216,73 @@ def test_practice_phase_minimum_shifts(tmp_path: Path) -> None:
     assert "recruits.csv line 2" in f.rows
 
 
+def test_practice_phase_hours_cap_below_minimum_shifts(tmp_path: Path) -> None:
+    # 5 shifts a full week, but the shortest shift a recruit may work (D or A, 7.5 h; the
+    # night shift is not allowed) makes 37.5 h > max_hours_per_week 30.
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19", min_shifts_per_week=5,
+                                                  max_hours_per_week=30)],
+                 rosters={"RD": ["D D D D D D D"]})
+    f = only(precheck(inst))
+    assert f.rule == "R10" and "phase rp" in f.message and "7.5 h" in f.message
+    assert "max_hours_per_week = 30" in f.message
+    # instance.toml: [instance] 4 lines, blank, [rules] 5 lines (school_day is one line),
+    # blank, [[phases]] on line 13: id 14, kind 15, start 16, end 17, min_shifts 18, max_hours 19
+    assert f.rows == ["instance.toml line 18", "instance.toml line 19"]
+    assert "Raise max_hours_per_week to 37.5" in f.suggestion
+
+
+def test_partner_classes_cannot_share_one_day_with_four_school_days(tmp_path: Path) -> None:
+    # Partner classes K1 and K2 with 4 school days each in a 5-day week overlap on at least
+    # 4 + 4 - 5 = 3 days; the planner keeps them to one shared day a week (R6).
+    inst = micro(
+        tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", school_days_per_week=4,
+                                       practice_days_per_week=1)],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=["R1", recruit("R2", class_id="K2")], teachers=["T1", "T2"],
+    )
+    f = only(precheck(inst))
+    assert f.rule == "R6"
+    assert "Classes K1 and K2" in f.message and "overlap on at least 3 days" in f.message
+    assert "every full week (2026-W36 to 2026-W37)" in f.message
+    # school_days_per_week is line 19 of instance.toml (header on 13: id, kind, start, end, model, ...)
+    assert f.rows == ["instance.toml line 19", "classes.csv line 2", "classes.csv line 3"]
+    assert "remove shared_day_with" in f.suggestion
+
+
+def _as_workbook(folder: Path) -> Path:
+    """The CSV tables of an instance folder as sheets of ``book.xlsx`` beside a copy of
+    its instance.toml (SPEC §1: an instance may be one workbook)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    target = folder.parent / f"{folder.name}-xlsx"
+    target.mkdir()
+    book = Workbook()
+    book.remove(book.active)
+    for path in sorted(folder.glob("*.csv")):
+        sheet = book.create_sheet(path.stem)
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                sheet.append(row)
+    book.save(target / "book.xlsx")
+    (target / "instance.toml").write_text((folder / "instance.toml").read_text("utf-8"), encoding="utf-8")
+    return target / "book.xlsx"
+
+
+def test_workbook_instance_findings_name_sheet_rows(tmp_path: Path) -> None:
+    # The first test's instance as a workbook: the rows are the sheets' rows, the phase
+    # and rule settings those of the instance.toml beside the workbook.
+    micro(tmp_path / "inst", phases=[WEEKLY], recruits=["R1", recruit("R2", max_travel_minutes=20)],
+          travel={("R2", "S1"): 35})
+    inst = read(_as_workbook(tmp_path / "inst"))
+    f = only(precheck(inst))
+    assert f.rule == "R1" and "Recruit R2" in f.message
+    assert {"book.xlsx sheet recruits line 3", "book.xlsx sheet travel line 3",
+            "book.xlsx sheet sites line 2"} <= set(f.rows)
+    assert not any(".csv" in row for row in f.rows)
+
+
 def test_feasible_instances_have_no_fatal_finding(example_instance: Instance) -> None:
     assert fatal(precheck(read(Path(__file__).resolve().parents[1] / "instances" / "tiny"))) == []
     assert fatal(precheck(example_instance)) == []
@@ -259,6 +326,48 @@ def test_solver_ward_capacity(tmp_path: Path) -> None:
     assert "capacity of ward W1" in f.suggestion and "to 2" in f.suggestion
 
 
+def ward_and_shifts_instance(path: Path) -> Instance:
+    # Recruit period of one full week: each of R1 and R2 works at least 4 shifts (R10), but
+    # ward W1 (wards.csv line 2), the only ward, takes one recruit a day (R2): 8 > 7 days.
+    # The pre-checks pass: 2 places for 2 recruits, 7 days a week on which each may practise.
+    return micro(path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=4)],
+                 wards=[ward("W1", capacity=1)], rosters={"RD": ["D D D D D D D"]})
+
+
+def test_solver_ward_capacity_and_minimum_shifts(tmp_path: Path) -> None:
+    inst = ward_and_shifts_instance(tmp_path)
+    assert fatal(precheck(inst)) == []
+    f = only(diagnose(inst, 20))
+    assert {"R2", "R10"} <= set(f.rule.split("+"))
+    assert "phase rp" in f.message and "at least 4 shifts in a full week" in f.message
+    assert "W1 (capacity 1" in f.message
+    assert {"wards.csv line 2", "recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows)
+    assert "capacity of ward W1" in f.suggestion and "to 2" in f.suggestion
+
+
+@pytest.mark.parametrize("make", [
+    shared_day_instance,
+    lambda path: micro(path, phases=[WEEKLY], wards=[ward("W1", capacity=1)]),
+    ward_and_shifts_instance,
+], ids=["shared-day-and-teachers", "ward-capacity", "ward-capacity-and-shifts"])
+def test_solver_only_instances_are_infeasible_for_the_planner(tmp_path: Path, make) -> None:
+    # The explanation builds its own trial models from the rule families; the planner's
+    # own model must agree that these instances are impossible (and pass the pre-checks).
+    from scheduler.solve import SolveOptions, solve
+
+    inst = make(tmp_path)
+    assert fatal(precheck(inst)) == []
+    result = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0))
+    assert result.status.value == "INFEASIBLE" and result.plan is None
+
+
+def test_explanation_out_of_time_is_not_fatal(tmp_path: Path) -> None:
+    # No time for a single trial: nothing is proven, so the finding is only a note.
+    inst = micro(tmp_path, phases=[WEEKLY], wards=[ward("W1", capacity=1)])
+    (f,) = explain_infeasible(inst, 0)
+    assert f.rule == "?" and not f.fatal and "longer time limit" in f.message
+
+
 def test_block_week_without_teacher(tmp_path: Path) -> None:
     # Block model, 3 weeks and min_school_days 15: every week must be a school week, but T1,
     # the only teacher, is away on wed 2026-09-09 (absences.csv line 2), so week 37 cannot be.
@@ -295,6 +404,25 @@ def test_explain_plan_breaks_down_by_goal_and_recruit(tiny_plan: tuple[Path, Pat
     # tiny: V002 is absent 2026-04-22 (absences.csv line 2); whoever follows him then is without him
     assert "day(s) without supervisor" in text
     assert "supervisor off by roster" in text or "supervisor absent" in text
+
+
+def test_explain_plan_costs_add_up_to_the_objective(tiny_plan: tuple[Path, Path]) -> None:
+    from scheduler.explain.report import read_tables, recruit_table, shared_costs
+
+    folder, plan = tiny_plan
+    inst = read(folder)
+    meta, assignments, calendar = read_tables(plan)
+    recruits = recruit_table(meta, assignments, calendar, inst)
+    assert sorted(recruits["recruit"]) == sorted(r.id for r in inst.recruits)  # no "class K1" row
+    shared = shared_costs(meta, assignments, calendar, inst)
+    total = recruits["cost"].sum() + sum(c for costs in shared.values() for c in costs.values())
+    assert total == pytest.approx(meta["objective"])
+    # fairness is a spread over all recruits: no recruit carries it
+    fairness = sum(meta["breakdown"][g]["cost"] for g in ("weekend_fairness", "evening_fairness"))
+    assert shared.get("the plan as a whole", {}).get("weekend_fairness", 0) + \
+        shared.get("the plan as a whole", {}).get("evening_fairness", 0) == pytest.approx(fairness)
+    text = explain_plan(plan, inst)
+    assert f"Recruits' costs plus these: {meta['objective']:g}" in text
 
 
 def test_cli_explain(tiny_plan: tuple[Path, Path]) -> None:

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from models import WEEKDAYS, Instance, Phase
+from models.io import table_rows
 
 __all__ = ["Finding", "Rows", "day_span", "weekday_list"]
 
@@ -162,33 +163,24 @@ class Rows:
 
     # ---- travel.csv ------------------------------------------------------------------------
     @cached_property
-    def _travel_lines(self) -> dict[tuple[str, str], int]:
-        folder = self._folder
-        if folder is None or not (Path(self.inst.path).is_dir()):
-            return {}
-        import csv
-
-        out: dict[tuple[str, str], int] = {}
-        try:
-            with (folder / "travel.csv").open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.reader(fh)
-                header = [h.strip().lower() for h in next(reader, [])]
-                ri, si = header.index("recruit_id"), header.index("site_id")
-                previous = 1
-                for cells in reader:
-                    if len(cells) > max(ri, si):
-                        out.setdefault((cells[ri].strip(), cells[si].strip()), previous + 1)
-                    previous = reader.line_num
-        except (OSError, ValueError, UnicodeDecodeError, csv.Error):
-            return {}
-        return out
+    def _travel_lines(self) -> tuple[str, dict[tuple[str, str], int]]:
+        """The travel table's label and the line of each (recruit, site) pair, from the
+        folder's ``travel.csv`` or the workbook's ``travel`` sheet."""
+        if not self.inst.path:
+            return "travel.csv", {}
+        label, rows = table_rows(self.inst.path, "travel")
+        lines: dict[tuple[str, str], int] = {}
+        for line, cells in rows:
+            lines.setdefault((cells.get("recruit_id", ""), cells.get("site_id", "")), line)
+        return label, lines
 
     def travel(self, recruit_id: str, site_id: str) -> str | None:
-        """The travel.csv row of a pair, or None when the time is estimated."""
+        """The travel table's row of a pair, or None when the time is estimated."""
         if self.inst.travel_is_estimated(recruit_id, site_id):
             return None
-        line = self._travel_lines.get((recruit_id, site_id))
-        return f"travel.csv line {line}" if line else "travel.csv"
+        label, lines = self._travel_lines
+        line = lines.get((recruit_id, site_id))
+        return f"{label} line {line}" if line else label
 
 
 def sort_rows(rows: Iterable[str]) -> list[str]:

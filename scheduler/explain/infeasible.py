@@ -621,7 +621,8 @@ def explain_infeasible(
     Returns:
         One finding naming the conflicting rules and rows, with a suggested relaxation
         where one was found; empty when every trial was feasible (nothing to explain); a
-        finding with rule ``"?"`` when the time ran out before a conflict was proven.
+        non-fatal finding with rule ``"?"`` when the time ran out before a conflict was
+        proven (the instance may still be plannable).
     """
     budget = _Budget(time_limit, workers)
     phases = sorted(instance.phases, key=lambda p: p.start)
@@ -656,6 +657,7 @@ def explain_infeasible(
         "?",
         f"The time limit of {time_limit:g} s ran out before a conflict between the rules was proven; "
         "run the explanation with a longer time limit.",
+        fatal=False,  # nothing is proven: the instance may still be plannable
     )]
 
 

@@ -20,7 +20,7 @@ from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
 from scheduler.explain.findings import Rows
 
-__all__ = ["explain_plan", "goal_table", "read_tables", "recruit_table", "without_reasons"]
+__all__ = ["explain_plan", "goal_table", "read_tables", "recruit_table", "shared_costs", "without_reasons"]
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -188,16 +188,70 @@ def _travel_notes(inst: Instance, assignments: pd.DataFrame) -> dict[str, list[s
     return notes
 
 
+def _goal_costs(item: object) -> dict[str, float]:
+    if not isinstance(item, dict):
+        return {}
+    return {g: float(c) for g, c in item.items() if isinstance(c, (int, float)) and not isinstance(c, bool)}
+
+
+def _recruit_ids(
+    meta: dict, assignments: pd.DataFrame, calendar: pd.DataFrame, instance: Instance | None = None
+) -> list[str]:
+    """The recruits of a plan: those placed or in the calendar, and the ``per_recruit``
+    keys that are recruits (the instance's, else any key but ``class <id>``)."""
+    per = meta.get("per_recruit") or {}
+    ids = set(assignments["recruit_id"]) | set(calendar["recruit_id"])
+    if instance is not None:
+        ids |= {k for k in per if k in instance.recruit}
+    else:
+        ids |= {k for k in per if not str(k).startswith("class ")}
+    return sorted(ids)
+
+
+def shared_costs(
+    meta: dict, assignments: pd.DataFrame, calendar: pd.DataFrame, instance: Instance | None = None
+) -> dict[str, dict[str, float]]:
+    """Costs no single recruit carries, by holder and goal.
+
+    ``per_recruit`` keys that are not recruits (e.g. ``class K1`` for a class's unused
+    school days in a short week) keep their own name; what is left of each goal's cost
+    after every key of ``per_recruit`` (e.g. fairness, a spread over all recruits) is
+    held by ``"the plan as a whole"``. Recruits' costs plus these give the objective.
+    """
+    per = meta.get("per_recruit") or {}
+    recruits = set(_recruit_ids(meta, assignments, calendar, instance))
+    out: dict[str, dict[str, float]] = {}
+    carried: dict[str, float] = {}
+    for key, item in per.items():
+        costs = _goal_costs(item)
+        for goal, cost in costs.items():
+            carried[goal] = carried.get(goal, 0.0) + cost
+        if key not in recruits and any(costs.values()):
+            out[str(key)] = {g: c for g, c in costs.items() if c}
+    rest = {}
+    for goal, item in (meta.get("breakdown") or {}).items():
+        if isinstance(item, dict) and isinstance(item.get("cost"), (int, float)):
+            left = float(item["cost"]) - carried.get(goal, 0.0)
+            if abs(left) > 1e-6:
+                rest[goal] = round(left, 6)
+    if rest:
+        out["the plan as a whole"] = rest
+    return out
+
+
 def recruit_table(
     meta: dict, assignments: pd.DataFrame, calendar: pd.DataFrame, instance: Instance | None = None
 ) -> pd.DataFrame:
-    """Cost per recruit (from ``per_recruit``), travel and days without supervisor."""
+    """Cost per recruit (from ``per_recruit``), travel and days without supervisor.
+
+    Only recruits: costs of a class or of the plan as a whole are in :func:`shared_costs`.
+    """
     per = meta.get("per_recruit") or {}
-    ids = sorted(set(per) | set(assignments["recruit_id"]) | set(calendar["recruit_id"]))
+    ids = _recruit_ids(meta, assignments, calendar, instance)
     practice = calendar[calendar["activity"] == "practice"]
     rows = []
     for r in ids:
-        goals = {g: float(c) for g, c in (per.get(r) or {}).items() if isinstance(c, (int, float))}
+        goals = _goal_costs(per.get(r))
         mine = assignments[assignments["recruit_id"] == r]
         travel = pd.to_numeric(mine["travel_minutes"], errors="coerce")
         days = practice[practice["recruit_id"] == r]
@@ -207,18 +261,21 @@ def recruit_table(
             "cost": round(sum(goals.values()), 3),
             "main goals": ", ".join(f"{g} {c:g}" for g, c in top if c),
             "sites": " ".join(f"{p}:{s}" for p, s in zip(mine["phase_id"], mine["site_id"], strict=False)),
-            "max travel": int(travel.max()) if len(travel.dropna()) else None,
+            "max travel": int(travel.max()) if len(travel.dropna()) else pd.NA,
             "practice days": len(days),
             "without supervisor": int((days["with_supervisor"] == "false").sum()),
         }
         if instance is not None and r in instance.recruit:
             reach = instance.reachable_supervisors(r)
             nearest = min((instance.travel_minutes(r, instance.ward[s.ward_id].site_id) for s in reach), default=None)
-            row["nearest reachable"] = nearest
+            row["nearest reachable"] = pd.NA if nearest is None else nearest
         rows.append(row)
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=["recruit", "cost"])
+    for column in ("max travel", "nearest reachable"):  # whole minutes, blank when unknown
+        if column in df:
+            df[column] = df[column].astype("Int64")
     return df.sort_values(["cost", "recruit"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -250,6 +307,14 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
             _fmt(goals[goals["cost"] != 0]) if (goals["cost"] != 0).any() else "  every soft goal costs 0"]
     recruits = recruit_table(meta, assignments, calendar, instance)
     out += ["", f"Recruits by cost (top {min(top, len(recruits))} of {len(recruits)}):", _fmt(recruits.head(top))]
+    shared = shared_costs(meta, assignments, calendar, instance)
+    if shared:
+        out += ["", "Costs no single recruit carries:"]
+        out += [f"  {holder}: " + ", ".join(f"{g} {c:g}" for g, c in sorted(costs.items()))
+                for holder, costs in shared.items()]
+    parts = float(recruits["cost"].sum()) if len(recruits) else 0.0
+    parts += sum(c for costs in shared.values() for c in costs.values())
+    out.append(f"Recruits' costs plus these: {parts:g} (objective {meta.get('objective')}).")
     if instance is None:
         out += ["", "Give --instance to see why: nearest reachable sites, supervisors' rosters and absences."]
         return "\n".join(out)
