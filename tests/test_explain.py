@@ -312,6 +312,27 @@ def test_solver_shared_day_and_teachers(tmp_path: Path) -> None:
     assert "fri" in f.suggestion
 
 
+def test_solver_conflict_narrowed_to_one_recruit(tmp_path: Path) -> None:
+    # As above, and R1 cannot practise on friday: his two consecutive practice days fall
+    # on mon-thu, so his class is in school on friday (R4, R9), when no teacher works (R7).
+    # That conflict needs neither the partner class nor the other recruits, so the
+    # explanation names R1 (recruits.csv line 2) alone, not R3 (line 4) or the shared day.
+    inst = micro(
+        tmp_path, phases=[WEEKLY],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=[recruit("R1", unavailable_weekdays="fri"), recruit("R2", class_id="K2"), "R3"],
+        supervisors=["V1", "V2", "V3"],
+        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
+    )
+    assert fatal(precheck(inst)) == []
+    f = only(diagnose(inst, 20))
+    assert f.rule == "R4+R7+R9"
+    assert f.message.startswith("Recruit R1 (Rekrutt R1, class K1) cannot have 2 consecutive practice days in week")
+    assert "R1 fri" in f.message
+    assert "recruits.csv line 2" in f.rows and "recruits.csv line 4" not in f.rows
+    assert "teachers.csv line 2" in f.rows and "fri" in f.suggestion
+
+
 def test_solver_ward_capacity(tmp_path: Path) -> None:
     # Two recruits, two supervisors on ward W1 with capacity 1 (wards.csv line 2). In a full
     # week both practise on the same two days (the 2 weekdays without school, R4), so the

@@ -675,6 +675,13 @@ def _explain(
                        "Leave more days between the phases.")
     phase = next(p for p in phases if p.id == phase_ids[0])
     scope = _localise(instance, phase, keys, budget)
-    sub = restrict(instance, scope)
-    keys, proven = _minimal(sub, keys, phase_ids, budget)
-    return _finding(instance, scope, keys, budget, proven)
+    kept, proven = _minimal(restrict(instance, scope), keys, phase_ids, budget)
+    if len(kept) < len(keys):
+        # Fewer rules may conflict in a smaller scope (e.g. one recruit's unavailable
+        # weekday, once the partner class's shared day is no longer part of the conflict).
+        # Every scope _localise returns conflicts under ``kept``: it only narrows on failure.
+        narrower = _localise(instance, phase, kept, budget)
+        if narrower != scope:
+            scope = narrower
+            kept, proven = _minimal(restrict(instance, scope), kept, phase_ids, budget)
+    return _finding(instance, scope, kept, budget, proven)
