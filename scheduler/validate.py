@@ -11,7 +11,12 @@ Besides the rules R1-R12 three more families are reported:
   ``plan.json`` keys, status or KPIs that disagree with the calendar);
 * ``CAL`` - a ``recruit_calendar.csv`` / ``class_calendar.csv`` row disagrees with the
   instance or the assignments (times, shift code, phase, class, supervisor/ward/site);
-* ``ICS`` - the calendars under ``ics/`` disagree with the CSV calendars.
+* ``ICS`` - the calendars under ``ics/`` break SPEC §4 "Calendars" (RFC 5545 lines,
+  METHOD, names, refresh, VTIMEZONE, TZID, UIDs, DTSTAMP, practice texts) or disagree
+  with the CSV calendars.
+
+Where SPEC leaves a format to the project, the README's decision is checked: the UID of
+an event (sha256 of its identity) and the DTSTAMP (the plan's latest date, 00:00 UTC).
 
 Usage::
 
@@ -23,10 +28,12 @@ Usage::
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +52,7 @@ from models.plan import (
 )
 
 __all__ = [
+    "FEED_KINDS",
     "RULES",
     "Violation",
     "check_calendar_files",
@@ -62,6 +70,8 @@ __all__ = [
     "check_r10_practice_load",
     "check_r11_min_school_days",
     "check_r12_holidays",
+    "identity_uid",
+    "plan_stamp",
     "validate",
     "validate_plan",
 ]
@@ -643,8 +653,9 @@ def _own_shift_blocked(ix: _Index, row: Activity, code: str, rest: timedelta) ->
 # ---- R9 -----------------------------------------------------------------------------------
 def check_r9_rest(instance: Instance, plan: Plan) -> list[Violation]:
     """R9: at least ``min_rest_hours`` between the end of any activity of a recruit and the
-    start of his next (D6); no activity on his absences; no practice on his
-    ``unavailable_weekdays`` (SPEC §2 R9)."""
+    start of his next (D6); no activity on his absences (a night shift that runs into an
+    absent date counts as activity on it); no practice on his ``unavailable_weekdays``
+    (SPEC §2 R9)."""
     inst, out = instance, []
     ix = _Index(inst, plan)
     min_rest = inst.rules.min_rest_hours
@@ -662,6 +673,15 @@ def check_r9_rest(instance: Instance, plan: Plan) -> list[Violation]:
             if inst.is_absent(rid, a.date):
                 out.append(_v("R9", f"recruit {rid} has {a.activity} on {_day(a.date)} but is "
                                     f"absent that day"))
+            elif a.end is not None and a.start is not None and a.end > a.start:
+                # a night shift runs into the next date: he works on that date too
+                last = (a.end - timedelta(minutes=1)).date()
+                for i in range(1, (last - a.date).days + 1):
+                    d = a.date + timedelta(days=i)
+                    if inst.is_absent(rid, d):
+                        out.append(_v("R9", f"recruit {rid} works {_what(a)} from {_t(a.start)} "
+                                            f"to {_t(a.end)}, into {_day(d)} on which he is "
+                                            f"absent"))
             if r is not None and a.activity == "practice" and a.date.weekday() in \
                     r.unavailable_weekdays:
                 out.append(_v("R9", f"recruit {rid} practises on {_day(a.date)}, one of his "
@@ -790,7 +810,14 @@ def check_calendar_files(instance: Instance, plan: Plan) -> list[Violation]:
             out.append(_v("CAL", f"{where}: class_id {a.class_id} is not his class {r.class_id}"))
         p = _phase_for(inst, r.id, a.date)
         if p is None:
-            out.append(_v("CAL", f"{where}: {a.activity} outside every phase"))
+            period = next((q for q in inst.phases if q.contains(a.date)), None)
+            if period is not None:
+                s, e = inst.recruit_phase_window(r.id, period)
+                out.append(_v("CAL", f"{where}: {a.activity} in phase {period.id} outside his own "
+                                     f"dates of it ({s} to {e}, recruits.csv "
+                                     f"recruit_period_start/end)"))
+            else:
+                out.append(_v("CAL", f"{where}: {a.activity} outside every phase"))
         elif a.phase_id != p.id:
             out.append(_v("CAL", f"{where}: phase_id {a.phase_id}, but the date lies in phase "
                                  f"{p.id}"))
@@ -873,6 +900,15 @@ def check_plan_files(plan_dir: Path) -> list[Violation]:
             if meta.get("status") not in PLAN_STATUSES:
                 out.append(_v("FILE", f"plan.json has status {meta.get('status')!r}; expected one "
                                       f"of {', '.join(PLAN_STATUSES)}"))
+            for key in ("objective", "best_bound", "gap", "wall_seconds"):
+                value = meta.get(key)
+                if key in meta and not _is_number(value) and not (value is None
+                                                                  and key != "wall_seconds"):
+                    out.append(_v("FILE", f"plan.json {key} is {value!r}; expected a number"
+                                          f"{'' if key == 'wall_seconds' else ' or null'}"))
+            if "instance" in meta and not isinstance(meta["instance"], str):
+                out.append(_v("FILE", f"plan.json instance is {meta['instance']!r}; expected the "
+                                      f"instance's name"))
             kpis = meta.get("kpis")
             if isinstance(kpis, dict):
                 gone = [k for k in KPI_KEYS if k not in kpis]
@@ -950,136 +986,636 @@ def _check_cells(name: str, line: int, cells: dict[str, str]) -> list[Violation]
     return out
 
 
-def _check_kpis(plan_dir: Path, plan: Plan) -> list[Violation]:
-    """plan.json's practice-day counts agree with recruit_calendar.csv."""
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violation]:
+    """plan.json names the instance, and its key figures agree with the plan files (SPEC §4
+    ``kpis``): practice days
+    with and without supervisor (recruit_calendar.csv), mean and max travel
+    (assignments.csv), weekend shifts per recruit (min/max over every recruit; a weekend
+    shift starts on a saturday or sunday, D5); and the count of public-holiday shifts
+    that R12 asks the plan to keep (``holiday_shifts_per_recruit``, per recruit in
+    ``recruits``)."""
     try:
-        kpis = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8")).get("kpis", {})
-    except (OSError, ValueError, AttributeError):
+        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return []
     out = []
+    name = meta.get("instance") if isinstance(meta, dict) else None
+    if isinstance(name, str) and name != instance.name:
+        out.append(_v("FILE", f"plan.json is a plan for instance {name!r}, not for "
+                              f"{instance.name!r}"))
+    kpis = meta.get("kpis") if isinstance(meta, dict) else None
+    if not isinstance(kpis, dict):
+        return out  # reported by check_plan_files
     practice = [a for a in plan.activities if a.activity == "practice"]
-    expect = {
-        "practice_days": len(practice),
-        "practice_days_without_supervisor": sum(1 for a in practice if a.with_supervisor is False),
+    travel = [a.travel_minutes for a in plan.assignments]
+    expect: dict[str, tuple[float, str]] = {
+        "practice_days": (len(practice), "recruit_calendar.csv has"),
+        "practice_days_without_supervisor": (
+            sum(1 for a in practice if a.with_supervisor is False), "recruit_calendar.csv has"),
+        "mean_travel_minutes": (sum(travel) / len(travel) if travel else 0.0,
+                                "assignments.csv gives"),
+        "max_travel_minutes": (max(travel, default=0), "assignments.csv gives"),
     }
-    for key, n in expect.items():
-        value = kpis.get(key) if isinstance(kpis, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != n:
-            out.append(_v("FILE", f"plan.json kpis.{key} is {value}, but recruit_calendar.csv "
-                                  f"has {n}"))
+    for key, (n, source) in expect.items():
+        value = kpis.get(key)
+        if key in kpis and not _is_number(value):
+            out.append(_v("FILE", f"plan.json kpis.{key} is {value!r}, not a number"))
+        elif _is_number(value) and abs(value - n) > 0.01:
+            out.append(_v("FILE", f"plan.json kpis.{key} is {_num(value)}, but {source} "
+                                  f"{_num(n)}"))
+    weekend: Counter[str] = Counter({r.id: 0 for r in instance.recruits})
+    holiday: Counter[str] = Counter({r.id: 0 for r in instance.recruits})
+    for a in practice:
+        weekend[a.recruit_id] += a.date.weekday() >= 5
+        holiday[a.recruit_id] += a.date in instance.holidays
+    for key, counts, rule in (("weekend_shifts_per_recruit", weekend, "FILE"),
+                              ("holiday_shifts_per_recruit", holiday, "R12")):
+        value = kpis.get(key)
+        if key not in kpis and rule == "R12":
+            out.append(_v("R12", f"plan.json does not count the public-holiday shifts (kpis.{key} "
+                                 f"with min and max is missing)"))
+            continue
+        if not isinstance(value, dict) or not all(_is_number(value.get(k)) for k in ("min", "max")):
+            if key in kpis:
+                out.append(_v("FILE", f"plan.json kpis.{key} is {value!r}; an object with numbers "
+                                      f"min and max is expected"))
+            continue
+        lo, hi = min(counts.values(), default=0), max(counts.values(), default=0)
+        if (value["min"], value["max"]) != (lo, hi):
+            out.append(_v(rule, f"plan.json kpis.{key} is min {_num(value['min'])}, max "
+                                f"{_num(value['max'])}, but recruit_calendar.csv gives min {lo}, "
+                                f"max {hi}"))
+    per = kpis.get("recruits")
+    if isinstance(per, dict):
+        for rid, n in sorted(holiday.items()):
+            mine = per.get(rid)
+            got = mine.get("holiday_shifts") if isinstance(mine, dict) else None
+            if _is_number(got) and got != n:
+                out.append(_v("R12", f"plan.json kpis.recruits.{rid}.holiday_shifts is {_num(got)}, "
+                                     f"but recruit_calendar.csv has {n} public-holiday shifts"))
     return out
 
 
 # ---- ics ----------------------------------------------------------------------------------
-def check_ics(instance: Instance, plan: Plan, plan_dir: Path) -> list[Violation]:
-    """``ics/`` agrees with the CSV calendars (SPEC §4 Calendars): ``ics/recruits/<id>.ics``
-    per recruit with one timed (TZID or UTC, never floating) event per recruit_calendar row at
-    the same local start and end, ``ics/classes/<id>.ics`` with one event per class school
-    day on the school-day window, unique UIDs within a feed and none shared between a class
-    feed and a recruit feed, every TZID defined by a VTIMEZONE without RDATE lists, and no
-    ``METHOD`` other than ``PUBLISH``."""
+FEED_KINDS: tuple[tuple[str, str], ...] = (
+    ("recruits", "recruit"), ("supervisors", "supervisor"), ("teachers", "teacher"),
+    ("classes", "class"), ("sites", "site"),
+)
+"""Folders under ``ics/`` and the feed kind of each (SPEC §4: one calendar per person,
+class and site)."""
+
+UID_DOMAIN = "menn-i-helse"
+MAX_LINE_OCTETS = 75
+_DURATION = re.compile(r"[+-]?P(?:\d+W|(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)")
+_DATE_TIME = re.compile(r"(\d{8}T\d{6})(Z?)")
+_OFFSET = re.compile(r"([+-])(\d\d)(\d\d)(\d\d)?")
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+_PARAM = re.compile(r'([A-Za-z0-9-]+)=((?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)')
+_ESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+@dataclass
+class _Prop:
+    name: str
+    params: dict[str, str]
+    value: str
+
+    @property
+    def text(self) -> str:
+        """The value as text, RFC 5545 escapes resolved."""
+        return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), self.value)
+
+
+@dataclass
+class _Comp:
+    name: str
+    props: list[_Prop] = field(default_factory=list)
+    subs: list[_Comp] = field(default_factory=list)
+
+    def first(self, name: str) -> _Prop | None:
+        return next((p for p in self.props if p.name == name), None)
+
+    def every(self, name: str) -> list[_Prop]:
+        return [p for p in self.props if p.name == name]
+
+    def children(self, name: str) -> list[_Comp]:
+        return [c for c in self.subs if c.name == name]
+
+
+@dataclass
+class _Ev:
+    """One VEVENT, reduced to what the checks need (times local to the instance)."""
+
+    uid: str
+    start: datetime | None
+    end: datetime | None
+    stamp: str
+    summary: str
+    description: str
+    location: str
+
+
+@dataclass(frozen=True)
+class _Want:
+    """An event a feed must (or, ``required=False``, may) hold, from the CSV calendars."""
+
+    start: datetime
+    end: datetime
+    identity: tuple[str, ...]
+    row: Activity | None = None
+    required: bool = True
+
+
+def _parse_ics(data: bytes, feed: str) -> tuple[_Comp | None, list[Violation]]:
+    """Read one calendar with the RFC 5545 line rules checked on the raw bytes: UTF-8,
+    CRLF line ends, physical lines of at most 75 octets (longer content folded), content
+    lines ``NAME;PARAM=..:value`` and matching BEGIN/END. The parser is our own so that
+    the check does not depend on how lenient a calendar library is."""
     out: list[Violation] = []
     try:
-        tz = ZoneInfo(instance.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return [_v("ICS", f"unknown timezone {instance.timezone!r} in instance.toml")]
-    ix = _Index(instance, plan)
-    recruit_uids: dict[str, str] = {}
-    for r in instance.recruits:
-        path = plan_dir / "ics" / "recruits" / f"{r.id}.ics"
-        events, problems = _read_feed(path, tz)
-        out += problems
-        if events is None:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [_v("ICS", f"{feed} is not UTF-8")]
+    if not text.endswith("\r\n"):
+        out.append(_v("ICS", f"{feed} does not end with CRLF"))
+    physical = re.split(r"\r\n|\r|\n", text)
+    if physical and physical[-1] == "":
+        physical.pop()
+    bare = len(re.findall(r"\r(?!\n)|(?<!\r)\n", text))
+    if bare:
+        out.append(_v("ICS", f"{feed} has {bare} line end(s) that are not CRLF (RFC 5545 "
+                             f"ends every line with CRLF)"))
+    long = [(i, len(line.encode("utf-8"))) for i, line in enumerate(physical, start=1)
+            if len(line.encode("utf-8")) > MAX_LINE_OCTETS]
+    if long:
+        out.append(_v("ICS", f"{feed} has {len(long)} line(s) longer than {MAX_LINE_OCTETS} "
+                             f"octets (first: line {long[0][0]}, {long[0][1]} octets); long "
+                             f"lines must be folded"))
+    logical: list[tuple[int, str]] = []
+    for i, line in enumerate(physical, start=1):
+        if line[:1] in (" ", "\t") and logical:
+            logical[-1] = (logical[-1][0], logical[-1][1] + line[1:])
+        elif line:
+            logical.append((i, line))
+    stack: list[_Comp] = []
+    root: _Comp | None = None
+    for i, line in logical:
+        prop = _content_line(line)
+        if prop is None:
+            out.append(_v("ICS", f"{feed} line {i} is not a content line NAME:value ({line[:40]!r})"))
             continue
-        expected = Counter((a.start, a.end) for a in ix.by_recruit.get(r.id, [])
-                           if a.start is not None and a.end is not None)
-        got = Counter((e[1], e[2]) for e in events if e[1] is not None)
-        for (s, e), n in sorted((expected - got).items()):
-            out.append(_v("ICS", f"{path.name}: recruit {r.id} has {n} row(s) from {_t(s)} to "
-                                 f"{_t(e)} in recruit_calendar.csv without a matching event"))
-        for (s, e), n in sorted((got - expected).items()):
-            out.append(_v("ICS", f"{path.name}: {n} event(s) from {_t(s)} to {_t(e)} match no "
-                                 f"row of recruit {r.id} in recruit_calendar.csv"))
-        for uid, _s, _e in events:
-            recruit_uids.setdefault(uid, r.id)
-    for k in instance.classes:
-        path = plan_dir / "ics" / "classes" / f"{k.id}.ics"
-        events, problems = _read_feed(path, tz)
-        out += problems
-        if events is None:
-            continue
-        days = sorted(ix.class_days[k.id])
-        expected = Counter(instance.school_day_window(k.id, d) for d in days)
-        got = Counter((e[1], e[2]) for e in events if e[1] is not None)
-        for (s, e), _n in sorted((expected - got).items()):
-            out.append(_v("ICS", f"{path.name}: class {k.id}'s school day {_day(s.date())} "
-                                 f"({_t(s)} to {_t(e)}) has no matching event"))
-        for (s, e), n in sorted((got - expected).items()):
-            out.append(_v("ICS", f"{path.name}: {n} event(s) from {_t(s)} to {_t(e)} match no "
-                                 f"school day of class {k.id} in class_calendar.csv"))
-        for uid, _s, _e in events:
-            if uid in recruit_uids:
-                out.append(_v("ICS", f"{path.name}: UID {uid} is also used in the feed of "
-                                     f"recruit {recruit_uids[uid]}"))
+        if prop.name == "BEGIN":
+            comp = _Comp(prop.value.strip().upper())
+            if stack:
+                stack[-1].subs.append(comp)
+            elif root is None:
+                root = comp
+            else:
+                out.append(_v("ICS", f"{feed} line {i}: a second top-level component"))
+            stack.append(comp)
+        elif prop.name == "END":
+            name = prop.value.strip().upper()
+            if not stack or stack[-1].name != name:
+                out.append(_v("ICS", f"{feed} line {i}: END:{name} does not close "
+                                     f"{'BEGIN:' + stack[-1].name if stack else 'any component'}"))
+                return None, out
+            stack.pop()
+        elif stack:
+            stack[-1].props.append(prop)
+        else:
+            out.append(_v("ICS", f"{feed} line {i}: property {prop.name} outside VCALENDAR"))
+    if stack:
+        out.append(_v("ICS", f"{feed}: BEGIN:{stack[-1].name} is never closed"))
+        return None, out
+    if root is None or root.name != "VCALENDAR":
+        out.append(_v("ICS", f"{feed} holds no VCALENDAR"))
+        return None, out
+    return root, out
+
+
+def _content_line(line: str) -> _Prop | None:
+    m = _NAME.match(line)
+    if m is None:
+        return None
+    name, i, params = m.group().upper(), m.end(), {}
+    while i < len(line) and line[i] == ";":
+        p = _PARAM.match(line, i + 1)
+        if p is None:
+            return None
+        params[p.group(1).upper()] = p.group(2).strip('"')
+        i = p.end()
+    if i >= len(line) or line[i] != ":":
+        return None
+    return _Prop(name, params, line[i + 1:])
+
+
+def _offset(value: str) -> timedelta | None:
+    m = _OFFSET.fullmatch(value.strip())
+    if m is None:
+        return None
+    delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)), seconds=int(m.group(4) or 0))
+    return -delta if m.group(1) == "-" else delta
+
+
+def _duration(value: str) -> timedelta | None:
+    v = value.strip()
+    if not _DURATION.fullmatch(v):
+        return None
+    sign = -1 if v.startswith("-") else 1
+    parts = {k: int(n) for n, k in re.findall(r"(\d+)([WDHMS])", v.split("T")[0])}
+    clock = {k: int(n) for n, k in re.findall(r"(\d+)([HMS])", v.split("T")[1])} if "T" in v else {}
+    delta = timedelta(weeks=parts.get("W", 0), days=parts.get("D", 0), hours=clock.get("H", 0),
+                      minutes=clock.get("M", 0), seconds=clock.get("S", 0))
+    return sign * delta
+
+
+def _check_calendar_props(cal: _Comp, feed: str) -> list[Violation]:
+    """VCALENDAR properties of SPEC §4: VERSION 2.0 and PRODID (RFC 5545), no METHOD other
+    than PUBLISH, NAME and X-WR-CALNAME, REFRESH-INTERVAL;VALUE=DURATION and
+    X-PUBLISHED-TTL as durations."""
+    out: list[Violation] = []
+    version = cal.first("VERSION")
+    if version is None or version.value.strip() != "2.0":
+        out.append(_v("ICS", f"{feed} lacks VERSION:2.0"))
+    if cal.first("PRODID") is None:
+        out.append(_v("ICS", f"{feed} lacks PRODID"))
+    method = cal.first("METHOD")
+    if method is not None and method.value.strip().upper() != "PUBLISH":
+        out.append(_v("ICS", f"{feed} has METHOD:{method.value.strip()}; only none or PUBLISH "
+                             f"is allowed"))
+    for key in ("NAME", "X-WR-CALNAME"):
+        prop = cal.first(key)
+        if prop is None or not prop.text.strip():
+            out.append(_v("ICS", f"{feed} lacks {key} (the calendar's name)"))
+    refresh = cal.first("REFRESH-INTERVAL")
+    if refresh is None:
+        out.append(_v("ICS", f"{feed} lacks REFRESH-INTERVAL;VALUE=DURATION"))
+    elif refresh.params.get("VALUE", "").upper() != "DURATION" or _duration(refresh.value) is None:
+        out.append(_v("ICS", f"{feed}: REFRESH-INTERVAL must be VALUE=DURATION with a duration, "
+                             f"got {refresh.value.strip()!r}"))
+    ttl = cal.first("X-PUBLISHED-TTL")
+    if ttl is None:
+        out.append(_v("ICS", f"{feed} lacks X-PUBLISHED-TTL"))
+    elif _duration(ttl.value) is None:
+        out.append(_v("ICS", f"{feed}: X-PUBLISHED-TTL must be a duration, got "
+                             f"{ttl.value.strip()!r}"))
     return out
 
 
-_Event = tuple[str, datetime | None, datetime | None]
+def _event_time(prop: _Prop | None, key: str, label: str, tzname: str, tz: ZoneInfo,
+                zones: set[str], out: list[Violation]) -> datetime | None:
+    """The local (instance timezone) time of DTSTART/DTEND; reports anything but a
+    date-time with ``TZID`` = the instance's timezone."""
+    if prop is None:
+        out.append(_v("ICS", f"{label} has no {key}"))
+        return None
+    m = _DATE_TIME.fullmatch(prop.value.strip())
+    if prop.params.get("VALUE", "DATE-TIME").upper() != "DATE-TIME" or m is None:
+        out.append(_v("ICS", f"{label}: {key} {prop.value.strip()} is not a date-time (timed "
+                             f"event required)"))
+        return None
+    value = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
+    tzid = prop.params.get("TZID")
+    if m.group(2):
+        out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is in UTC; events are in "
+                             f"the instance's timezone with TZID={tzname}"))
+        return value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+    if tzid is None:
+        out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is a floating time (no "
+                             f"TZID)"))
+        return None
+    if tzid != tzname:
+        out.append(_v("ICS", f"{label}: {key} has TZID {tzid}, not the instance's timezone "
+                             f"{tzname}"))
+    if tzid not in zones:
+        out.append(_v("ICS", f"{label}: {key} uses TZID {tzid} without a VTIMEZONE"))
+    return value
 
 
-def _read_feed(path: Path, tz: ZoneInfo) -> tuple[list[_Event] | None, list[Violation]]:
-    """Events of one feed as (uid, local start, local end), and what is wrong with it."""
-    from icalendar import Calendar  # not a solver import; kept local to keep import cheap
-
-    feed = f"ics/{path.parent.name}/{path.name}"
-    if not path.exists():
-        return None, [_v("ICS", f"{feed} is missing")]
-    try:
-        cal = Calendar.from_ical(path.read_bytes())
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
-        return None, [_v("ICS", f"{feed} cannot be parsed ({exc})")]
+def _read_events(cal: _Comp, feed: str, tzname: str, tz: ZoneInfo) -> tuple[list[_Ev], list[Violation]]:
     out: list[Violation] = []
-    method = str(cal.get("METHOD", "PUBLISH")).upper()
-    if method != "PUBLISH":
-        out.append(_v("ICS", f"{feed} has METHOD:{method}; only none or PUBLISH is allowed"))
-    zones = {str(z.get("TZID")): z for z in cal.walk("VTIMEZONE")}
-    for tzid, zone in sorted(zones.items()):
-        if any(sub.get("RDATE") is not None for sub in zone.subcomponents):
-            out.append(_v("ICS", f"{feed}: VTIMEZONE {tzid} lists RDATEs; a rule-based "
-                                 f"(RRULE) definition is required"))
-    events: list[_Event] = []
-    uids: Counter[str] = Counter()
-    for n, ev in enumerate(cal.walk("VEVENT"), start=1):
-        uid = str(ev.get("UID", "")).strip()
+    zones = {z.first("TZID").value.strip() for z in cal.children("VTIMEZONE") if z.first("TZID")}
+    events: list[_Ev] = []
+    for n, ev in enumerate(cal.children("VEVENT"), start=1):
+        uid_prop = ev.first("UID")
+        uid = uid_prop.value.strip() if uid_prop else ""
         label = f"{feed} event {n}" + (f" (UID {uid})" if uid else "")
         if not uid:
             out.append(_v("ICS", f"{label} has no UID"))
-        uids[uid] += 1
-        times: list[datetime | None] = []
-        for key in ("DTSTART", "DTEND"):
-            prop = ev.get(key)
-            if prop is None and key == "DTEND" and ev.get("DURATION") is not None and times[0]:
-                times.append(times[0] + ev.get("DURATION").dt)
-                continue
-            value = getattr(prop, "dt", None)
-            if not isinstance(value, datetime):
-                out.append(_v("ICS", f"{label}: {key} is not a date-time (timed event required)"))
-                times.append(None)
-                continue
-            tzid = prop.params.get("TZID")
-            if value.tzinfo is None:
-                out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is a floating time "
-                                     f"(no TZID, not UTC)"))
-                times.append(None)
-                continue
-            if tzid is not None and str(tzid) not in zones:
-                out.append(_v("ICS", f"{label}: {key} uses TZID {tzid} without a VTIMEZONE"))
-            times.append(value.astimezone(tz).replace(tzinfo=None))
-        events.append((uid, times[0], times[1] if times[0] is not None else None))
-    for uid, n in sorted(uids.items()):
-        if uid and n > 1:
-            out.append(_v("ICS", f"{feed}: UID {uid} is used by {n} events"))
+        start = _event_time(ev.first("DTSTART"), "DTSTART", label, tzname, tz, zones, out)
+        if ev.first("DTEND") is None and ev.first("DURATION") is not None:
+            length = _duration(ev.first("DURATION").value)
+            end = start + length if start is not None and length is not None else None
+        else:
+            end = _event_time(ev.first("DTEND"), "DTEND", label, tzname, tz, zones, out)
+        stamp = ev.first("DTSTAMP")
+        if stamp is None:
+            out.append(_v("ICS", f"{label} has no DTSTAMP"))
+
+        def text(key: str, ev: _Comp = ev) -> str:
+            prop = ev.first(key)
+            return prop.text if prop is not None else ""
+
+        events.append(_Ev(uid, start, end if start is not None else None,
+                          stamp.value.strip() if stamp else "", text("SUMMARY"),
+                          text("DESCRIPTION"), text("LOCATION")))
     return events, out
+
+
+def _check_vtimezone(cal: _Comp, feed: str, tzname: str, tz: ZoneInfo,
+                     times: list[datetime]) -> list[Violation]:
+    """SPEC §4: a VTIMEZONE of the instance's timezone built from yearly RRULEs (no RDATE
+    list) that gives the zone's real UTC offset at every event time."""
+    zones = [z for z in cal.children("VTIMEZONE")
+             if z.first("TZID") is not None and z.first("TZID").value.strip() == tzname]
+    if not zones:
+        return [_v("ICS", f"{feed} has no VTIMEZONE for {tzname}")] if times else []
+    zone, out = zones[0], []
+    observances = [c for c in zone.subs if c.name in ("STANDARD", "DAYLIGHT")]
+    if not observances:
+        return [_v("ICS", f"{feed}: VTIMEZONE {tzname} has no STANDARD/DAYLIGHT observance")]
+    if any(o.first("RDATE") is not None for o in observances):
+        out.append(_v("ICS", f"{feed}: VTIMEZONE {tzname} lists RDATEs; a rule-based (yearly "
+                             f"RRULE) definition is required"))
+    freqs = {part.split("=", 1)[1].upper() for o in observances for r in o.every("RRULE")
+             for part in r.value.split(";") if part.upper().startswith("FREQ=")}
+    if freqs - {"YEARLY"}:
+        out.append(_v("ICS", f"{feed}: VTIMEZONE {tzname} has RRULE FREQ="
+                             f"{', '.join(sorted(freqs - {'YEARLY'}))}; yearly rules are required"))
+    if times and not freqs and _zone_changes(tz, min(times).year, max(times).year):
+        out.append(_v("ICS", f"{feed}: VTIMEZONE {tzname} has no yearly RRULE although the zone "
+                             f"changes its offset"))
+    if not times:
+        return out
+    transitions = _vtimezone_transitions(observances, max(times).year + 1)
+    if transitions is None:
+        return [*out, _v("ICS", f"{feed}: VTIMEZONE {tzname} has an observance that cannot be "
+                                f"read (DTSTART, TZOFFSETFROM, TZOFFSETTO, RRULE)")]
+    for t in sorted(set(times)):
+        mine = next((off for utc, off in reversed(transitions) if utc <= t - off), None)
+        real = t.replace(tzinfo=tz).utcoffset()
+        if mine != real:
+            shown = "nothing" if mine is None else f"UTC{_fmt_offset(mine)}"
+            out.append(_v("ICS", f"{feed}: VTIMEZONE {tzname} gives {shown} at {_t(t)}, but "
+                                 f"{tzname} is UTC{_fmt_offset(real)} then"))
+            break
+    return out
+
+
+def _fmt_offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _zone_changes(tz: ZoneInfo, first: int, last: int) -> bool:
+    offsets = {datetime(y, m, 15, 12, tzinfo=tz).utcoffset()
+               for y in range(first, last + 1) for m in range(1, 13)}
+    return len(offsets) > 1
+
+
+def _vtimezone_transitions(observances: list[_Comp], last_year: int
+                           ) -> list[tuple[datetime, timedelta]] | None:
+    """(UTC onset, offset after it) of every change the observances describe up to the end
+    of ``last_year``, in time order; ``None`` when one cannot be read."""
+    from dateutil.rrule import rrulestr  # dependency of icalendar; kept local (cheap import)
+
+    horizon = datetime(last_year + 1, 1, 1)
+    out: list[tuple[datetime, timedelta]] = []
+    for o in observances:
+        start_prop, off_from, off_to = o.first("DTSTART"), o.first("TZOFFSETFROM"), o.first("TZOFFSETTO")
+        m = _DATE_TIME.fullmatch(start_prop.value.strip()) if start_prop else None
+        before = _offset(off_from.value) if off_from else None
+        after = _offset(off_to.value) if off_to else None
+        if m is None or before is None or after is None:
+            return None
+        dtstart = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
+        onsets = [dtstart]
+        for rule in o.every("RRULE"):
+            parts = []
+            for part in rule.value.strip().split(";"):
+                key, _, value = part.partition("=")
+                if key.upper() == "UNTIL" and value.endswith("Z"):  # UTC -> local wall time
+                    until = datetime.strptime(value[:-1][:15].ljust(15, "0"), "%Y%m%dT%H%M%S")
+                    value = f"{until + before:%Y%m%dT%H%M%S}"
+                parts.append(f"{key}={value}")
+            try:
+                onsets += list(rrulestr("RRULE:" + ";".join(parts), dtstart=dtstart).between(
+                    dtstart, horizon, inc=True))
+            except (ValueError, TypeError):
+                return None
+        for rdate in o.every("RDATE"):
+            for value in rdate.value.split(","):
+                r = _DATE_TIME.fullmatch(value.strip())
+                if r is not None:
+                    onsets.append(datetime.strptime(r.group(1), "%Y%m%dT%H%M%S"))
+        out += [(onset - before, after) for onset in set(onsets)]
+    return sorted(out)
+
+
+def identity_uid(*identity: str) -> str:
+    """The UID the plan's writer derives from an event's identity (README "Calendars"):
+    the first 32 hex digits of sha256 over the JSON list ``[feed kind, owner, date,
+    activity, extra ids...]``, then ``@menn-i-helse``. Restated here, not imported, so
+    the validator stays independent of the writer."""
+    key = json.dumps(list(identity), ensure_ascii=False)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@" + UID_DOMAIN
+
+
+def plan_stamp(instance: Instance, plan: Plan) -> str:
+    """The DTSTAMP fixed by the plan (README "Calendars"): its latest date (activity dates,
+    activity end dates, class days) at 00:00 UTC; an empty plan takes its last phase end."""
+    days = [a.date for a in plan.activities]
+    days += [a.end.date() for a in plan.activities if a.end is not None]
+    days += [c.date for c in plan.class_days]
+    if not days:
+        days = [p.end for p in instance.phases] or [date(1970, 1, 1)]
+    return f"{max(days):%Y%m%d}T000000Z"
+
+
+def _wanted_events(instance: Instance, plan: Plan) -> dict[tuple[str, str], list[_Want]]:
+    """The events each feed must hold, from the CSV calendars (SPEC §4, one per school day
+    or shift): a recruit's feed every row of his; a class feed every class school day; a
+    teacher's feed one event per date he teaches (a joint day is one event); a site's feed
+    every practice row at the site; a supervisor's feed every practice row with him
+    (``with_supervisor=true``), and may hold his recruits' other practice rows."""
+    inst = instance
+    want: dict[tuple[str, str], list[_Want]] = defaultdict(list)
+    for a in plan.activities:
+        if a.start is None or a.end is None:
+            continue
+        day = a.date.isoformat()
+        want["recruits", a.recruit_id].append(
+            _Want(a.start, a.end, ("recruit", a.recruit_id, day, a.activity), a))
+        if a.activity != "practice":
+            continue
+        if a.supervisor_id:
+            want["supervisors", a.supervisor_id].append(_Want(
+                a.start, a.end, ("supervisor", a.supervisor_id, day, a.activity, a.recruit_id), a,
+                required=a.with_supervisor is True))
+        if a.site_id:
+            want["sites", a.site_id].append(_Want(
+                a.start, a.end, ("site", a.site_id, day, a.activity, a.class_id, a.recruit_id), a))
+    teaching: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for c in plan.class_days:
+        if c.class_id not in inst.klass:
+            continue
+        s, e = inst.school_day_window(c.class_id, c.date)
+        want["classes", c.class_id].append(
+            _Want(s, e, ("class", c.class_id, c.date.isoformat(), "school", c.class_id)))
+        if c.teacher_id:
+            teaching[(c.teacher_id, c.date)].add(c.class_id)
+    for (tid, d), classes in teaching.items():
+        ordered = sorted(classes)
+        windows = [inst.school_day_window(k, d) for k in ordered]
+        want["teachers", tid].append(_Want(
+            min(w[0] for w in windows), max(w[1] for w in windows),
+            ("teacher", tid, d.isoformat(), "school", "+".join(ordered))))
+    return want
+
+
+def check_ics(instance: Instance, plan: Plan, plan_dir: Path) -> list[Violation]:
+    """The calendars under ``ics/`` (SPEC §4 "Calendars"), checked from the raw files:
+
+    * one file per recruit, supervisor, teacher, class and site of the instance (and none
+      for unknown ids);
+    * RFC 5545 lines: UTF-8, CRLF, folded at 75 octets; VERSION, PRODID; no ``METHOD``
+      other than ``PUBLISH``; ``NAME`` and ``X-WR-CALNAME``; ``REFRESH-INTERVAL;
+      VALUE=DURATION`` and ``X-PUBLISHED-TTL`` as durations;
+    * timed events with ``TZID`` = the instance's timezone (never floating, UTC or all-day)
+      and a VTIMEZONE of yearly RRULEs (no RDATE list) that gives the zone's real offsets;
+    * one event per school day or shift, at the times of ``recruit_calendar.csv`` /
+      ``class_calendar.csv`` (see :func:`_wanted_events`);
+    * UIDs: present, unique across all feeds (so the same school day in a class feed and a
+      recruit's feed has different UIDs), derived from the event's identity
+      (:func:`identity_uid`), never from names or times;
+    * ``DTSTAMP`` fixed by the plan (:func:`plan_stamp`), the same in every event;
+    * practice events say the site, ward, shift and supervisor, with LOCATION the site's
+      address.
+    """
+    out: list[Violation] = []
+    tzname = instance.timezone
+    try:
+        tz = ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [_v("ICS", f"unknown timezone {tzname!r} in instance.toml")]
+    owners = {"recruits": instance.recruit, "supervisors": instance.supervisor,
+              "teachers": instance.teacher, "classes": instance.klass, "sites": instance.site}
+    want = _wanted_events(instance, plan)
+    stamp = plan_stamp(instance, plan)
+    uid_home: dict[str, str] = {}
+    shared: Counter[tuple[str, str]] = Counter()
+    for folder, kind in FEED_KINDS:
+        base = plan_dir / "ics" / folder
+        present = {p.stem for p in base.glob("*.ics")} if base.is_dir() else set()
+        for stray in sorted(present - set(owners[folder])):
+            out.append(_v("ICS", f"ics/{folder}/{stray}.ics belongs to no {kind} of the instance"))
+        for owner in sorted(owners[folder]):
+            feed = f"ics/{folder}/{owner}.ics"
+            if owner not in present:
+                out.append(_v("ICS", f"{feed} is missing (every {kind} has a calendar)"))
+                continue
+            cal, problems = _parse_ics((base / f"{owner}.ics").read_bytes(), feed)
+            out += problems
+            if cal is None:
+                continue
+            out += _check_calendar_props(cal, feed)
+            events, problems = _read_events(cal, feed, tzname, tz)
+            out += problems
+            times = [t for e in events for t in (e.start, e.end) if t is not None]
+            out += _check_vtimezone(cal, feed, tzname, tz, times)
+            out += _match_events(instance, feed, kind, owner, events, want.get((folder, owner), []))
+            uids: Counter[str] = Counter(e.uid for e in events if e.uid)
+            for uid, n in sorted(uids.items()):
+                if n > 1:
+                    out.append(_v("ICS", f"{feed}: UID {uid} is used by {n} events"))
+                home = uid_home.setdefault(uid, feed)
+                if home != feed:
+                    shared[(home, feed)] += 1
+            stamps = Counter(e.stamp for e in events if e.stamp)
+            for value, n in sorted(stamps.items()):
+                if value != stamp:
+                    out.append(_v("ICS", f"{feed}: {n} event(s) have DTSTAMP {value}; the plan fixes "
+                                         f"DTSTAMP at {stamp} (its latest date, 00:00 UTC)"))
+    for (a, b), n in sorted(shared.items()):
+        out.append(_v("ICS", f"{b} shares {n} UID(s) with {a}; UIDs are unique across feeds"))
+    return out
+
+
+def _match_events(instance: Instance, feed: str, kind: str, owner: str, events: list[_Ev],
+                  wanted: list[_Want]) -> list[Violation]:
+    """Events against the CSV calendars: missing and extra events by local start and end,
+    UIDs from identity, and the texts and LOCATION of practice events."""
+    out: list[Violation] = []
+    required = Counter((w.start, w.end) for w in wanted if w.required)
+    allowed = Counter((w.start, w.end) for w in wanted)
+    got = Counter((e.start, e.end) for e in events if e.start is not None and e.end is not None)
+    whose = f"{kind} {owner}"
+    for (s, e), n in sorted((required - got).items()):
+        out.append(_v("ICS", f"{feed}: {n} {'row' if n == 1 else 'rows'} of {whose} from {_t(s)} "
+                             f"to {_t(e)} in the CSV calendars without a matching event"))
+    for (s, e), n in sorted((got - allowed).items()):
+        out.append(_v("ICS", f"{feed}: {n} event(s) from {_t(s)} to {_t(e)} match no row of "
+                             f"{whose} in the CSV calendars"))
+    by_uid = {identity_uid(*w.identity): w for w in wanted}
+    times = {(w.start, w.end) for w in wanted}
+    bad = [e for e in events if e.uid and (e.start, e.end) in times
+           and (by_uid.get(e.uid) is None or (by_uid[e.uid].start, by_uid[e.uid].end) != (e.start, e.end))]
+    if bad:
+        out.append(_v("ICS", f"{feed}: {len(bad)} event(s) have a UID not derived from their "
+                             f"identity (feed kind, owner, date, activity), e.g. {bad[0].uid} at "
+                             f"{_t(bad[0].start)}"))  # type: ignore[arg-type]
+    rows: dict[tuple[datetime, datetime], list[Activity]] = defaultdict(list)
+    for w in wanted:
+        if w.row is not None and w.row.activity == "practice":
+            rows[(w.start, w.end)].append(w.row)
+    wrong_place, untold = [], []
+    for e in events:
+        candidates = rows.get((e.start, e.end)) if e.start is not None else None
+        if not candidates:
+            continue
+        a = candidates[0]
+        site = instance.site.get(a.site_id)
+        if site is not None:
+            place = site.address or site.name
+            if place.casefold() not in e.location.casefold():
+                wrong_place.append((e, a, place))
+        if kind == "recruit":
+            lacking = _practice_words_missing(instance, a, f"{e.summary}\n{e.description}\n{e.location}")
+            if lacking:
+                untold.append((e, lacking))
+    if wrong_place:
+        e, a, place = wrong_place[0]
+        out.append(_v("ICS", f"{feed}: {len(wrong_place)} practice event(s) without the site's "
+                             f"address in LOCATION, e.g. {_t(e.start)} (site {a.site_id}: "  # type: ignore[arg-type]
+                             f"{place!r}, LOCATION {e.location!r})"))
+    if untold:
+        e, lacking = untold[0]
+        out.append(_v("ICS", f"{feed}: {len(untold)} practice event(s) do not say the "
+                             f"{', '.join(lacking)}, e.g. {_t(e.start)}"))  # type: ignore[arg-type]
+    return out
+
+
+def _practice_words_missing(instance: Instance, a: Activity, text: str) -> list[str]:
+    """Which of site, ward, shift and supervisor a practice event's text does not name."""
+    low = text.casefold()
+    lacking = []
+    site, ward = instance.site.get(a.site_id), instance.ward.get(a.ward_id)
+    sup, shift = instance.supervisor.get(a.supervisor_id), instance.shift.get(a.shift_code)
+    if site is not None and site.name.casefold() not in low:
+        lacking.append("site")
+    if ward is not None and ward.name.casefold() not in low:
+        lacking.append("ward")
+    if shift is not None and shift.name.casefold() not in low \
+            and not re.search(rf"(?<!\w){re.escape(shift.code)}(?!\w)", text):
+        lacking.append("shift")
+    if sup is not None and sup.name.casefold() not in low:
+        lacking.append("supervisor")
+    return lacking
 
 
 def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True) -> list[Violation]:
@@ -1107,7 +1643,7 @@ def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True) -> l
         if not found:
             found.append(_v("FILE", str(exc)))
         return _finish(found)
-    found += _check_kpis(plan_dir, plan)
+    found += _check_kpis(instance, plan_dir, plan)
     found += validate_plan(instance, plan)
     if check_ics:
         found += _run_ics_checks(instance, plan, plan_dir)

@@ -19,33 +19,26 @@ one place and expects exactly one rule to be reported.
 
 from __future__ import annotations
 
-import csv
 import json
+import re
+import shutil
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 import models
+from cli import main
 from models.domain import DAY_SHIFT, Instance
-from models.plan import (
-    ASSIGNMENT_COLUMNS,
-    CALENDAR_COLUMNS,
-    CLASS_CALENDAR_COLUMNS,
-    Activity,
-    Assignment,
-    ClassDay,
-    Plan,
-    activity_rows,
-    assignment_rows,
-    class_day_rows,
-)
+from models.kpis import kpis_of
+from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
+from scheduler.export import event_uid, write_plan
 from scheduler.validate import Violation, validate, validate_plan
 
 D = date.fromisoformat
-OSLO = ZoneInfo("Europe/Oslo")
 
 # ---- the micro-instance ----------------------------------------------------------------
 FILES = {
@@ -603,112 +596,300 @@ def test_cal_wrong_phase_and_supervisor(inst: Instance, control: Plan) -> None:
 
 
 # ---- plan folder and ics ------------------------------------------------------------------
-VTIMEZONE = """BEGIN:VTIMEZONE
-TZID:Europe/Oslo
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE"""
+# A plan folder is written by the real writers (scheduler.export, solver-free) from the
+# control plan; each test then breaks one file by hand. The validator itself never imports
+# the writers: it re-derives everything from SPEC §4 and the README's calendar decisions.
+def write_folder(inst: Instance, plan: Plan, folder: Path, *, status: str = "FEASIBLE") -> Path:
+    has_plan = Status(status).has_plan
+    result = Result(Status(status), 0.0, 0.0, 0.0, 0.1, plan if has_plan else None,
+                    kpis=kpis_of(inst, plan))
+    return write_plan(inst, result, folder)
 
 
-def _ics(events: list[tuple[str, datetime, datetime]], mode: str = "tzid") -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tests//validate//EN", VTIMEZONE]
-    for uid, s, e in events:
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261016T000000Z"]
-        for key, t in (("DTSTART", s), ("DTEND", e)):
-            if mode == "utc":
-                utc = t.replace(tzinfo=OSLO).astimezone(UTC)
-                lines.append(f"{key}:{utc:%Y%m%dT%H%M%S}Z")
-            elif mode == "floating":
-                lines.append(f"{key}:{t:%Y%m%dT%H%M%S}")
-            else:
-                lines.append(f"{key};TZID=Europe/Oslo:{t:%Y%m%dT%H%M%S}")
-        lines += ["SUMMARY:x", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines).replace("\n", "\r\n").replace("\r\r\n", "\r\n") + "\r\n"
+@pytest.fixture(scope="module")
+def written(inst: Instance, control: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_folder(inst, control, tmp_path_factory.mktemp("written") / "plan")
 
 
-def write_plan(inst: Instance, plan: Plan, folder: Path, *, mode: str = "tzid",
-               status: str = "FEASIBLE") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    practice = [a for a in plan.activities if a.activity == "practice"]
-    meta = {"instance": inst.name, "status": status, "objective": 0.0, "best_bound": 0.0,
-            "gap": 0.0, "wall_seconds": 0.1,
-            "kpis": {"practice_days": len(practice),
-                     "practice_days_without_supervisor": sum(not a.with_supervisor for a in practice),
-                     "mean_travel_minutes": 20.0, "max_travel_minutes": 25,
-                     "weekend_shifts_per_recruit": {"min": 0, "max": 0}}}
-    (folder / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
-    for name, cols, rows in (("assignments.csv", ASSIGNMENT_COLUMNS, assignment_rows(plan)),
-                             ("recruit_calendar.csv", CALENDAR_COLUMNS, activity_rows(plan)),
-                             ("class_calendar.csv", CLASS_CALENDAR_COLUMNS, class_day_rows(plan))):
-        with (folder / name).open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(cols)
-            w.writerows(rows)
-    (folder / "ics" / "recruits").mkdir(parents=True, exist_ok=True)
-    (folder / "ics" / "classes").mkdir(parents=True, exist_ok=True)
-    for r in inst.recruits:
-        events = [(f"r-{r.id}-{a.date}-{a.activity}@t", a.start, a.end) for a in plan.activities
-                  if a.recruit_id == r.id]
-        (folder / "ics" / "recruits" / f"{r.id}.ics").write_bytes(_ics(events, mode).encode())  # type: ignore[arg-type]
-    for k in inst.classes:
-        events = [(f"c-{k.id}-{c.date}@t", *inst.school_day_window(k.id, c.date))
-                  for c in plan.class_days if c.class_id == k.id]
-        (folder / "ics" / "classes" / f"{k.id}.ics").write_bytes(_ics(events, mode).encode())
-    return folder
+@pytest.fixture
+def folder(written: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the control plan's folder, to break."""
+    return Path(shutil.copytree(written, tmp_path / "plan"))
 
 
-def test_folder_control_is_valid(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    assert validate(inst, write_plan(inst, control, tmp_path / "plan")) == []
+def unfold(data: bytes) -> str:
+    return data.decode("utf-8").replace("\r\n ", "")
 
 
-def test_folder_utc_times_are_equivalent(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    # UTC DTSTART/DTEND are the same instants; summer (CEST) and autumn dates both occur
-    assert validate(inst, write_plan(inst, control, tmp_path / "plan", mode="utc")) == []
+def fold(text: str) -> bytes:
+    """RFC 5545 folding of unfolded text: lines of at most 75 octets, CRLF."""
+    out = []
+    for line in text.split("\r\n")[:-1]:
+        chunk, size, first = "", 0, True
+        for ch in line:
+            n = len(ch.encode("utf-8"))
+            if size + n > (75 if first else 74):
+                out.append(("" if first else " ") + chunk)
+                chunk, size, first = "", 0, False
+            chunk += ch
+            size += n
+        out.append(("" if first else " ") + chunk)
+    return ("\r\n".join(out) + "\r\n").encode("utf-8")
 
 
-def test_ics_floating_times(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan")
-    events = [("x@t", datetime(2026, 4, 7, 7, 30), datetime(2026, 4, 7, 15, 0))]
-    (folder / "ics" / "recruits" / "K1R1.ics").write_text(_ics(events, "floating"))
-    found = validate(inst, folder)
-    assert rules(found) == {"ICS"}
-    assert any("floating time" in v.message for v in found)
+def edit_ics(folder: Path, feed: str, change: Callable[[str], str]) -> None:
+    """Rewrite ``ics/<feed>`` through ``change`` on its unfolded text, folded again."""
+    path = folder / "ics" / feed
+    text = unfold(path.read_bytes())
+    new = change(text)
+    assert new != text, f"the edit changed nothing in {feed}"
+    path.write_bytes(fold(new))
+
+
+def sub(pattern: str, repl: str, count: int = 0) -> Callable[[str], str]:
+    return lambda text: re.sub(pattern, repl, text, count=count, flags=re.MULTILINE)
+
+
+def ics_messages(found: list[Violation]) -> list[str]:
+    assert rules(found) <= {"ICS"}, found
+    return [v.message for v in found]
+
+
+def test_folder_control_is_valid(folder: Path, inst: Instance) -> None:
+    # the writers' folder for the control plan keeps SPEC §4: no finding at all
+    assert validate(inst, folder) == []
+
+
+def test_cli_validate_exit_codes(folder: Path, inst: Instance) -> None:
+    # `cli.py validate INSTANCE PLAN_DIR`: 0 for a valid folder, 1 and one line per
+    # violation for a broken one
+    instance_dir = Path(inst.path)
+    ok = CliRunner().invoke(main, ["validate", str(instance_dir), str(folder)])
+    assert ok.exit_code == 0, ok.output
+    (folder / "ics" / "sites" / "S2.ics").unlink()
+    bad = CliRunner().invoke(main, ["validate", str(instance_dir), str(folder)])
+    assert bad.exit_code == 1
+    assert "ICS: ics/sites/S2.ics is missing (every site has a calendar)" in bad.output
+
+
+@pytest.mark.parametrize(("kind", "owner", "singular"), [
+    ("recruits", "K1R1", "recruit"), ("supervisors", "V3", "supervisor"),
+    ("teachers", "T3", "teacher"), ("classes", "K2", "class"), ("sites", "S2", "site"),
+])
+def test_ics_every_owner_has_a_feed(folder: Path, inst: Instance, kind: str, owner: str,
+                                    singular: str) -> None:
+    # T3 teaches nothing in the control plan: his (empty) calendar is still required
+    (folder / "ics" / kind / f"{owner}.ics").unlink()
+    assert ics_messages(validate(inst, folder)) == [
+        f"ICS: ics/{kind}/{owner}.ics is missing (every {singular} has a calendar)"]
+
+
+def test_ics_feed_of_an_unknown_owner(folder: Path, inst: Instance) -> None:
+    (folder / "ics" / "recruits" / "K9R9.ics").write_bytes(
+        (folder / "ics" / "recruits" / "K1R1.ics").read_bytes())
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/recruits/K9R9.ics belongs to no recruit of the instance"]
+
+
+def test_ics_lf_line_ends(folder: Path, inst: Instance) -> None:
+    path = folder / "ics" / "classes" / "K1.ics"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    messages = ics_messages(validate(inst, folder))
+    assert "ICS: ics/classes/K1.ics does not end with CRLF" in messages
+    assert any("line end(s) that are not CRLF" in m for m in messages)
+
+
+def test_ics_unfolded_long_lines(folder: Path, inst: Instance) -> None:
+    path = folder / "ics" / "recruits" / "K1R1.ics"
+    path.write_bytes(path.read_bytes().replace(b"\r\n ", b""))
+    [message] = ics_messages(validate(inst, folder))
+    assert "line(s) longer than 75 octets" in message
+
+
+def test_ics_method_request(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "teachers/T1.ics", sub(r"^VERSION:2\.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n"))
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/teachers/T1.ics has METHOD:REQUEST; only none or PUBLISH is allowed"]
+
+
+def test_ics_method_publish_is_allowed(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "teachers/T1.ics", sub(r"^VERSION:2\.0\r\n", "VERSION:2.0\r\nMETHOD:PUBLISH\r\n"))
+    assert validate(inst, folder) == []
+
+
+@pytest.mark.parametrize(("pattern", "repl", "expected"), [
+    (r"^NAME:.*\r\n", "", "ics/sites/S1.ics lacks NAME (the calendar's name)"),
+    (r"^X-WR-CALNAME:.*\r\n", "", "ics/sites/S1.ics lacks X-WR-CALNAME (the calendar's name)"),
+    (r"^REFRESH-INTERVAL.*\r\n", "", "ics/sites/S1.ics lacks REFRESH-INTERVAL;VALUE=DURATION"),
+    (r"^REFRESH-INTERVAL;VALUE=DURATION:", "REFRESH-INTERVAL:",
+     "ics/sites/S1.ics: REFRESH-INTERVAL must be VALUE=DURATION with a duration, got 'PT6H'"),
+    (r"^X-PUBLISHED-TTL:PT6H", "X-PUBLISHED-TTL:6 hours",
+     "ics/sites/S1.ics: X-PUBLISHED-TTL must be a duration, got '6 hours'"),
+    (r"^X-PUBLISHED-TTL:.*\r\n", "", "ics/sites/S1.ics lacks X-PUBLISHED-TTL"),
+])
+def test_ics_calendar_properties(folder: Path, inst: Instance, pattern: str, repl: str,
+                                 expected: str) -> None:
+    edit_ics(folder, "sites/S1.ics", sub(pattern, repl))
+    assert ics_messages(validate(inst, folder)) == [f"ICS: {expected}"]
+
+
+def test_ics_utc_times_are_not_the_instance_timezone(folder: Path, inst: Instance) -> None:
+    # the same instant in UTC: a client shows the right time, but SPEC wants the event in
+    # the instance's timezone (TZID with its VTIMEZONE)
+    edit_ics(folder, "recruits/K1R1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
+                                               "DTSTART:20260407T053000Z"))
+    [message] = ics_messages(validate(inst, folder))
+    assert message.endswith("DTSTART 2026-04-07 05:30 is in UTC; events are in the instance's "
+                            "timezone with TZID=Europe/Oslo")
+
+
+def test_ics_floating_times(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "recruits/K1R1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
+                                               "DTSTART:20260407T073000"))
+    messages = ics_messages(validate(inst, folder))
+    assert any(m.endswith("DTSTART 2026-04-07 07:30 is a floating time (no TZID)") for m in messages)
+    assert any("1 row of recruit K1R1 from 2026-04-07 07:30 to 2026-04-07 15:00" in m
+               for m in messages)
     assert validate(inst, folder, check_ics=False) == []
 
 
-def test_ics_missing_event_and_duplicate_uid(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan")
-    rows = [(a.start, a.end) for a in control.activities if a.recruit_id == "K2R1"]
-    events = [("same@t", s, e) for s, e in rows[1:]]  # drops the first row, one UID for all
-    (folder / "ics" / "recruits" / "K2R1.ics").write_text(_ics(events))  # type: ignore[arg-type]
-    found = validate(inst, folder)
-    assert rules(found) == {"ICS"}
-    messages = " | ".join(v.message for v in found)
-    assert "recruit K2R1 has 1 row(s) from 2026-04-06 07:30 to 2026-04-06 15:00" in messages
-    assert "UID same@t is used by" in messages
+def test_ics_all_day_event(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "classes/K1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260817T083000",
+                                           "DTSTART;VALUE=DATE:20260817"))
+    messages = ics_messages(validate(inst, folder))
+    assert any("DTSTART 20260817 is not a date-time (timed event required)" in m for m in messages)
 
 
-def test_ics_class_feed_missing(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan")
-    (folder / "ics" / "classes" / "K2.ics").unlink()
-    assert [v.message for v in validate(inst, folder)] == ["ICS: ics/classes/K2.ics is missing"]
+def test_ics_other_timezone(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "recruits/K1R2.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
+                                               "DTSTART;TZID=Europe/London:20260407T063000"))
+    messages = ics_messages(validate(inst, folder))
+    assert any("DTSTART has TZID Europe/London, not the instance's timezone Europe/Oslo" in m
+               for m in messages)
+    assert any("uses TZID Europe/London without a VTIMEZONE" in m for m in messages)
 
 
-def test_file_bad_value(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan")
+def test_ics_vtimezone_as_rdate_list(folder: Path, inst: Instance) -> None:
+    # the RDATE-list form Outlook mis-shifts, with the right dates: only the form is wrong
+    edit_ics(folder, "recruits/K2R1.ics", lambda t: t
+             .replace("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "RDATE:20260329T020000")
+             .replace("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "RDATE:20261025T030000"))
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/recruits/K2R1.ics: VTIMEZONE Europe/Oslo has no yearly RRULE although the "
+        "zone changes its offset",
+        "ICS: ics/recruits/K2R1.ics: VTIMEZONE Europe/Oslo lists RDATEs; a rule-based (yearly "
+        "RRULE) definition is required"]
+
+
+def test_ics_vtimezone_with_wrong_rule(folder: Path, inst: Instance) -> None:
+    # summer time from the last Sunday of April: Easter Monday's shift would be an hour off
+    edit_ics(folder, "recruits/K2R1.ics", sub("BYMONTH=3", "BYMONTH=4"))
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/recruits/K2R1.ics: VTIMEZONE Europe/Oslo gives UTC+01:00 at 2026-04-06 07:30, "
+        "but Europe/Oslo is UTC+02:00 then"]
+
+
+def test_ics_vtimezone_missing(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "classes/K2.ics", sub(r"^BEGIN:VTIMEZONE\r\n(.*\r\n)*?END:VTIMEZONE\r\n", ""))
+    messages = ics_messages(validate(inst, folder))
+    assert "ICS: ics/classes/K2.ics has no VTIMEZONE for Europe/Oslo" in messages
+    assert any("uses TZID Europe/Oslo without a VTIMEZONE" in m for m in messages)
+
+
+def test_ics_missing_event_and_duplicate_uid(folder: Path, inst: Instance) -> None:
+    def change(text: str) -> str:
+        uids = re.findall(r"^UID:(.*)\r\n", text, flags=re.MULTILINE)
+        text = re.sub(r"BEGIN:VEVENT\r\n(.*\r\n)*?END:VEVENT\r\n", "", text, count=1)  # first event
+        return text.replace(f"UID:{uids[2]}", f"UID:{uids[1]}")
+    edit_ics(folder, "recruits/K2R1.ics", change)
+    messages = ics_messages(validate(inst, folder))
+    assert ("ICS: ics/recruits/K2R1.ics: 1 row of recruit K2R1 from 2026-04-06 07:30 to "
+            "2026-04-06 15:00 in the CSV calendars without a matching event") in messages
+    assert any(re.fullmatch(r"ICS: ics/recruits/K2R1\.ics: UID \w+@menn-i-helse is used by 2 "
+                            r"events", m) for m in messages)
+
+
+def test_ics_same_school_day_shares_uid_across_feeds(folder: Path, inst: Instance) -> None:
+    # the class feed's 17 Aug event takes the UID of K1R1's school event that day: clients
+    # that key events by UID across calendars would merge them
+    recruit_uid = event_uid("recruit", "K1R1", D("2026-08-17"), "school")
+    class_uid = event_uid("class", "K1", D("2026-08-17"), "school", "K1")
+    edit_ics(folder, "classes/K1.ics", lambda t: t.replace(class_uid, recruit_uid))
+    messages = ics_messages(validate(inst, folder))
+    assert "ICS: ics/classes/K1.ics shares 1 UID(s) with ics/recruits/K1R1.ics; UIDs are unique " \
+           "across feeds" in messages
+    assert any("ics/classes/K1.ics: 1 event(s) have a UID not derived from their identity" in m
+               for m in messages)
+
+
+def test_ics_uids_from_names(folder: Path, inst: Instance) -> None:
+    counter = iter(range(1000))
+    edit_ics(folder, "recruits/K1R1.ics",
+             sub(r"^UID:[^\r\n]*", lambda _m: f"UID:ola-nordmann-{next(counter)}@example"))  # type: ignore[arg-type]
+    [message] = ics_messages(validate(inst, folder))
+    assert re.fullmatch(r"ICS: ics/recruits/K1R1\.ics: \d+ event\(s\) have a UID not derived "
+                        r"from their identity .*ola-nordmann-0@example.*", message)
+
+
+def test_ics_dtstamp_from_the_wall_clock(folder: Path, inst: Instance) -> None:
+    # the control plan's latest date is Fri 16 Oct 2026, so DTSTAMP is 20261016T000000Z
+    edit_ics(folder, "supervisors/V1.ics", sub("DTSTAMP:20261016T000000Z", "DTSTAMP:20260101T121314Z"))
+    [message] = ics_messages(validate(inst, folder))
+    assert re.fullmatch(r"ICS: ics/supervisors/V1\.ics: \d+ event\(s\) have DTSTAMP "
+                        r"20260101T121314Z; the plan fixes DTSTAMP at 20261016T000000Z .*", message)
+
+
+def test_ics_practice_location_is_not_the_site_address(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "recruits/K1R1.ics", sub(r"^LOCATION:Sjøbris sykehjem\\, Gate 1",
+                                               "LOCATION:Sjøbris sykehjem"))
+    [message] = ics_messages(validate(inst, folder))
+    assert message.startswith("ICS: ics/recruits/K1R1.ics: 26 practice event(s) without the "
+                              "site's address in LOCATION, e.g. 2026-04-06 07:30 (site S1: "
+                              "'Gate 1'")
+
+
+def test_ics_practice_event_does_not_name_the_supervisor(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "recruits/K1R1.ics", lambda t: t.replace("Anne", "din veileder"))
+    [message] = ics_messages(validate(inst, folder))
+    assert message.startswith("ICS: ics/recruits/K1R1.ics: 26 practice event(s) do not say the "
+                              "supervisor, e.g. 2026-04-06 07:30")
+
+
+def test_ics_supervisor_feed_lacks_a_shift_with_him(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "supervisors/V1.ics", sub(r"BEGIN:VEVENT\r\n(.*\r\n)*?END:VEVENT\r\n", "", 1))
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/supervisors/V1.ics: 1 row of supervisor V1 from 2026-04-06 07:30 to "
+        "2026-04-06 15:00 in the CSV calendars without a matching event"]
+
+
+def test_ics_teacher_event_at_the_wrong_time(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "teachers/T2.ics", sub(r"^DTEND;TZID=Europe/Oslo:(\d{8})T150000", r"DTEND;TZID=Europe/Oslo:\1T160000", 1))
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/teachers/T2.ics: 1 event(s) from 2026-08-20 08:30 to 2026-08-20 16:00 match no "
+        "row of teacher T2 in the CSV calendars",
+        "ICS: ics/teachers/T2.ics: 1 row of teacher T2 from 2026-08-20 08:30 to 2026-08-20 15:00 "
+        "in the CSV calendars without a matching event"]
+
+
+def test_ics_site_feed_with_an_extra_shift(folder: Path, inst: Instance) -> None:
+    def change(text: str) -> str:
+        first = re.search(r"BEGIN:VEVENT\r\n(.*\r\n)*?END:VEVENT\r\n", text).group()  # type: ignore[union-attr]
+        extra = re.sub(r"UID:[^\r\n]*", "UID:extra@menn-i-helse", first).replace("T073000", "T080000")
+        return text.replace("END:VCALENDAR", extra + "END:VCALENDAR")
+    edit_ics(folder, "sites/S2.ics", change)
+    assert ics_messages(validate(inst, folder)) == [
+        "ICS: ics/sites/S2.ics: 1 event(s) from 2026-04-06 08:00 to 2026-04-06 15:00 match no row "
+        "of site S2 in the CSV calendars"]
+
+
+# ---- plan.json and the CSV files ------------------------------------------------------------
+def edit_json(folder: Path, change: Callable[[dict], None]) -> None:
+    meta = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    change(meta)
+    (folder / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_file_bad_value(folder: Path, inst: Instance) -> None:
     path = folder / "recruit_calendar.csv"
     text = path.read_text(encoding="utf-8").replace(",practice,", ",prakis,", 1)
     path.write_text(text, encoding="utf-8")
@@ -718,19 +899,63 @@ def test_file_bad_value(inst: Instance, control: Plan, tmp_path: Path) -> None:
                for v in found)
 
 
+def test_file_missing_column(folder: Path, inst: Instance) -> None:
+    path = folder / "class_calendar.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",joint_with", ",joint", 1),
+                    encoding="utf-8")
+    assert [v.message for v in validate(inst, folder)] == [
+        "FILE: class_calendar.csv lacks the column(s) joint_with"]
+
+
 def test_file_infeasible_folder_has_no_plan(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan", status="INFEASIBLE")
+    folder = write_folder(inst, control, tmp_path / "plan", status="INFEASIBLE")
+    assert sorted(p.name for p in folder.iterdir()) == ["plan.json"]
     assert rules(validate(inst, folder)) == {"FILE"}
 
 
-def test_file_kpis_disagree(inst: Instance, control: Plan, tmp_path: Path) -> None:
-    folder = write_plan(inst, control, tmp_path / "plan")
-    meta = json.loads((folder / "plan.json").read_text())
-    meta["kpis"]["practice_days"] += 1
-    (folder / "plan.json").write_text(json.dumps(meta))
+def test_file_kpis_disagree(folder: Path, inst: Instance) -> None:
+    edit_json(folder, lambda m: m["kpis"].update(practice_days=m["kpis"]["practice_days"] + 1))
     found = validate(inst, folder)
     assert rules(found) == {"FILE"}
     assert "kpis.practice_days" in found[0].message
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda m: m["kpis"].pop("mean_travel_minutes"),
+     "FILE: plan.json kpis lacks mean_travel_minutes"),
+    (lambda m: m.pop("kpis"), "FILE: plan.json lacks the key(s) kpis"),
+    (lambda m: m.update(status="DONE"),
+     "FILE: plan.json has status 'DONE'; expected one of OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN"),
+    (lambda m: m.update(objective="low"), "FILE: plan.json objective is 'low'; expected a number or null"),
+    (lambda m: m.update(instance="another"),
+     "FILE: plan.json is a plan for instance 'another', not for 'validator micro'"),
+    (lambda m: m["kpis"].update(max_travel_minutes=20),
+     "FILE: plan.json kpis.max_travel_minutes is 20, but assignments.csv gives 25"),
+    (lambda m: m["kpis"]["weekend_shifts_per_recruit"].update(max=2),
+     "FILE: plan.json kpis.weekend_shifts_per_recruit is min 0, max 2, but recruit_calendar.csv "
+     "gives min 0, max 0"),
+    (lambda m: m["kpis"]["weekend_shifts_per_recruit"].pop("min"),
+     "FILE: plan.json kpis.weekend_shifts_per_recruit is {'max': 0, 'mean': 0}; an object with "
+     "numbers min and max is expected"),
+])
+def test_file_plan_json(folder: Path, inst: Instance, change: Callable[[dict], object],
+                        expected: str) -> None:
+    edit_json(folder, change)
+    assert [v.message for v in validate(inst, folder)] == [expected]
+
+
+def test_r12_holiday_shifts_are_counted(folder: Path, inst: Instance) -> None:
+    # Easter Monday 6 April is worked by all three recruits in the recruit period (R12: the
+    # roster is followed on holidays, and the plan counts those shifts)
+    meta = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    assert meta["kpis"]["holiday_shifts_per_recruit"]["max"] == 1
+    edit_json(folder, lambda m: m["kpis"]["recruits"]["K1R1"].update(holiday_shifts=0))
+    assert [v.message for v in validate(inst, folder)] == [
+        "R12: plan.json kpis.recruits.K1R1.holiday_shifts is 0, but recruit_calendar.csv has 1 "
+        "public-holiday shifts"]
+    edit_json(folder, lambda m: m["kpis"].pop("holiday_shifts_per_recruit"))
+    assert "R12: plan.json does not count the public-holiday shifts (kpis.holiday_shifts_per_recruit " \
+           "with min and max is missing)" in [v.message for v in validate(inst, folder)]
 
 
 def test_violations_are_sorted_and_deterministic(inst: Instance, control: Plan) -> None:
