@@ -330,7 +330,9 @@ def test_solver_conflict_narrowed_to_one_recruit(tmp_path: Path) -> None:
     assert f.message.startswith("Recruit R1 (Rekrutt R1, class K1) cannot have 2 consecutive practice days in week")
     assert "R1 fri" in f.message
     assert "recruits.csv line 2" in f.rows and "recruits.csv line 4" not in f.rows
-    assert "teachers.csv line 2" in f.rows and "fri" in f.suggestion
+    assert "teachers.csv line 2" in f.rows and "also teach on fri" in f.suggestion
+    # freeing R1's friday would leave the shared-day conflict of the same week: not suggested
+    assert "Let recruit R1" not in f.suggestion
 
 
 def test_solver_ward_capacity(tmp_path: Path) -> None:
@@ -345,6 +347,22 @@ def test_solver_ward_capacity(tmp_path: Path) -> None:
     assert "week 2026-W36" in f.message
     assert "wards.csv line 2" in f.rows
     assert "capacity of ward W1" in f.suggestion and "to 2" in f.suggestion
+
+
+def test_solver_suggests_capacity_or_travel_limit(tmp_path: Path) -> None:
+    # The ward capacity conflict above, with a second site S2 whose supervisor V3 is 70
+    # minutes from R1 and 80 from R2 (limit 60): one more place on W1, or a travel limit
+    # of 70 for R1 (the smallest increase that reaches another supervisor), removes it.
+    inst = micro(tmp_path, phases=[WEEKLY], sites=["S1", "S2"],
+                 wards=[ward("W1", capacity=1), ward("W2", site_id="S2")],
+                 supervisors=["V1", "V2", supervisor("V3", ward_id="W2")],
+                 travel={("R1", "S2"): 70, ("R2", "S2"): 80})
+    assert fatal(precheck(inst)) == []
+    f = only(diagnose(inst, 20))
+    assert "Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2." in f.suggestion
+    assert "Raise the travel limit of recruit R1 from 60 to 70 minutes" in f.suggestion
+    assert "recruits.csv line 2" in f.suggestion and "site S2" in f.suggestion
+    assert "R2 from 60 to 80" not in f.suggestion
 
 
 def ward_and_shifts_instance(path: Path) -> Instance:

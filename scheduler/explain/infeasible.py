@@ -39,7 +39,10 @@ __all__ = ["FAMILIES", "Family", "explain_infeasible", "feasible"]
 
 MAX_ROWS = 40
 MAX_LOCAL_TRIALS = 80
-MAX_SUGGESTION_TRIALS = 16
+MAX_SUGGESTION_TRIALS = 24
+MAX_TRIALS_PER_KIND = 8
+MAX_SUGGESTIONS = 2  # of different kinds, e.g. a ward's capacity or a recruit's travel limit
+MAX_TRAVEL_SUGGESTIONS = 10  # recruits whose next site is tried
 MAX_RECRUIT_TRIALS = 30
 
 
@@ -456,7 +459,36 @@ def _max_school_days(inst: Instance, scope: _Scope, keys: list[str], budget: _Bu
     return None
 
 
-def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) -> str | None:
+def _travel_candidates(
+    inst: Instance, recruits: list, rows: Rows
+) -> list[tuple[int, str, Callable[[Instance], Instance]]]:
+    """For each recruit, the smallest travel limit that reaches one more site with a
+    supervisor: (increase in minutes, text, change)."""
+    staffed = sorted({inst.ward[s.ward_id].site_id for s in inst.supervisors})
+    out = []
+    for r in recruits:
+        limit = inst.travel_limit(r.id)
+        beyond = sorted((inst.travel_minutes(r.id, site), site) for site in staffed
+                        if inst.travel_minutes(r.id, site) > limit)
+        if not beyond:
+            continue
+        minutes, site = beyond[0]
+
+        def longer(i: Instance, r=r, minutes=minutes) -> Instance:
+            return replace(i, recruits=tuple(replace(x, max_travel_minutes=minutes) if x.id == r.id else x
+                                             for x in i.recruits))
+
+        out.append((minutes - limit, f"Raise the travel limit of recruit {r.id} from {limit} to {minutes} minutes "
+                    f"(max_travel_minutes, {rows.of(r)}), to reach site {site}.", longer))
+    return out
+
+
+def _suggest(
+    inst: Instance, scope: _Scope, keys: list[str], budget: _Budget, every: list[str] | None = None
+) -> str | None:
+    """Up to two changes of different kinds, each of which makes the scope plannable under
+    ``every`` rule family (default ``keys``): a change that only breaks the minimal
+    conflict while another conflict in the same scope remains is not suggested."""
     k = set(keys)
     words = _Words(inst, scope, keys)
     rows = Rows(inst)
@@ -467,7 +499,7 @@ def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) ->
             n, exact = got
             return (f"Lower min_school_days of phase {p.id} ({rows.phase(p, 'min_school_days')}) to "
                     f"{n}{'' if exact else ' or less'}: that is the most school days the other rules allow.")
-    candidates: list[tuple[str, Callable[[Instance], Instance]]] = []
+    candidates: list[tuple[str, str, Callable[[Instance], Instance]]] = []  # (kind, text, change)
     if "add_ward_capacity" in k:
         for w in sorted({s.ward_id for s in words.reachable()}):
             ward = inst.ward[w]
@@ -476,7 +508,7 @@ def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) ->
                 return replace(i, wards=tuple(replace(x, capacity=x.capacity + 1) if x.id == ward.id else x
                                               for x in i.wards))
 
-            candidates.append((f"Raise the capacity of ward {w} ({rows.of(ward)}) from {ward.capacity} to "
+            candidates.append(("capacity", f"Raise the capacity of ward {w} ({rows.of(ward)}) from {ward.capacity} to "
                                f"{ward.capacity + 1}.", raise_capacity))
     if "add_supervisor_max_recruits" in k:
         for s in words.reachable():
@@ -484,7 +516,7 @@ def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) ->
                 return replace(i, supervisors=tuple(replace(x, max_recruits=x.max_recruits + 1) if x.id == s.id
                                                     else x for x in i.supervisors))
 
-            candidates.append((f"Raise max_recruits of supervisor {s.id} ({rows.of(s)}) from {s.max_recruits} "
+            candidates.append(("places", f"Raise max_recruits of supervisor {s.id} ({rows.of(s)}) from {s.max_recruits} "
                                f"to {s.max_recruits + 1}.", raise_places))
     if "add_teachers" in k:
         schools = {c.school_id for c in words.classes}
@@ -497,13 +529,13 @@ def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) ->
                     return replace(i, teachers=tuple(replace(x, weekdays=x.weekdays | {wd}) if x.id == t.id else x
                                                      for x in i.teachers))
 
-                candidates.append((f"Let teacher {t.id} ({rows.of(t)}) also teach on {WEEKDAYS[wd]}.", add_day))
+                candidates.append(("teacher", f"Let teacher {t.id} ({rows.of(t)}) also teach on {WEEKDAYS[wd]}.", add_day))
             if t.max_days_per_week < 7:
                 def more_days(i: Instance, t=t) -> Instance:
                     return replace(i, teachers=tuple(replace(x, max_days_per_week=x.max_days_per_week + 1)
                                                      if x.id == t.id else x for x in i.teachers))
 
-                candidates.append((f"Raise max_days_per_week of teacher {t.id} ({rows.of(t)}) to "
+                candidates.append(("teacher", f"Raise max_days_per_week of teacher {t.id} ({rows.of(t)}) to "
                                    f"{t.max_days_per_week + 1}.", more_days))
     if k & {"add_weekly_pattern", "add_practice_phase_shifts", "add_block_practice_weeks"}:
         for r in [r for r in words.recruits if r.unavailable_weekdays]:
@@ -511,20 +543,31 @@ def _suggest(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget) ->
                 return replace(i, recruits=tuple(replace(x, unavailable_weekdays=frozenset()) if x.id == r.id else x
                                                  for x in i.recruits))
 
-            candidates.append((f"Let recruit {r.id} practise on {weekday_list(r.unavailable_weekdays)} "
+            candidates.append(("weekdays", f"Let recruit {r.id} practise on {weekday_list(r.unavailable_weekdays)} "
                                f"(unavailable_weekdays, {rows.of(r)}).", free))
     if "add_shared_day" in k:
         def no_partner(i: Instance) -> Instance:
             return replace(i, classes=tuple(replace(c, shared_day_with=None) for c in i.classes))
 
-        candidates.append(("Drop shared_day_with for these classes (classes.csv).", no_partner))
-    for text, change in candidates[:MAX_SUGGESTION_TRIALS]:
-        if budget.left() <= 0.1:
+        candidates.append(("shared", "Drop shared_day_with for these classes (classes.csv).", no_partner))
+    if "add_one_supervisor_per_phase" in k:  # the smallest increases first
+        longer = sorted(_travel_candidates(inst, words.recruits[:MAX_TRAVEL_SUGGESTIONS], rows), key=lambda c: c[0])
+        candidates += [("travel", text, change) for _, text, change in longer]
+    found: dict[str, str] = {}  # kind -> the first change of that kind that removes the conflict
+    tried: dict[str, int] = {}
+    for kind, text, change in candidates:
+        if len(found) == MAX_SUGGESTIONS or budget.left() <= 0.1 or sum(tried.values()) >= MAX_SUGGESTION_TRIALS:
             break
+        if kind in found or tried.get(kind, 0) >= MAX_TRIALS_PER_KIND:
+            continue
+        tried[kind] = tried.get(kind, 0) + 1
         sub = change(restrict(inst, scope))
-        if budget.check(sub, keys, (p.id,)) is True:
-            return text
-    return None
+        if budget.check(sub, every or keys, (p.id,)) is True:
+            found[kind] = text
+    if not found:
+        return None
+    texts = list(found.values())
+    return texts[0] if len(texts) == 1 else texts[0] + " Or: " + " ".join(texts[1:])
 
 
 # ---------------------------------------------------------------------------------------
@@ -592,7 +635,10 @@ def _localise(inst: Instance, phase: Phase, keys: list[str], budget: _Budget) ->
     return scope
 
 
-def _finding(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget, minimal: bool = True) -> Finding:
+def _finding(
+    inst: Instance, scope: _Scope, keys: list[str], budget: _Budget, minimal: bool = True,
+    every: list[str] | None = None,
+) -> Finding:
     words = _Words(inst, scope, keys)
     rows, context = words.collect()
     order = [f.key for f in FAMILIES]
@@ -604,7 +650,7 @@ def _finding(inst: Instance, scope: _Scope, keys: list[str], budget: _Budget, mi
     message = f"{_lead(inst, scope, keys)}: {rules}." + ("" if not context else " " + " ".join(context))
     message += " (CP-SAT proved it; without any one of these rules the rest can be kept.)" \
         if len(keys) > 1 and minimal else " (CP-SAT proved it.)"
-    return Finding(_rule_label(keys), message, rows, _suggest(inst, scope, keys, budget))
+    return Finding(_rule_label(keys), message, rows, _suggest(inst, scope, keys, budget, every))
 
 
 def explain_infeasible(
@@ -684,4 +730,4 @@ def _explain(
         if narrower != scope:
             scope = narrower
             kept, proven = _minimal(restrict(instance, scope), kept, phase_ids, budget)
-    return _finding(instance, scope, kept, budget, proven)
+    return _finding(instance, scope, kept, budget, proven, every=keys)
