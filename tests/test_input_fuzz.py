@@ -337,6 +337,20 @@ def plan_cleanly(files: dict[str, str | bytes]) -> int:
         return result.exit_code
 
 
+def test_cli_plans_a_workbook_instance() -> None:
+    # tiny as one .xlsx workbook (sheets named as the CSV files) beside its instance.toml:
+    # planned, validated and explained like the folder, rows named by sheet.
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as tmp:
+        book = _workbook(Path(tmp))
+        out = Path(tmp) / "plan"
+        result = _run(["plan", str(book), "--out", str(out), "--time-limit", "5", "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        assert PLAN_FILES <= {p.name for p in out.iterdir()}
+        explained = _run(["explain", str(out), "--instance", str(book)])
+        assert explained.exit_code == 0, explained.output
+        assert "Objective by soft goal" in explained.output and "book.xlsx sheet " in explained.output
+
+
 def _rename(value: str, old: str = "K1R01") -> dict[str, str]:
     """Every cell ``old`` of every table (recruits.csv, travel.csv) becomes ``value``."""
     out = dict(BASE)
