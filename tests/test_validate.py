@@ -118,6 +118,7 @@ N,Nattevakt,21:45,07:45
 """,
     "schools.csv": """id,name,lat,lon,address
 SK1,Vidaregåande skule,58.97,5.73,Skulevegen 1
+SK2,Bryne vidaregåande,58.73,5.65,Skulevegen 2
 """,
     "classes.csv": """id,school_id,name,model,shared_day_with
 K1,SK1,Klasse A,,K2
@@ -127,6 +128,7 @@ K2,SK1,Klasse B,,K1
 T1,SK1,Guri,mon;tue;wed;thu;fri,5
 T2,SK1,Svein,mon;tue;wed;thu;fri,5
 T3,SK1,Laila,mon;tue;wed,2
+T4,SK2,Olav,mon;tue;wed;thu;fri,5
 """,
     "closures.csv": """start,end,reason
 2026-09-04,2026-09-04,Planleggingsdag
@@ -135,6 +137,7 @@ T3,SK1,Laila,mon;tue;wed,2
     "absences.csv": """person_id,start,end,reason
 V2,2026-08-20,2026-08-20,kurs
 K1R1,2026-08-26,2026-08-26,lege
+T3,2026-08-17,2026-08-17,syk
 """,
     "travel.csv": """recruit_id,site_id,minutes
 K1R1,S1,20
@@ -337,6 +340,33 @@ def test_r1_missing_supervisor(inst: Instance, control: Plan) -> None:
     assert [v.message for v in found] == ["R1: recruit K2R1 has no supervisor in phase vg2"]
 
 
+def test_r1_travel_minutes_disagree_with_the_instance(inst: Instance, control: Plan) -> None:
+    assignments = [replace(a, travel_minutes=5) if (a.recruit_id, a.phase_id) == ("K1R1", "vg1")
+                   else a for a in control.assignments]
+    found = validate_plan(inst, Plan(assignments, control.activities, control.class_days))
+    assert [v.message for v in found] == [
+        "R1: recruit K1R1 in phase vg1: assignments.csv gives 5 min travel to site S1, the "
+        "instance gives 20 min"]
+
+
+def test_r1_two_supervisors_in_one_phase(inst: Instance, control: Plan) -> None:
+    # a second row for K2R1 in vg1 (V4 on the same ward): exactly one supervisor per phase
+    extra = Assignment("K2R1", "vg1", "V4", "W2", "S2", 15)
+    found = validate_plan(inst, Plan([*control.assignments, extra], control.activities,
+                                     control.class_days))
+    assert [v.message for v in found] == [
+        "R1: recruit K2R1 has 2 assignments in phase vg1 (V3, V4); exactly one is allowed"]
+
+
+def test_r1_ward_and_site_are_not_the_supervisors(inst: Instance, control: Plan) -> None:
+    assignments = [replace(a, ward_id="W2", site_id="S2") if (a.recruit_id, a.phase_id) ==
+                   ("K1R2", "rp") else a for a in control.assignments]
+    found = validate_plan(inst, Plan(assignments, control.activities, control.class_days))
+    assert rules(found) == {"R1", "CAL"}  # the calendar rows still name W1/S1
+    assert ("R1: recruit K1R2 in phase rp: supervisor V2 works on ward W1 at site S1, not ward "
+            "W2 at site S2") in [v.message for v in found]
+
+
 # ---- R2 -----------------------------------------------------------------------------------
 def test_r2_supervisor_max_recruits(inst: Instance) -> None:
     # V1 (max_recruits 1) takes both K1 recruits in the recruit period
@@ -372,6 +402,43 @@ def test_r3_recruit_missing_from_school(inst: Instance, control: Plan) -> None:
     assert "K1R2 is not in school on mon 2026-08-17" in found[0].message
 
 
+def test_r3_school_on_a_weekend(inst: Instance) -> None:
+    # K1 adds Saturday 12 Sept to its school week 37 (block model, nobody practises)
+    plan = build(inst, school={"K1": K1_SCHOOL | {D("2026-09-12")}, "K2": K2_SCHOOL})
+    found = validate_plan(inst, plan)
+    assert rules(found) == {"R3", "R7"}  # T1 does not teach on Saturdays (and has 6 days)
+    assert "R3: class K1 has school on sat 2026-09-12, a weekend" in [v.message for v in found]
+
+
+def test_r3_school_between_phases(inst: Instance, control: Plan) -> None:
+    # a class day on Mon 3 Aug, between the recruit period and vg1 (no recruit rows)
+    plan = Plan(control.assignments, control.activities,
+                [*control.class_days, ClassDay("K2", D("2026-08-03"), "T2")])
+    messages = [v.message for v in validate_plan(inst, plan)]
+    assert "R3: class K2 has school on mon 2026-08-03, outside every alternation phase" in messages
+    assert "R3: recruit K2R1 is not in school on mon 2026-08-03, a school day of his class K2, " \
+           "and is not absent" in messages
+
+
+def test_r3_school_on_a_public_holiday_in_a_practice_phase(inst: Instance) -> None:
+    # Easter Monday 6 April: a public holiday inside the recruit period (the recruits keep
+    # their practice rows there; the school rows make two rows a day)
+    plan = build(inst, school={"K1": K1_SCHOOL | {D("2026-04-06")}, "K2": K2_SCHOOL})
+    messages = [v.message for v in validate_plan(inst, plan)]
+    assert "R3: class K1 has school on mon 2026-04-06, outside every alternation phase" in messages
+    assert "R3: class K1 has school on mon 2026-04-06, which is closed (Andre påskedag)" in messages
+
+
+def test_r3_school_row_on_a_day_without_class_school(inst: Instance, control: Plan) -> None:
+    # K2R1 has a school row on Mon 17 Aug, a school day of K1 only, instead of practice
+    s, e = inst.school_day_window("K2", D("2026-08-17"))
+    plan = edit(control, "K2R1", "2026-08-17", activity="school", site_id="", ward_id="",
+                supervisor_id="", shift_code="", start=s, end=e, with_supervisor=None)
+    found = validate_plan(inst, plan)
+    assert "R3: recruit K2R1 has a school row on mon 2026-08-17, which is not a school day of " \
+           "his class K2" in [v.message for v in found]
+
+
 # ---- R4 -----------------------------------------------------------------------------------
 def test_r4_one_practice_day_in_full_week(inst: Instance, control: Plan) -> None:
     # week 34 is a full week and K1R1 is present: exactly 2 practice days, he has 1
@@ -394,6 +461,48 @@ def test_r4_practice_days_not_consecutive(inst: Instance) -> None:
     assert [v.message for v in found] == [
         "R4: recruit K1R2's practice days in week 2026-W35 (2026-08-26, 2026-08-28) are not "
         "consecutive"]
+
+
+def test_r4_too_many_school_days_in_a_short_week(inst: Instance) -> None:
+    # week 36 is short (Fri 4 Sept closed): K1 in school Mon-Thu is 4 > "at most 3"; its
+    # recruits give up their practice days Wed and Thu
+    k1 = K1_SCHOOL | {D("2026-09-02"), D("2026-09-03")}
+    practice = control_practice(inst)
+    for rid in ("K1R1", "K1R2"):
+        practice[rid] = practice[rid] - {D("2026-09-02"), D("2026-09-03")}
+    found = validate_plan(inst, build(inst, school={"K1": k1, "K2": K2_SCHOOL}, practice=practice))
+    assert [v.message for v in found] == [
+        "R4: class K1 has 4 school days in the short week 2026-W36 of phase vg1; at most 3 are "
+        "allowed"]
+
+
+def test_r4_short_week_fewer_days_is_allowed(inst: Instance, control: Plan) -> None:
+    # week 36 is short (Fri 4 Sept closed): K1 has 2 school days in the control plan, and
+    # K1R2 may practise on Thursday only ("at most 2"); the control plan's week 35 already
+    # holds K1R1 (absent on Wednesday) to "at most"
+    plan = edit(control, "K1R2", "2026-09-02", remove=True)
+    assert validate_plan(inst, plan) == []
+
+
+def test_r4_practice_on_a_school_day(inst: Instance, control: Plan) -> None:
+    # K1R2 practises on Mon 17 Aug (a school day of K1) instead of Thu 20 Aug
+    s, e = inst.shift["D"].window(D("2026-08-17"))
+    plan = edit(control, "K1R2", "2026-08-17", activity="practice", site_id="S1", ward_id="W1",
+                supervisor_id="V2", shift_code="D", start=s, end=e, with_supervisor=True)
+    plan = edit(plan, "K1R2", "2026-08-20", remove=True)
+    messages = [v.message for v in validate_plan(inst, plan)]
+    assert "R4: recruit K1R2 practises on mon 2026-08-17, a school day of his class K1" in messages
+    assert "R3: recruit K1R2 is not in school on mon 2026-08-17, a school day of his class K1, " \
+           "and is not absent" in messages
+
+
+def test_r4_practice_on_a_weekend(inst: Instance, control: Plan) -> None:
+    # K1R1 (absent Wed 26 Aug, so "at most" in week 35) works Fri + Sat instead of Thu + Fri
+    s, e = inst.shift["D"].window(D("2026-08-29"))
+    plan = edit(control, "K1R1", "2026-08-27", date=D("2026-08-29"), start=s, end=e,
+                with_supervisor=False)
+    assert [v.message for v in validate_plan(inst, plan)] == [
+        "R4: recruit K1R1 practises on sat 2026-08-29, a weekend (practice_on_weekends = false)"]
 
 
 # ---- R5 -----------------------------------------------------------------------------------
@@ -423,6 +532,33 @@ def test_r5_practice_in_school_week(inst: Instance, control: Plan) -> None:
     assert "a school week of his class K1" in found[0].message
 
 
+def test_r5_edge_blocks_are_exempt(control: Plan) -> None:
+    # the control plan has K2's practice week 37 (1 week, at the phase start) and K1's school
+    # week 42 (1 week, after the closed week 41): both shorter than 2, both allowed (D14)
+    k2_37 = {c.date for c in control.class_days if c.class_id == "K2"} & days("2026-09-07", "2026-09-13")
+    k1_42 = {c.date for c in control.class_days if c.class_id == "K1"} & days("2026-10-12", "2026-10-18")
+    assert not k2_37 and len(k1_42) == 5
+
+
+def test_r5_school_week_misses_an_open_day(inst: Instance) -> None:
+    plan = build(inst, school={"K1": K1_SCHOOL - {D("2026-09-09")}, "K2": K2_SCHOOL})
+    assert [v.message for v in validate_plan(inst, plan)] == [
+        "R5: class K1 is in school on 4 of the 5 open school days of week 2026-W37 (phase vg2, "
+        "block model); a school week has school on every open day"]
+
+
+def test_r5_practice_in_a_closed_week(inst: Instance, control: Plan) -> None:
+    # week 41 is the autumn break (no open school day): neither a school nor a practice
+    # week, so K1R1's Saturday shift there (not itself a closure) is not allowed
+    s, e = inst.shift["D"].window(D("2026-10-10"))
+    row = Activity("K1R1", D("2026-10-10"), "practice", "vg2", "K1", "S1", "W1", "V1", "D", s, e,
+                   False)
+    plan = Plan(control.assignments, [*control.activities, row], control.class_days)
+    assert [v.message for v in validate_plan(inst, plan)] == [
+        "R5: recruit K1R1 practises on sat 2026-10-10 in week 2026-W41, which has no open school "
+        "day (neither a school nor a practice week of class K1)"]
+
+
 # ---- R6 -----------------------------------------------------------------------------------
 def test_r6_shared_day_not_joint(inst: Instance, control: Plan) -> None:
     # Wednesday 19 Aug: both classes in school, but taught separately (T1 and T2)
@@ -431,6 +567,46 @@ def test_r6_shared_day_not_joint(inst: Instance, control: Plan) -> None:
     found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
     assert rules(found) == {"R6"}
     assert "K1 and K2 are both in school on wed 2026-08-19 but not taught together" in found[0].message
+
+
+def test_r6_more_than_one_shared_day(inst: Instance) -> None:
+    # week 34: K2 moves to Mon-Wed like K1, so they share 3 days (all taught jointly by T1);
+    # K2R1 practises Thu + Fri instead of Mon + Tue
+    k2 = K2_SCHOOL - days("2026-08-20", "2026-08-21") | days("2026-08-17", "2026-08-18")
+    practice = control_practice(inst)
+    practice["K2R1"] = practice["K2R1"] - days("2026-08-17", "2026-08-18") \
+        | days("2026-08-20", "2026-08-21")
+    found = validate_plan(inst, build(inst, school={"K1": K1_SCHOOL, "K2": k2}, practice=practice))
+    assert [v.message for v in found] == [
+        "R6: classes K1 and K2 share 3 school days in week 2026-W34 of phase vg1; exactly one is "
+        "required"]
+
+
+def test_r6_joint_day_with_two_teachers(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, teacher_id="T2") if (c.class_id, c.date) == ("K2", D("2026-08-19"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R6: the joint day wed 2026-08-19 of classes K1 and K2 has two teachers (T1, T2); it needs "
+        "one"]
+
+
+def test_r6_joint_with_on_one_row_only(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, joint_with="") if (c.class_id, c.date) == ("K2", D("2026-08-19"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    messages = [v.message for v in found]
+    assert "R6: classes K1 and K2 are both in school on wed 2026-08-19 but not taught together " \
+           "(joint_with K2 / -)" in messages
+    assert "R7: teacher T1 teaches 2 groups on wed 2026-08-19 (K1+K2; K2)" in messages
+
+
+def test_r6_joint_with_a_class_not_in_school(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, joint_with="K2") if (c.class_id, c.date) == ("K1", D("2026-08-17"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R6: class K1 is marked joint with K2 on mon 2026-08-17, but K2 has no school that day"]
 
 
 # ---- R7 -----------------------------------------------------------------------------------
@@ -450,6 +626,31 @@ def test_r7_teacher_over_max_days(inst: Instance, control: Plan) -> None:
                   for c in control.class_days]
     found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
     assert [v.message for v in found] == ["R7: teacher T3 teaches on 3 days in week 2026-W38, max 2"]
+
+
+def test_r7_absent_teacher(inst: Instance, control: Plan) -> None:
+    # T3 (mon-wed) is absent on Mon 17 Aug
+    class_days = [replace(c, teacher_id="T3") if (c.class_id, c.date) == ("K1", D("2026-08-17"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R7: teacher T3 teaches class K1 on mon 2026-08-17 but is absent"]
+
+
+def test_r7_teacher_of_another_school(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, teacher_id="T4") if (c.class_id, c.date) == ("K1", D("2026-08-17"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R7: teacher T4 of school SK2 teaches class K1 of school SK1 on mon 2026-08-17"]
+
+
+def test_r7_class_day_without_teacher(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, teacher_id="") if (c.class_id, c.date) == ("K1", D("2026-08-17"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R7: class K1 has no known teacher on mon 2026-08-17 (teacher_id -)"]
 
 
 # ---- R8 -----------------------------------------------------------------------------------
@@ -478,6 +679,22 @@ def test_r8_with_supervisor_on_his_day_off(inst: Instance, control: Plan) -> Non
     assert [v.message for v in found] == [
         "R8: recruit K1R1 is marked with supervisor V1 on sat 2026-04-11, but V1 is off by his "
         "roster"]
+
+
+def test_r8_with_supervisor_on_another_shift(inst: Instance, control: Plan) -> None:
+    # V1 works D on Tue 7 April; K1R1's row says A "with" him
+    plan = with_shift(inst, control, "K1R1", "2026-04-07", "A", True)
+    messages = [v.message for v in validate_plan(inst, plan)]
+    assert "R8: recruit K1R1 works shift A with supervisor V1 on tue 2026-04-07, but V1 works " \
+           "shift D that day" in messages
+
+
+def test_r8_without_supervisor_not_on_the_day_shift(inst: Instance, control: Plan) -> None:
+    # V3's N on Fri 17 April is not allowed (nights), so K2R1 may work D without him - not A
+    plan = with_shift(inst, control, "K2R1", "2026-04-17", "A", False)
+    assert [v.message for v in validate_plan(inst, plan)] == [
+        "R8: recruit K2R1 works shift A without his supervisor on fri 2026-04-17; without "
+        "supervisor only the ward's day shift D is allowed"]
 
 
 # ---- R9 -----------------------------------------------------------------------------------
