@@ -1175,6 +1175,338 @@ def test_r12_holiday_shifts_are_counted(folder: Path, inst: Instance) -> None:
            "with min and max is missing)" in [v.message for v in validate(inst, folder)]
 
 
+# ---- edge weeks: a second micro-instance ------------------------------------------------
+# One class E1 at school ESK, two recruits, three supervisors; four phases that put the
+# calendar edges in reach of the rules:
+#
+# * ``rp``     practice 2026-04-06 .. 04-26, nights allowed. E1R1 has his own recruit
+#   period 2026-03-30 .. 04-17 (recruits.csv): his week 14 lies before the phase start and
+#   is a full week for him; his week 16 ends on a Friday and is not. Easter (2, 3, 5, 6
+#   April) is worked (R12). E1R2 follows EV2's ``D D D N - - -``; absent Fri 24 April, he
+#   skips Thursday 23's night shift, which would run into that day.
+# * ``summer`` practice 2026-07-01 (Wed) .. 07-19: week 27 is cut by the start.
+# * ``w``      weekly 2026-12-16 (Wed) .. 2027-01-15: week 51 cut by the start (Wed-Fri
+#   open), week 52 closed (Christmas), ISO week 53 of 2026 short (Wed 30 and Thu 31 Dec
+#   open; 1 January is a holiday), weeks 1 and 2 of 2027 full. E1R2 is absent Mon 11 Jan.
+# * ``b``      block 2027-01-18 .. 03-26, blocks of exactly 2 weeks, week 8 closed (winter
+#   break), Maundy Thursday and Good Friday (25, 26 March) in the last week.
+#   E1: S3 S4 P5 P6 S7 | - | P9 P10 S11 S12; S7 is one week but cut by the closed week.
+EDGE_FILES = {
+    "instance.toml": """
+[instance]
+name = "validator edges"
+timezone = "Europe/Oslo"
+country = "NO"
+
+[rules]
+min_rest_hours = 11
+max_travel_minutes = 60
+school_day = { start = "08:30", end = "15:00" }
+practice_on_weekends = false
+practice_in_school_holidays = false
+
+[[phases]]
+id = "rp"
+kind = "practice"
+start = 2026-04-06
+end = 2026-04-26
+min_shifts_per_week = 3
+max_hours_per_week = 37.5
+allow_night = true
+
+[[phases]]
+id = "summer"
+kind = "practice"
+start = 2026-07-01
+end = 2026-07-19
+min_shifts_per_week = 3
+max_hours_per_week = 37.5
+
+[[phases]]
+id = "w"
+kind = "alternation"
+start = 2026-12-16
+end = 2027-01-15
+model = "weekly"
+school_days_per_week = 3
+practice_days_per_week = 2
+min_school_days = 8
+
+[[phases]]
+id = "b"
+kind = "alternation"
+start = 2027-01-18
+end = 2027-03-26
+model = "block"
+school_block_weeks = [2, 2]
+practice_block_weeks = [2, 2]
+min_school_days = 10
+min_shifts_per_practice_week = 3
+max_hours_per_week = 37.5
+""",
+    "recruits.csv": """id,name,class_id,lat,lon,recruit_period_start,recruit_period_end
+E1R1,Ola Berg,E1,63.43,10.40,2026-03-30,2026-04-17
+E1R2,Per Lie,E1,63.43,10.40,,
+""",
+    "sites.csv": """id,name,municipality,lat,lon,address
+ES1,Øya helsehus,Trondheim,63.42,10.39,Vangslunds gate 4
+ES2,Moholt sykehjem,Trondheim,63.41,10.43,Moholt allé 20
+""",
+    "wards.csv": """id,site_id,name,ward_type,capacity,first_placement_ok
+EW1,ES1,Post 1,somatic,2,true
+EW2,ES2,Post 2,somatic,2,true
+""",
+    "supervisors.csv": """id,name,ward_id,roster_id,roster_start,position_pct,qualified,max_recruits
+EV1,Anne Moe,EW1,RD,2026-01-05,100,true,1
+EV2,Berit Aas,EW1,RDN,2026-01-05,100,true,1
+EV3,Dag Vik,EW2,RD,2026-01-05,100,true,1
+""",
+    "rosters.csv": """roster_id,week,mon,tue,wed,thu,fri,sat,sun
+RD,1,D,D,D,D,D,-,-
+RDN,1,D,D,D,N,-,-,-
+""",
+    "shifts.csv": """code,name,start,end
+D,Dagvakt,07:30,15:00
+N,Nattevakt,21:45,07:45
+""",
+    "schools.csv": """id,name,lat,lon,address
+ESK,Nidaros skole,63.43,10.39,Elgeseter gate 10
+""",
+    "classes.csv": """id,school_id,name,model,shared_day_with
+E1,ESK,Klasse E,,
+""",
+    "teachers.csv": """id,school_id,name,weekdays,max_days_per_week
+ET1,ESK,Guri Myhre,mon;tue;wed;thu;fri,5
+ET2,ESK,Svein Tangen,wed;thu,1
+""",
+    "closures.csv": """start,end,reason
+2026-12-21,2026-12-29,Juleferie
+2027-02-22,2027-02-26,Vinterferie
+""",
+    "absences.csv": """person_id,start,end,reason
+E1R2,2026-04-24,2026-04-24,lege
+E1R2,2027-01-11,2027-01-11,lege
+""",
+    "travel.csv": """recruit_id,site_id,minutes
+E1R1,ES1,10
+E1R1,ES2,15
+E1R2,ES1,12
+E1R2,ES2,14
+""",
+}
+EDGE_SUPERVISOR = {("E1R1", p): "EV1" for p in ("rp", "summer", "w", "b")} | {
+    ("E1R2", "rp"): "EV2", ("E1R2", "summer"): "EV3", ("E1R2", "w"): "EV3", ("E1R2", "b"): "EV3"}
+E1_SCHOOL = (
+    {D("2026-12-16"), D("2026-12-17"), D("2026-12-31")}
+    | days("2027-01-04", "2027-01-15", "012")  # weeks 1, 2: Mon-Wed
+    | days("2027-01-18", "2027-01-29", MON_FRI) | days("2027-02-15", "2027-02-19", MON_FRI)
+    | days("2027-03-15", "2027-03-24", MON_FRI)  # S11, S12 (25, 26 March are holidays)
+)
+W_PRACTICE = {D("2026-12-18"), D("2026-12-30")} | days("2027-01-04", "2027-01-15", "34")
+B_PRACTICE = days("2027-02-01", "2027-02-12", MON_FRI) | days("2027-03-01", "2027-03-12", MON_FRI)
+SUMMER = days("2026-07-01", "2026-07-19", MON_FRI)
+
+
+def edge_practice() -> dict[str, set[date]]:
+    return {
+        "E1R1": days("2026-03-30", "2026-04-17", MON_FRI) | SUMMER | W_PRACTICE | B_PRACTICE,
+        "E1R2": days("2026-04-06", "2026-04-19", "0123") | days("2026-04-20", "2026-04-22")
+        | SUMMER | W_PRACTICE | B_PRACTICE,
+    }
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Instance:
+    folder = tmp_path_factory.mktemp("edge")
+    for name, text in EDGE_FILES.items():
+        (folder / name).write_text(text.lstrip("\n"), encoding="utf-8")
+    return models.read(folder)
+
+
+def edge_phase(inst: Instance, rid: str, d: date) -> str:
+    """The phase of ``d`` for the recruit (his own recruit period), else the phase's dates."""
+    mine = [p.id for p in inst.phases
+            if inst.recruit_phase_window(rid, p)[0] <= d <= inst.recruit_phase_window(rid, p)[1]]
+    return (mine or [p.id for p in inst.phases if p.contains(d)])[0]
+
+
+def edge_plan(inst: Instance, *, school: set[date] = E1_SCHOOL,
+              practice: dict[str, set[date]] | None = None,
+              shifts: dict[tuple[str, str], str] | None = None,
+              teachers: dict[str, str] | None = None) -> Plan:
+    """The edge plan: class E1 in school on ``school`` (teacher ET1 unless ``teachers``
+    names another for a date), each recruit practising on ``practice`` days, on his
+    supervisor's roster shift where it is allowed, else D without him; ``shifts`` forces
+    a shift code (with supervisor when it is his shift that day)."""
+    practice = edge_practice() if practice is None else practice
+    plan = Plan()
+    for (rid, pid), sid in sorted(EDGE_SUPERVISOR.items()):
+        ward = inst.supervisor[sid].ward_id
+        site = inst.ward[ward].site_id
+        plan.assignments.append(Assignment(rid, pid, sid, ward, site, inst.travel_minutes(rid, site)))
+    for d in sorted(school):
+        plan.class_days.append(ClassDay("E1", d, (teachers or {}).get(d.isoformat(), "ET1")))
+        for r in inst.recruits:
+            if not inst.is_absent(r.id, d):
+                s, e = inst.school_day_window("E1", d)
+                plan.activities.append(Activity(r.id, d, "school", edge_phase(inst, r.id, d), "E1",
+                                                start=s, end=e))
+    for rid, dates in sorted(practice.items()):
+        for d in sorted(dates):
+            pid = edge_phase(inst, rid, d)
+            sid = EDGE_SUPERVISOR[(rid, pid)]
+            own = inst.supervisor_works(sid, d)
+            allowed = own is not None and (inst.phase[pid].allow_night or not inst.shift[own].is_night)
+            code = (shifts or {}).get((rid, d.isoformat())) or (own if allowed else DAY_SHIFT)
+            s, e = inst.shift[code].window(d)
+            ward = inst.supervisor[sid].ward_id
+            plan.activities.append(Activity(rid, d, "practice", pid, "E1", inst.ward[ward].site_id,
+                                            ward, sid, code, s, e, code == own and allowed))
+    return plan.sorted()
+
+
+def test_edge_control_plan_is_valid(edge: Instance, tmp_path: Path) -> None:
+    plan = edge_plan(edge)
+    assert validate_plan(edge, plan) == []
+    # and so is its folder, calendars included (a night shift, ISO week 53, two years)
+    assert validate(edge, write_folder(edge, plan, tmp_path / "plan")) == []
+    nights = [a for a in plan.activities if a.shift_code == "N"]
+    assert len(nights) == 2 and all(a.with_supervisor for a in nights)
+    holidays = {D("2026-04-02"), D("2026-04-03"), D("2026-04-06")}  # Easter, worked (R12)
+    assert {a.date for a in plan.activities if a.recruit_id == "E1R1"} >= holidays
+
+
+def test_edge_week_53_short_week_may_be_all_practice(edge: Instance) -> None:
+    # ISO week 2026-W53 has two open days (Wed 30, Thu 31 Dec): no school and both
+    # recruits practising on both is "at most" and consecutive; 8 school days remain
+    practice = edge_practice()
+    for rid in practice:
+        practice[rid] = practice[rid] | {D("2026-12-31")}
+    assert validate_plan(edge, edge_plan(edge, school=E1_SCHOOL - {D("2026-12-31")},
+                                         practice=practice)) == []
+
+
+def test_edge_week_53_teacher_max_days(edge: Instance) -> None:
+    # ET2 (one day a week) takes Wed 30 and Thu 31 Dec: 2 days in ISO week 2026-W53; the
+    # recruits give Wednesday to school (R4 "at most" in the short week)
+    practice = {rid: ds - {D("2026-12-30")} for rid, ds in edge_practice().items()}
+    plan = edge_plan(edge, school=E1_SCHOOL | {D("2026-12-30")}, practice=practice,
+                     teachers={"2026-12-30": "ET2", "2026-12-31": "ET2"})
+    assert [v.message for v in validate_plan(edge, plan)] == [
+        "R7: teacher ET2 teaches on 2 days in week 2026-W53, max 1"]
+
+
+def test_edge_week_cut_by_phase_start_is_short(edge: Instance) -> None:
+    # week 51 starts the phase on a Wednesday: 3 school days and no practice is allowed
+    practice = {rid: ds - {D("2026-12-18")} for rid, ds in edge_practice().items()}
+    assert validate_plan(edge, edge_plan(edge, school=E1_SCHOOL | {D("2026-12-18")},
+                                         practice=practice)) == []
+
+
+def test_edge_full_week_of_2027(edge: Instance) -> None:
+    # week 2027-W01 is full: E1R1 with Thursday only breaks "exactly 2"
+    practice = edge_practice()
+    practice["E1R1"] = practice["E1R1"] - {D("2027-01-08")}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R4: recruit E1R1 has 1 practice days in the full week 2027-W01 of phase w; exactly 2 "
+        "are required"]
+
+
+def test_edge_absent_part_of_a_week(edge: Instance) -> None:
+    # week 2027-W02: E1R2, absent on Monday, may practise on Friday only; E1R1 may not
+    practice = {rid: ds - {D("2027-01-14")} for rid, ds in edge_practice().items()}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R4: recruit E1R1 has 1 practice days in the full week 2027-W02 of phase w; exactly 2 "
+        "are required"]
+
+
+def test_edge_block_too_long_inside_the_phase(edge: Instance) -> None:
+    # S3 P4 P5 P6 S7: the practice block of weeks 4-6 touches neither the phase edges nor
+    # the closed week 8, and lasts 3 > 2 weeks; the 1-week school block 3 is at the start
+    week4 = days("2027-01-25", "2027-01-29")
+    practice = {rid: ds | week4 for rid, ds in edge_practice().items()}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, school=E1_SCHOOL - week4,
+                                                             practice=practice))] == [
+        "R5: class E1 has a practice block of 3 week(s) (2027-W04 to 2027-W06) in phase b; "
+        "practice blocks last 2 to 2 weeks"]
+
+
+def test_edge_block_too_short_inside_the_phase(edge: Instance) -> None:
+    # S3 S4 P5 S6 S7: practice block 5 lasts 1 < 2 weeks; school block 6-7 ends at the
+    # closed week and is exempt
+    week6 = days("2027-02-08", "2027-02-12")
+    practice = {rid: ds - week6 for rid, ds in edge_practice().items()}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, school=E1_SCHOOL | week6,
+                                                             practice=practice))] == [
+        "R5: class E1 has a practice block of 1 week(s) (2027-W05 to 2027-W05) in phase b; "
+        "practice blocks last 2 to 2 weeks"]
+
+
+def test_edge_own_recruit_period_full_week_before_the_phase(edge: Instance) -> None:
+    # week 14 (30 March - 5 April) lies before rp starts but inside E1R1's own recruit
+    # period: a full week for him, with 2 < 3 shifts
+    practice = edge_practice()
+    practice["E1R1"] = practice["E1R1"] - days("2026-04-01", "2026-04-03")
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R10: recruit E1R1 works 2 shifts in the full week 2026-W14 of phase rp, min 3"]
+
+
+def test_edge_own_recruit_period_cut_week(edge: Instance) -> None:
+    # week 16 ends his recruit period on Friday 17 April: not a full week, 1 shift is fine
+    practice = edge_practice()
+    practice["E1R1"] = practice["E1R1"] - days("2026-04-14", "2026-04-17")
+    assert validate_plan(edge, edge_plan(edge, practice=practice)) == []
+
+
+def test_edge_practice_after_own_recruit_period(edge: Instance) -> None:
+    practice = edge_practice()
+    practice["E1R1"] = practice["E1R1"] | {D("2026-04-20")}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "CAL: recruit E1R1 on mon 2026-04-20: practice in phase rp outside his own dates of it "
+        "(2026-03-30 to 2026-04-17, recruits.csv recruit_period_start/end)"]
+
+
+def test_edge_summer_phase_full_and_cut_weeks(edge: Instance) -> None:
+    # summer week 27 (Wed-Sun) is cut by the start: 1 shift is fine; full week 28 needs 3
+    practice = edge_practice()
+    practice["E1R2"] = practice["E1R2"] - {D("2026-07-02"), D("2026-07-03")} \
+        - days("2026-07-08", "2026-07-10")
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R10: recruit E1R2 works 2 shifts in the full week 2026-W28 of phase summer, min 3"]
+
+
+def test_edge_rest_after_a_night_shift(edge: Instance) -> None:
+    # E1R2 works EV2's night shift Thu 9 April (till Fri 07:45) and D on Friday (EV2 is
+    # off: without him); Monday is dropped to keep the week at 32.5 h
+    practice = edge_practice()
+    practice["E1R2"] = practice["E1R2"] - {D("2026-04-06")} | {D("2026-04-10")}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R9: recruit E1R2 has -0.25 h rest between the N shift ending 2026-04-10 07:45 and the D "
+        "shift starting 2026-04-10 07:30 (min 11 h)"]
+
+
+def test_edge_night_shift_into_an_absence(edge: Instance) -> None:
+    practice = edge_practice()
+    practice["E1R2"] = practice["E1R2"] | {D("2026-04-23")}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R9: recruit E1R2 works the N shift from 2026-04-23 21:45 to 2026-04-24 07:45, into fri "
+        "2026-04-24 on which he is absent"]
+
+
+def test_edge_without_supervisor_for_the_weekly_hours(edge: Instance) -> None:
+    # week 16: E1R2 works D Mon-Wed with EV2 (22.5 h) and D on Saturday without him (EV2 is
+    # off); EV2's night shift on Thursday (10 h) would make 40 h > 37.5 h, so D without him
+    # (7.5 h, 37.5 h in all) is allowed (D9). Without Saturday nothing excuses it (R8).
+    practice = edge_practice()
+    practice["E1R2"] = practice["E1R2"] | {D("2026-04-18")}
+    thursday = {("E1R2", "2026-04-16"): DAY_SHIFT}
+    assert validate_plan(edge, edge_plan(edge, practice=practice, shifts=thursday)) == []
+    found = validate_plan(edge, edge_plan(edge, shifts=thursday))
+    assert [v.message for v in found] == [
+        "R8: recruit E1R2 works D without supervisor on thu 2026-04-16 although supervisor EV2 "
+        "works shift N that day and nothing prevents working it with him"]
+
+
 def test_violations_are_sorted_and_deterministic(inst: Instance, control: Plan) -> None:
     plan = with_shift(inst, control, "K2R1", "2026-04-17", "N", True)
     plan = edit(plan, "K1R1", "2026-08-21", remove=True)
