@@ -141,6 +141,16 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
+def _elapsed(inst: Instance, earlier: datetime, later: datetime) -> timedelta:
+    """Real time between two local times of the instance's timezone: across a clock change
+    the wall-clock difference is an hour off (D6 rest is real rest)."""
+    try:
+        tz = ZoneInfo(inst.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return later - earlier
+    return later.replace(tzinfo=tz).astimezone(UTC) - earlier.replace(tzinfo=tz).astimezone(UTC)
+
+
 def _week_days(week: tuple[int, int]) -> list[date]:
     monday = date.fromisocalendar(week[0], week[1], 1)
     return [monday + timedelta(days=i) for i in range(7)]
@@ -633,10 +643,10 @@ def _own_shift_blocked(ix: _Index, row: Activity, code: str, rest: timedelta) ->
         if o is row or o.start is None or o.end is None or abs((o.date - row.date).days) > 2:
             continue
         if o.end <= start:
-            if start - o.end < rest:
+            if _elapsed(inst, o.end, start) < rest:
                 return True
         elif o.start >= end:
-            if o.start - end < rest:
+            if _elapsed(inst, end, o.start) < rest:
                 return True
         else:
             return True  # overlap
@@ -653,7 +663,8 @@ def _own_shift_blocked(ix: _Index, row: Activity, code: str, rest: timedelta) ->
 # ---- R9 -----------------------------------------------------------------------------------
 def check_r9_rest(instance: Instance, plan: Plan) -> list[Violation]:
     """R9: at least ``min_rest_hours`` between the end of any activity of a recruit and the
-    start of his next (D6); no activity on his absences (a night shift that runs into an
+    start of his next (D6; real hours, so a rest across a clock change is an hour shorter or
+    longer than the wall clock says); no activity on his absences (a night shift that runs into an
     absent date counts as activity on it); no practice on his ``unavailable_weekdays``
     (SPEC §2 R9)."""
     inst, out = instance, []
@@ -664,11 +675,12 @@ def check_r9_rest(instance: Instance, plan: Plan) -> list[Violation]:
         timed = [(a.start, a.end, _what(a)) for a in ix.by_recruit[rid]
                  if a.start is not None and a.end is not None]
         for (_s0, end0, what0), (start1, _e1, what1) in zip(timed, timed[1:], strict=False):
-            gap = _hours(start1 - end0)
+            gap = _hours(_elapsed(inst, end0, start1))
             if gap < min_rest - 1e-9:
+                clock = "" if gap == _hours(start1 - end0) else ", the clocks change in between"
                 out.append(_v("R9", f"recruit {rid} has {_num(gap)} h rest between {what0} ending "
                                     f"{_t(end0)} and {what1} starting {_t(start1)} (min "
-                                    f"{_num(min_rest)} h)"))
+                                    f"{_num(min_rest)} h{clock})"))
         for a in ix.by_recruit[rid]:
             if inst.is_absent(rid, a.date):
                 out.append(_v("R9", f"recruit {rid} has {a.activity} on {_day(a.date)} but is "
@@ -992,12 +1004,11 @@ def _is_number(value: object) -> bool:
 
 def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violation]:
     """plan.json names the instance, and its key figures agree with the plan files (SPEC §4
-    ``kpis``): practice days
-    with and without supervisor (recruit_calendar.csv), mean and max travel
-    (assignments.csv), weekend shifts per recruit (min/max over every recruit; a weekend
-    shift starts on a saturday or sunday, D5); and the count of public-holiday shifts
-    that R12 asks the plan to keep (``holiday_shifts_per_recruit``, per recruit in
-    ``recruits``)."""
+    ``kpis``): practice days with and without supervisor (recruit_calendar.csv), mean and
+    max travel (assignments.csv), weekend shifts per recruit (min/max over every recruit;
+    a weekend shift starts on a saturday or sunday, D5); and the count of public-holiday
+    shifts that R12 asks the plan to keep (``holiday_shifts_per_recruit``, and per recruit
+    in ``recruits`` where given)."""
     try:
         meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

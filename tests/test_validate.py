@@ -115,6 +115,7 @@ RV,2,D,D,D,D,D,-,-
 D,Dagvakt,07:30,15:00
 A,Kveldsvakt,14:30,22:00
 N,Nattevakt,21:45,07:45
+L,Langvakt,08:00,20:30
 """,
     "schools.csv": """id,name,lat,lon,address
 SK1,Vidaregåande skule,58.97,5.73,Skulevegen 1
@@ -1180,9 +1181,10 @@ def test_r12_holiday_shifts_are_counted(folder: Path, inst: Instance) -> None:
 # calendar edges in reach of the rules:
 #
 # * ``rp``     practice 2026-04-06 .. 04-26, nights allowed. E1R1 has his own recruit
-#   period 2026-03-30 .. 04-17 (recruits.csv): his week 14 lies before the phase start and
-#   is a full week for him; his week 16 ends on a Friday and is not. Easter (2, 3, 5, 6
-#   April) is worked (R12). E1R2 follows EV2's ``D D D N - - -``; absent Fri 24 April, he
+#   period 2026-03-23 .. 04-17 (recruits.csv): his weeks 13 (with the switch to summer
+#   time) and 14 lie before the phase start and are full weeks for him; his week 16 ends
+#   on a Friday and is not. His supervisor EV1 also works weekends (L, D), which he does
+#   not follow. Easter (2, 3, 5, 6 April) is worked (R12). E1R2 follows EV2's ``D D D N - - -``; absent Fri 24 April, he
 #   skips Thursday 23's night shift, which would run into that day.
 # * ``summer`` practice 2026-07-01 (Wed) .. 07-19: week 27 is cut by the start.
 # * ``w``      weekly 2026-12-16 (Wed) .. 2027-01-15: week 51 cut by the start (Wed-Fri
@@ -1245,7 +1247,7 @@ min_shifts_per_practice_week = 3
 max_hours_per_week = 37.5
 """,
     "recruits.csv": """id,name,class_id,lat,lon,recruit_period_start,recruit_period_end
-E1R1,Ola Berg,E1,63.43,10.40,2026-03-30,2026-04-17
+E1R1,Ola Berg,E1,63.43,10.40,2026-03-23,2026-04-17
 E1R2,Per Lie,E1,63.43,10.40,,
 """,
     "sites.csv": """id,name,municipality,lat,lon,address
@@ -1257,17 +1259,19 @@ EW1,ES1,Post 1,somatic,2,true
 EW2,ES2,Post 2,somatic,2,true
 """,
     "supervisors.csv": """id,name,ward_id,roster_id,roster_start,position_pct,qualified,max_recruits
-EV1,Anne Moe,EW1,RD,2026-01-05,100,true,1
+EV1,Anne Moe,EW1,RDW,2026-01-05,100,true,1
 EV2,Berit Aas,EW1,RDN,2026-01-05,100,true,1
 EV3,Dag Vik,EW2,RD,2026-01-05,100,true,1
 """,
     "rosters.csv": """roster_id,week,mon,tue,wed,thu,fri,sat,sun
 RD,1,D,D,D,D,D,-,-
 RDN,1,D,D,D,N,-,-,-
+RDW,1,D,D,D,D,D,L,D
 """,
     "shifts.csv": """code,name,start,end
 D,Dagvakt,07:30,15:00
 N,Nattevakt,21:45,07:45
+L,Langvakt,08:00,20:30
 """,
     "schools.csv": """id,name,lat,lon,address
 ESK,Nidaros skole,63.43,10.39,Elgeseter gate 10
@@ -1309,7 +1313,7 @@ SUMMER = days("2026-07-01", "2026-07-19", MON_FRI)
 
 def edge_practice() -> dict[str, set[date]]:
     return {
-        "E1R1": days("2026-03-30", "2026-04-17", MON_FRI) | SUMMER | W_PRACTICE | B_PRACTICE,
+        "E1R1": days("2026-03-23", "2026-04-17", MON_FRI) | SUMMER | W_PRACTICE | B_PRACTICE,
         "E1R2": days("2026-04-06", "2026-04-19", "0123") | days("2026-04-20", "2026-04-22")
         | SUMMER | W_PRACTICE | B_PRACTICE,
     }
@@ -1463,7 +1467,7 @@ def test_edge_practice_after_own_recruit_period(edge: Instance) -> None:
     practice["E1R1"] = practice["E1R1"] | {D("2026-04-20")}
     assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
         "CAL: recruit E1R1 on mon 2026-04-20: practice in phase rp outside his own dates of it "
-        "(2026-03-30 to 2026-04-17, recruits.csv recruit_period_start/end)"]
+        "(2026-03-23 to 2026-04-17, recruits.csv recruit_period_start/end)"]
 
 
 def test_edge_summer_phase_full_and_cut_weeks(edge: Instance) -> None:
@@ -1483,6 +1487,18 @@ def test_edge_rest_after_a_night_shift(edge: Instance) -> None:
     assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
         "R9: recruit E1R2 has -0.25 h rest between the N shift ending 2026-04-10 07:45 and the D "
         "shift starting 2026-04-10 07:30 (min 11 h)"]
+
+
+def test_edge_rest_across_the_switch_to_summer_time(edge: Instance) -> None:
+    # E1R1 works EV1's L on Sat 28 March (till 20:30) and D on Sunday 07:30: 11 h by the
+    # wall clock, but the clocks go forward at 02:00, so 10 h of rest (week 13: Thu, Fri D,
+    # Sat L, Sun D = 35 h)
+    practice = edge_practice()
+    practice["E1R1"] = practice["E1R1"] - days("2026-03-23", "2026-03-25") \
+        | {D("2026-03-28"), D("2026-03-29")}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
+        "R9: recruit E1R1 has 10 h rest between the L shift ending 2026-03-28 20:30 and the D "
+        "shift starting 2026-03-29 07:30 (min 11 h, the clocks change in between)"]
 
 
 def test_edge_night_shift_into_an_absence(edge: Instance) -> None:
