@@ -610,6 +610,14 @@ def test_r6_joint_with_a_class_not_in_school(inst: Instance, control: Plan) -> N
         "R6: class K1 is marked joint with K2 on mon 2026-08-17, but K2 has no school that day"]
 
 
+def test_r6_joint_with_a_class_that_is_not_the_partner(inst: Instance, control: Plan) -> None:
+    class_days = [replace(c, joint_with="K1") if (c.class_id, c.date) == ("K1", D("2026-08-17"))
+                  else c for c in control.class_days]
+    found = validate_plan(inst, Plan(control.assignments, control.activities, class_days))
+    assert [v.message for v in found] == [
+        "R6: class K1 is marked joint with K1 on mon 2026-08-17, which is not its partner class"]
+
+
 # ---- R7 -----------------------------------------------------------------------------------
 def test_r7_teacher_on_wrong_weekday(inst: Instance, control: Plan) -> None:
     # T3 teaches mon-wed only; here he takes K2's Friday 21 Aug
