@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.versioning import EventState, event_states, resequence, without_events
+from feeds.versioning import EventState, event_states, resequence_with_states, without_events
 
 KINDS: tuple[str, ...] = ("recruit", "supervisor", "teacher", "class", "site")
 """Feed owners: recruits, supervisors, teachers, and classes and sites for coordinators."""
@@ -281,20 +281,21 @@ class FeedStore:
     def _history(self, kind: str, person_id: str, previous: bytes | None) -> dict[str, EventState]:
         """UID -> state of every event the person's feed ever published.
 
-        The previous version's bytes fill in what the table lacks (a database made before
-        the table existed); the table wins, being as new or newer.
+        Every publish records all of its events, so the table is complete for anyone
+        published since it exists; for a database made before it, the previous version's
+        bytes stand in.
         """
-        history = event_states(previous) if previous is not None else {}
         rows = self.conn.execute(
             "SELECT uid, sequence, content, dtstamp FROM events WHERE kind=? AND person_id=?",
-            (kind, person_id))
-        history.update({uid: EventState(seq, content, stamp) for uid, seq, content, stamp in rows})
-        return history
+            (kind, person_id)).fetchall()
+        if rows:
+            return {uid: EventState(seq, content, stamp) for uid, seq, content, stamp in rows}
+        return event_states(previous) if previous is not None else {}
 
-    def _record_events(self, kind: str, person_id: str, data: bytes,
+    def _record_events(self, kind: str, person_id: str, states: dict[str, EventState],
                        history: dict[str, EventState]) -> None:
         rows = [(kind, person_id, uid, st.sequence, st.content, st.dtstamp)
-                for uid, st in event_states(data).items() if history.get(uid) != st]
+                for uid, st in states.items() if history.get(uid) != st]
         self.conn.executemany(
             "INSERT INTO events (kind, person_id, uid, sequence, content, dtstamp) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, person_id, uid) DO UPDATE SET "
@@ -354,8 +355,8 @@ class FeedStore:
             for kind, pid, name, raw, dropped in todo:
                 old = prev.get((kind, pid))
                 history = self._history(kind, pid, old[2] if old else None)
-                data = resequence(raw, history)
-                self._record_events(kind, pid, data, history)
+                data, states = resequence_with_states(raw, history)
+                self._record_events(kind, pid, states, history)
                 digest = self._put_blob(data)
                 if old is not None and old[0] == digest:
                     modified = old[1]

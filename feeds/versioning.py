@@ -25,8 +25,10 @@ person's id, and the capability URL is the only address a feed should have.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 CRLF = "\r\n"
 _DROP_CALENDAR = ("SOURCE",)
@@ -34,37 +36,34 @@ _DROP_WHEN_EMPTY = ("DESCRIPTION", "X-WR-CALDESC")
 _VOLATILE = ("DTSTAMP", "SEQUENCE")
 
 
+_NAME = re.compile(r"[^:;]*")
+
+
 def _name(logical: str) -> str:
     """The property name of an unfolded content line (upper case)."""
-    end = len(logical)
-    for sep in (":", ";"):
-        i = logical.find(sep)
-        if 0 <= i < end:
-            end = i
-    return logical[:end].upper()
+    return _NAME.match(logical).group(0).upper()
 
 
-@dataclass
 class _Line:
-    """One content line: its physical (folded) lines and the unfolded text."""
+    """One content line: its physical (folded) lines, the unfolded text and the name."""
 
-    physical: list[str]
+    __slots__ = ("logical", "name", "physical")
 
-    @property
-    def logical(self) -> str:
-        return self.physical[0] + "".join(p[1:] for p in self.physical[1:])
-
-    @property
-    def name(self) -> str:
-        return _name(self.physical[0])
+    def __init__(self, physical: list[str]) -> None:
+        self.physical = physical
+        first = physical[0]
+        self.logical = first if len(physical) == 1 else first + "".join(p[1:] for p in physical[1:])
+        self.name = _NAME.match(first).group(0).upper()
 
     def text(self) -> str:
         return CRLF.join(self.physical)
 
 
-@dataclass
 class _Event:
-    lines: list[_Line]  # BEGIN:VEVENT .. END:VEVENT
+    """A top-level VEVENT: its lines from BEGIN:VEVENT to END:VEVENT."""
+
+    def __init__(self, lines: list[_Line]) -> None:
+        self.lines = lines
 
     def get(self, name: str) -> _Line | None:
         for line in self.lines:
@@ -72,7 +71,7 @@ class _Event:
                 return line
         return None
 
-    @property
+    @cached_property
     def uid(self) -> str:
         line = self.get("UID")
         return line.logical.split(":", 1)[1] if line is not None else ""
@@ -85,8 +84,9 @@ class _Event:
         except ValueError:
             return 0
 
-    @property
+    @cached_property
     def content(self) -> tuple[str, ...]:
+        """Every line but DTSTAMP and SEQUENCE (which are the only lines ever replaced)."""
         return tuple(line.logical for line in self.lines if line.name not in _VOLATILE)
 
 
@@ -106,15 +106,15 @@ class _Calendar:
 
 def _lines(data: bytes) -> list[_Line]:
     text = data.decode("utf-8")
-    out: list[_Line] = []
+    groups: list[list[str]] = []
     for raw in text.replace("\r\n", "\n").split("\n"):
         if not raw:
             continue
-        if raw[0] in " \t" and out:
-            out[-1].physical.append(raw)
+        if raw[0] in " \t" and groups:
+            groups[-1].append(raw)
         else:
-            out.append(_Line([raw]))
-    return out
+            groups.append([raw])
+    return [_Line(g) for g in groups]
 
 
 def split_calendar(data: bytes) -> _Calendar:
@@ -219,22 +219,33 @@ def resequence(new: bytes, previous: bytes | Mapping[str, EventState] | None) ->
         event set as described in the module docstring. Publishing the same feed twice
         gives the same bytes.
     """
+    return resequence_with_states(new, previous)[0]
+
+
+def resequence_with_states(new: bytes, previous: bytes | Mapping[str, EventState] | None
+                           ) -> tuple[bytes, dict[str, EventState]]:
+    """:func:`resequence`, and the :class:`EventState` of every event it publishes."""
     cal = split_calendar(new)
     cal.head = _calendar_level(cal.head, _DROP_CALENDAR)
     if previous is None:
-        return cal.to_bytes()
-    before = event_states(previous) if isinstance(previous, bytes | bytearray) else previous
+        before: Mapping[str, EventState] = {}
+    elif isinstance(previous, bytes | bytearray):
+        before = event_states(previous)
+    else:
+        before = previous
+    states = {}
     for event in cal.events:
+        digest = _content_digest(event)
         old = before.get(event.uid)
-        if old is None:
-            continue
-        if old.content == _content_digest(event):
+        if old is not None and old.content == digest:
             _with(event, "SEQUENCE", _Line([f"SEQUENCE:{old.sequence}"]))
             if old.dtstamp:
                 _with(event, "DTSTAMP", _Line([old.dtstamp]))
-        else:
+        elif old is not None:
             _with(event, "SEQUENCE", _Line([f"SEQUENCE:{old.sequence + 1}"]))
-    return cal.to_bytes()
+        stamp = event.get("DTSTAMP")
+        states[event.uid] = EventState(event.sequence, digest, stamp.logical if stamp is not None else "")
+    return cal.to_bytes(), states
 
 
 def without_events(feed: bytes) -> bytes:
