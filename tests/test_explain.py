@@ -247,6 +247,9 @@ def test_partner_classes_cannot_share_one_day_with_four_school_days(tmp_path: Pa
     # school_days_per_week is line 19 of instance.toml (header on 13: id, kind, start, end, model, ...)
     assert f.rows == ["instance.toml line 19", "classes.csv line 2", "classes.csv line 3"]
     assert "remove shared_day_with" in f.suggestion
+    # the solver agrees (without the pre-check): R4's four school days and R6 conflict
+    g = only(explain_infeasible(inst, 20))
+    assert g.rule == "R4+R6" and "exactly 4 school days for the class and 1 practice day for" in g.message
 
 
 def _as_workbook(folder: Path) -> Path:

@@ -254,14 +254,19 @@ def _minimal(instance: Instance, families: list[str], phase_ids, budget: _Budget
 # ---------------------------------------------------------------------------------------
 # Words
 # ---------------------------------------------------------------------------------------
+def _practice_days(n: int) -> str:
+    """``2`` -> ``"2 consecutive practice days"``, ``1`` -> ``"1 practice day"``."""
+    return "1 practice day" if n == 1 else f"{n} consecutive practice days"
+
+
 def _clause(inst: Instance, key: str, p: Phase) -> str:
     spw, ppw = p.school_days_per_week, p.practice_days_per_week
     words = {
         "add_one_supervisor_per_phase": "R1 (each recruit has one supervisor within his travel limit)",
         "add_supervisor_max_recruits": "R2 (a supervisor takes at most max_recruits recruits)",
         "add_ward_capacity": "R2 (a ward has at most `capacity` recruits in practice on a date)",
-        "add_weekly_pattern": f"R4 (in a full week exactly {spw} school days for the class and {ppw} "
-                              "consecutive practice days for each recruit)",
+        "add_weekly_pattern": f"R4 (in a full week exactly {spw} school days for the class and "
+                              f"{_practice_days(ppw)} for each recruit)",
         "add_block_weeks": "R5 (every week is a school week or a practice week)",
         "add_block_lengths": f"R5 (school blocks of {p.school_block_weeks[0]}-{p.school_block_weeks[1]} weeks, "
                              f"practice blocks of {p.practice_block_weeks[0]}-{p.practice_block_weeks[1]} weeks)",
@@ -427,8 +432,8 @@ def _lead(inst: Instance, scope: _Scope, keys: list[str]) -> str:
     k = set(keys)
     if scope.recruits is not None and len(scope.recruits) == 1 and "add_weekly_pattern" in k and scope.weeks:
         r = inst.recruit[scope.recruits[0]]
-        return (f"Recruit {r.id} ({r.name}, class {r.class_id}) cannot have {p.practice_days_per_week} "
-                f"consecutive practice days {where}")
+        return (f"Recruit {r.id} ({r.name}, class {r.class_id}) cannot have "
+                f"{_practice_days(p.practice_days_per_week)} {where}")
     if scope.classes is not None and scope.recruits is None and "add_weekly_pattern" in k and scope.weeks \
             and k & {"add_teachers", "add_shared_day"}:
         return f"{who} cannot have {p.school_days_per_week} school days {where}"
