@@ -467,6 +467,13 @@ def test_explain_plan_costs_add_up_to_the_objective(tiny_plan: tuple[Path, Path]
     assert f"Recruits' costs plus these: {meta['objective']:g}" in text
 
 
+def test_explain_plan_with_another_instance_warns(tiny_plan: tuple[Path, Path], example_instance: Instance) -> None:
+    _, plan = tiny_plan
+    text = explain_plan(plan, example_instance)
+    assert "Warning: this plan was made for instance 'Tiny: one class, two sites'" in text.splitlines()[1]
+    assert "Warning" not in explain_plan(plan, read(tiny_plan[0]))
+
+
 def test_cli_explain(tiny_plan: tuple[Path, Path]) -> None:
     from cli import main
 

@@ -298,6 +298,9 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
         f"Plan {plan_dir}: instance {meta.get('instance', '?')}, status {meta.get('status', '?')}, "
         f"objective {meta.get('objective')}, bound {meta.get('best_bound')}, gap {meta.get('gap')}"
     ]
+    if instance is not None and meta.get("instance") not in (None, instance.name):
+        out.append(f"Warning: this plan was made for instance {meta.get('instance')!r}, not for "
+                   f"{instance.name!r} given with --instance; the reasons below may not fit it.")
     if meta.get("status") not in ("OPTIMAL", "FEASIBLE"):
         out.append("No plan was made.")
         out += [str(x) for x in meta.get("explanation") or []]
