@@ -50,6 +50,7 @@ from feeds import FeedStore, publish_plan, resequence, token_hash
 from feeds.app import NOT_FOUND_BODY, FeedConfig, TokenBucket, redact_path
 from feeds.links import LINKS_CSV, LINKS_HTML, TOKEN_IN_URL
 from feeds.server import serve_in_thread
+from feeds.store import FOLDER_OF_KIND
 from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
 from scheduler.export import event_uid, write_plan
 
@@ -762,6 +763,16 @@ def test_issue_4_real_replan_keeps_the_url(tmp_path, client):
     link = next(r["https_url"] for r in rows if (r["kind"], r["id"]) == ("recruit", RECRUIT))
     token = TOKEN_IN_URL.search(link).group(1)
     with serve_in_thread(FeedConfig(db=tmp_path / "feeds.sqlite", rate=0.0)) as url:
+        # every person, class and site of the plan is served at its link, as the plan wrote it
+        assert {r["kind"] for r in rows} == {"recruit", "supervisor", "teacher", "class", "site"}
+        for r in rows:
+            served = client.get(r["https_url"].replace("https://feeds.example.no", url))
+            assert served.status_code == 200, r
+            written = (plan / "ics" / f"{FOLDER_OF_KIND[r['kind']]}/{r['id']}.ics").read_bytes()
+            assert served.content == resequence(written, None)
+            vcal = vobject.readOne(served.text)
+            assert vcal.x_wr_calname.value == vcal.contents["name"][0].value and r["name"] in vcal.x_wr_calname.value
+            assert vcal.contents["refresh-interval"][0].value == vcal.x_published_ttl.value == "PT6H"
         feed_url = f"{url}/feeds/{token}.ics"
         first = client.get(feed_url)
         assert first.status_code == 200
