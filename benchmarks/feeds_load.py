@@ -4,9 +4,12 @@ Builds a realistic feed with the real writer (``scheduler.export.build_feeds``):
 school days and shifts, about 250 events, for one recruit of the example instance; makes
 one distinct copy per person (own name and UIDs, so every person has their own bytes,
 ETag and cache entry), publishes them for 1,000 people into a fresh feed database, starts
-``python cli.py serve`` in its own process on 127.0.0.1 (no rate limit), and fires a
-bounded number of requests from simulated subscribers over a fixed number of concurrent
-keep-alive connections, each request for a random subscriber's feed.
+``python cli.py serve`` in its own process on 127.0.0.1 as it runs in production (access
+log at ``info``, written to a file; the per-client rate limiter on the path, with limits
+high enough for one load client), and fires a bounded number of requests from simulated
+subscribers over a fixed number of concurrent keep-alive connections, each request for a
+random subscriber's feed. Afterwards the access log is checked: one line per request and
+no token in it.
 
 The load client is a thin asyncio HTTP/1.1 client (request line, headers, a body read by
 Content-Length), not httpx: on this 2-core machine httpx's connection pool spent ~1 ms of
@@ -113,11 +116,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "serve", str(db.parent / "plans"), "--db", str(db),
-         "--host", "127.0.0.1", "--port", str(port), "--rate", "0", "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+    """``cli.py serve`` with the production defaults but a rate limit one load client cannot hit."""
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "serve", str(db.parent / "plans"), "--db", str(db),
+             "--host", "127.0.0.1", "--port", str(port), "--rate", "1000000", "--burst", "1000000",
+             "--log-level", "info"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -125,9 +131,9 @@ def start_server(db: Path, port: int) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.poll() is not None else ""
                 proc.kill()
-                raise RuntimeError(f"the feed service did not start: {err}") from None
+                proc.wait()
+                raise RuntimeError(f"the feed service did not start: {log.read_text()}") from None
             time.sleep(0.05)
 
 
@@ -138,8 +144,17 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    if proc.stderr is not None:
-        proc.stderr.close()
+
+
+def check_log(log: Path, tokens: list[str], requests: int) -> str:
+    """One access-log line per request, and no token (not even a 12-character piece) in the log."""
+    text = log.read_text(encoding="utf-8")
+    lines = sum(1 for line in text.splitlines() if " feeds.access " in line)
+    assert lines >= requests, f"{lines} access-log lines for {requests} requests"
+    pieces = {t[4:16] for t in tokens}
+    leaked = sum(1 for piece in pieces if piece in text)
+    assert not leaked, f"{leaked} token(s) appear in the access log"
+    return f"access log: {lines} lines, {len(text) / 2**20:.1f} MiB, no token in it"
 
 
 class _Connection:
@@ -280,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{gz_size / 1024:.1f} KiB gzipped) in {time.perf_counter() - t0:.1f} s; "
               f"database {os.path.getsize(db) / 2**20:.0f} MiB")
         port = free_port()
-        proc = start_server(db, port)
+        log = Path(tmp) / "serve.log"
+        proc = start_server(db, port, log)
         try:
             check_with_httpx(port, tokens[0], feeds[0].ics)
             results = []
@@ -299,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                       f" -> bar {'met' if ok else 'NOT met'}")
         finally:
             stop_server(proc)
+        print(check_log(log, tokens, sum(r["requests"] for r in results)))
     met = all(r["rps"] >= BAR_RPS and r["p99_ms"] < BAR_P99_MS and not r["errors"] for r in results)
     print(f"bar (>= {BAR_RPS:.0f} req/s, p99 < {BAR_P99_MS:.0f} ms, {args.people} subscribers, "
           f"concurrency {args.concurrency}): {'met' if met else 'NOT met'} in every scenario"
