@@ -49,7 +49,7 @@ import models
 from feeds import FeedStore, publish_plan, resequence, token_hash
 from feeds.app import NOT_FOUND_BODY, FeedConfig, TokenBucket, redact_path
 from feeds.links import LINKS_CSV, LINKS_HTML, TOKEN_IN_URL
-from feeds.server import serve_in_thread
+from feeds.server import HEAD_TIMEOUT_SECONDS, serve_in_thread
 from feeds.store import FOLDER_OF_KIND
 from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
 from scheduler.export import event_uid, write_plan
@@ -149,11 +149,11 @@ class Service:
         self.tokens.update({(i.kind, i.person_id): i.token for i in report.issued})
 
 
-def start(tmp_path: Path, instance, **config) -> Iterator[Service]:
+def start(tmp_path: Path, instance, *, head_timeout: float = HEAD_TIMEOUT_SECONDS, **config) -> Iterator[Service]:
     svc = Service("", tmp_path / "feeds.sqlite", tmp_path / "plans", instance, {})
     svc.publish(plan_v1(), V1_AT)
     settings = {"rate": 0.0, "admin_secret": ADMIN_SECRET, "links_dir": tmp_path / "links", **config}
-    with serve_in_thread(FeedConfig(db=svc.db, **settings)) as url:
+    with serve_in_thread(FeedConfig(db=svc.db, **settings), head_timeout=head_timeout) as url:
         svc.url = url
         yield svc
 
@@ -473,6 +473,42 @@ def test_request_heads_over_16_kib_get_431(service):
     reply = _raw_request(service.url, ok * 2 + ok.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"),
                          pieces=3, stop_on_answer=False)
     assert reply.count(b"HTTP/1.1 200 OK") == 3 and b"431" not in reply
+
+
+def test_slow_or_silent_clients_are_cut_off(tmp_path, instance):
+    """A head must be complete within the head timeout (here 0.5 s, 10 s in service):
+    a client that connects and says nothing, or trickles its head, is disconnected."""
+    for svc in start(tmp_path, instance, head_timeout=0.5):
+        port = int(svc.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as silent:
+            t0 = time.monotonic()
+            assert silent.recv(1024) == b""  # closed by the server, no answer
+            assert 0.4 < time.monotonic() - t0 < 3
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            t0 = time.monotonic()
+            closed = False
+            for c in f"GET /feeds/{svc.token}.ics HTTP/1.1\r\nHost: x\r\n".encode():
+                try:
+                    slow.sendall(bytes([c]))
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                if select.select([slow], [], [], 0.05)[0]:
+                    closed = slow.recv(1024) == b""
+                    break
+            assert closed and time.monotonic() - t0 < 3
+        # a prompt client on a kept-alive connection may pause between requests
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as ok:
+            request = f"GET /feeds/{svc.token}.ics HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            for _ in range(2):
+                ok.sendall(request)
+                head = ok.recv(65536)
+                assert head.startswith(b"HTTP/1.1 200 OK"), head[:40]
+                length = int(re.search(rb"content-length: (\d+)", head).group(1))
+                body = head.split(b"\r\n\r\n", 1)[1]
+                while len(body) < length:
+                    body += ok.recv(65536)
+                time.sleep(0.8)  # longer than the head timeout, shorter than keep-alive
 
 
 def test_rotated_token_stops_and_the_new_one_works(service, client):
