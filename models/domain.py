@@ -415,6 +415,38 @@ class Instance:
             return (r.recruit_period_start or phase.start, r.recruit_period_end or phase.end)
         return phase.start, phase.end
 
+    def may_practise(self, recruit_id: str, phase: Phase, day: date) -> bool:
+        """Whether a recruit may practise on ``day`` in ``phase`` at all (before any decision).
+
+        Practice phases: every day of his window (R12: holidays included). Alternation
+        phases: not on closures or public holidays unless ``practice_in_school_holidays``
+        (R12); weekly model: weekdays unless ``practice_on_weekends`` (R4). Never on his
+        absences or his unavailable weekdays (R9); the class's school days are a decision.
+        """
+        r = self.recruit[recruit_id]
+        start, end = self.recruit_phase_window(recruit_id, phase)
+        if not start <= day <= end or day.weekday() in r.unavailable_weekdays or self.is_absent(recruit_id, day):
+            return False
+        if phase.kind == "alternation":
+            school_id = self.klass[r.class_id].school_id
+            if not self.rules.practice_in_school_holidays and self.closure_reason(school_id, day):
+                return False
+            if self.model_of(r.class_id, phase) == "weekly" and day.weekday() >= 5 and not self.rules.practice_on_weekends:
+                return False
+        return True
+
+    def phase_weeks(self, phase: Phase) -> dict[tuple[int, int], list[date]]:
+        """The ISO weeks a phase touches, each with its dates inside the phase, in order."""
+        out: dict[tuple[int, int], list[date]] = {}
+        for d in phase.dates():
+            out.setdefault(iso_week(d), []).append(d)
+        return out
+
+    def is_full_week(self, class_id: str, phase: Phase, week: tuple[int, int]) -> bool:
+        """D2: all five weekdays of the ISO week are open school days of the class."""
+        monday = date.fromisocalendar(week[0], week[1], 1)
+        return all(self.is_open_school_day(class_id, monday + timedelta(days=i), phase) for i in range(5))
+
     @cached_property
     def recruit_period_id(self) -> str | None:
         """The recruit period: the earliest phase of kind ``practice``."""

@@ -74,20 +74,24 @@ class Domains:
 
     def weeks(self, phase: Phase) -> list[tuple[int, int]]:
         """ISO weeks touched by a phase, in order."""
-        out: list[tuple[int, int]] = []
-        for d in phase.dates():
-            w = iso_week(d)
-            if not out or out[-1] != w:
-                out.append(w)
-        return out
+        return list(self._phase_weeks(phase))
 
     def week_days(self, phase: Phase, week: tuple[int, int]) -> list[date]:
-        return [d for d in phase.dates() if iso_week(d) == week]
+        """The dates of an ISO week that lie inside the phase."""
+        return self._phase_weeks(phase).get(week, [])
+
+    def _phase_weeks(self, phase: Phase) -> dict[tuple[int, int], list[date]]:
+        key = ("weeks", phase.id)
+        if key not in self._cache:
+            self._cache[key] = self.inst.phase_weeks(phase)
+        return self._cache[key]
 
     def is_full_week(self, class_id: str, phase: Phase, week: tuple[int, int]) -> bool:
         """D2: all five weekdays of the ISO week are open school days of the class."""
-        days = [d for d in self.week_days(phase, week) if d.weekday() < 5]
-        return len(days) == 5 and all(self.inst.is_open_school_day(class_id, d, phase) for d in days)
+        key = ("full", class_id, phase.id, week)
+        if key not in self._cache:
+            self._cache[key] = self.inst.is_full_week(class_id, phase, week)
+        return self._cache[key]
 
     # ---- practice (R9, R12) -----------------------------------------------------------
     def practice_days(self, recruit_id: str, phase: Phase) -> list[date]:
@@ -97,31 +101,8 @@ class Domains:
         return self._cache[key]
 
     def _practice_days(self, recruit_id: str, phase: Phase) -> list[date]:
-        """Days on which a recruit may practise at all in a phase.
-
-        Practice phases: every day of his window (R12: holidays included).
-        Alternation phases: not closures or public holidays unless
-        ``practice_in_school_holidays`` (R12); weekly model: weekdays unless
-        ``practice_on_weekends`` (R4). Never on his absences or unavailable weekdays (R9).
-        """
-        inst = self.inst
-        r = inst.recruit[recruit_id]
-        school_id = inst.klass[r.class_id].school_id
-        out = []
-        for d in self.recruit_phase_days(recruit_id, phase):
-            if d.weekday() in r.unavailable_weekdays or inst.is_absent(recruit_id, d):
-                continue
-            if phase.kind == "alternation":
-                if not inst.rules.practice_in_school_holidays and inst.closure_reason(school_id, d):
-                    continue
-                if (
-                    inst.model_of(r.class_id, phase) == "weekly"
-                    and d.weekday() >= 5
-                    and not inst.rules.practice_on_weekends
-                ):
-                    continue
-            out.append(d)
-        return out
+        """Days on which a recruit may practise at all in a phase (``Instance.may_practise``)."""
+        return [d for d in self.recruit_phase_days(recruit_id, phase) if self.inst.may_practise(recruit_id, phase, d)]
 
     def allowed_shift(self, code: str, phase: Phase) -> bool:
         """D4: night shifts only where the phase allows them (R10)."""

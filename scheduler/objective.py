@@ -15,26 +15,12 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from models import Plan, iso_week
+from models.score import LABELS, SCALE
 from scheduler.variables import Vars
 
-SCALE = 10
-"""Objective coefficients are ``round(weight * SCALE)``: weights keep one decimal."""
-
-LABELS = {
-    "without_supervisor": "practice days without own supervisor",
-    "travel": "travel minutes (one way, per recruit and phase)",
-    "not_preferred_site": "placements outside the recruit's preferred sites",
-    "avoided_ward_type": "placements on a ward type the recruit avoids",
-    "first_placement": "first placements on a ward not suited for a first placement",
-    "alone_at_site": "placements without another recruit at the same site",
-    "weekend_fairness": "spread of weekend shifts between recruits",
-    "evening_fairness": "spread of evening and night shifts between recruits",
-    "unqualified_supervisor": "placements with a supervisor who is not a trained supervisor",
-    "supervisor_change": "changes of supervisor between consecutive phases",
-    "roster_shift_missed": "supervisor shifts the recruit does not follow (practice)",
-    "short_week_unused": "open days left unused in short weeks",
-    "plan_change": "assignments changed from the published plan",
-}
+# The soft goals' definitions, labels and units live in models/score.py (solver-free);
+# this module must count exactly what ``models.score.score`` counts for the same plan.
+__all__ = ["LABELS", "SCALE", "Penalty", "add_objective", "build_penalties"]
 
 
 @dataclass
@@ -134,25 +120,29 @@ def _alone_at_site(v: Vars, site_of: dict[str, str]) -> Penalty:
 
 
 def _fairness(v: Vars, name: str, counts) -> Penalty:
-    """Spread (max - min) over recruits of the shifts that ``counts(code, date)`` selects."""
+    """Per phase, the spread (max - min) over all recruits of the shifts that
+    ``counts(code, date)`` selects; the phases' spreads are summed (models/score.py)."""
     m = v.model
-    per: dict[str, list] = defaultdict(list)
-    for (r, d, code), lit in v.work.items():
-        if counts(code, d):
-            per[r].append(lit)
-    for (r, d), lit in v.without.items():
-        if counts("D", d):
-            per[r].append(lit)
-    if not any(per.values()):
-        return Penalty(name, v.inst.weight(name))
-    bound = max(len(t) for t in per.values())
-    hi = m.NewIntVar(0, bound, f"{name}_max")
-    lo = m.NewIntVar(0, bound, f"{name}_min")
-    for r in v.inst.recruits:
-        total = sum(per.get(r.id, []))
-        m.Add(hi >= total)
-        m.Add(lo <= total)
-    return Penalty(name, v.inst.weight(name), hi - lo, {})
+    total = []
+    for p in v.dom.phases:
+        per: dict[str, list] = defaultdict(list)
+        for (r, d, code), lit in v.work.items():
+            if v.phase_of_day[(r, d)] is p and counts(code, d):
+                per[r].append(lit)
+        for (r, d), lit in v.without.items():
+            if v.phase_of_day[(r, d)] is p and counts("D", d):
+                per[r].append(lit)
+        if not any(per.values()):
+            continue
+        bound = max(len(t) for t in per.values())
+        hi = m.NewIntVar(0, bound, f"{name}_max[{p.id}]")
+        lo = m.NewIntVar(0, bound, f"{name}_min[{p.id}]")
+        for r in v.inst.recruits:
+            count = sum(per.get(r.id, []))
+            m.Add(hi >= count)
+            m.Add(lo <= count)
+        total.append(hi - lo)
+    return Penalty(name, v.inst.weight(name), sum(total), {})
 
 
 def _supervisor_change(v: Vars, previous: dict[str, str]) -> Penalty:
