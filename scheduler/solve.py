@@ -1,5 +1,34 @@
 """One entry point: ``solve(instance, ...) -> Result``. Never raises for infeasible or
-timed-out runs; the status says so and the explanation rides along."""
+timed-out runs; the status says so and the explanation rides along.
+
+How a year is planned, phase by phase in time order:
+
+1. **Calendars and placements** (:mod:`scheduler.master`): a branch and bound over the
+   classes' school days per week, with every recruit week priced exactly for every
+   supervisor and an exact assignment problem at each node. Its bound is a lower bound of
+   the phase's cost (see that module for what it leaves out).
+2. **Placements with everything that couples recruits** (:mod:`scheduler.assign`): with
+   the calendars fixed, a CP-SAT model re-chooses the placements with supervisor
+   continuity, recruits alone at a site and ward capacity per date.
+3. **The day plan** (:mod:`scheduler.constraints`, the day model): with calendars and
+   placements fixed, the CP-SAT day model chooses every shift under all hard rules
+   R1-R12 (teachers, rest across weeks and phases, ward capacity, fairness...). If that
+   fails, it is solved again with the placements free, then with everything free.
+
+The objective and its breakdown are those of :func:`models.score.score` for the plan.
+``best_bound`` is the sum of the phases' lower bounds (plus, for a negative continuity
+weight, the most continuity could save), so the gap is a true gap for the year. When the
+plan's cost equals that bound the status is OPTIMAL.
+
+Small instances (at most ``whole_year_limit`` possible practice days) are then given to
+the whole-year day model, started from that plan, for whatever time is left: it may
+improve the plan and prove it optimal.
+
+Everything is deterministic: the calendar search stops after a number of nodes, and every
+CP-SAT run stops on deterministic time with ``interleave_search`` (deterministic with any
+number of workers), so the same instance, seed and options give the same plan on any
+machine. The wall clock is only a guard (``kpis.reproducible`` says whether it cut a run).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +36,26 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
 from ortools.sat.python import cp_model
 
-from models import Assignment, Instance, Plan, Result, Status
+from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
+from models.score import SCALE, score, units
+from scheduler.assign import place
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.objective import LABELS, SCALE, add_objective, build_penalties
+from scheduler.master import BIG, Board, Outcome, Prices, make_board, search_phase
+from scheduler.objective import add_objective, build_penalties
+from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
+from scheduler.weekdp import WeekPricer
 
 Progress = Callable[[float, float, float], None]
-"""Called with (seconds, objective, best bound) on each improving solution."""
+"""Called with (seconds, objective, best bound) when the plan improves."""
 
 
 @dataclass(frozen=True)
@@ -31,38 +64,33 @@ class SolveOptions:
 
     Attributes
     ----------
-    time_limit: wall-clock limit in seconds.
-    workers: CP-SAT search workers (the reference machine has 2 cores).
-    seed: random seed; same instance, seed and options give the same plan when the search
-        is deterministic (``deterministic=True``, the default).
-    deterministic: every CP-SAT run uses one search worker and stops on deterministic
-        time, so the same instance, seed and options give the same plan whatever the
-        machine's load (CP-SAT's own parallel search is not reproducible); ``workers``
-        then runs that many improvement steps side by side. With False, CP-SAT's parallel
-        portfolio uses ``workers`` threads per run: often a little better, not reproducible.
-    relative_gap: stop when (objective - bound) / objective is at most this.
+    time_limit: wall-clock limit in seconds (a guard: the work itself is measured in
+        deterministic units derived from it, see ``nodes_per_second`` and
+        ``dtime_per_second``).
+    workers: CP-SAT search workers (deterministic interleaved search; the reference
+        machine has 2 cores).
+    seed: CP-SAT's random seed.
+    relative_gap: the whole-year refinement stops at this relative gap.
     published: a plan already published; its decisions are hinted and changes to its
         assignments are penalised (``plan_change``).
     pinned: assignments that must be kept as they are (re-planning).
-    candidates: candidate supervisors per recruit and phase, the best by a quick estimate
-        (``Domains.estimate``) plus his supervisor of the phase before; None = all within
-        his travel limit. A phase that is infeasible with the short list is solved again
-        with all candidates.
-    monolithic_limit: solve the whole year as one model (and prove optimality there) when
-        it has at most this many practice-day variables; larger instances are planned
-        phase by phase.
+    nodes_per_second: calendar-search nodes (assignment problems) per second of
+        ``time_limit``; one node takes well under a millisecond on the reference machine.
+    dtime_per_second: CP-SAT deterministic seconds per second of ``time_limit``.
+    whole_year_limit: run the whole-year day model after the phase plans when the
+        instance has at most this many possible practice days.
     """
 
     time_limit: float = 60.0
     workers: int = 2
-    candidates: int | None = 15
     seed: int = 0
-    deterministic: bool = True
     relative_gap: float = 0.0
     published: Plan | None = None
     pinned: tuple[Assignment, ...] = ()
     log: bool = False
-    monolithic_limit: int = 6000
+    nodes_per_second: int = 1000
+    dtime_per_second: float = 0.25
+    whole_year_limit: int = 6000
     progress: Progress | None = field(default=None, compare=False)
 
 
@@ -75,19 +103,7 @@ STATUS = {
 }
 
 
-class _ProgressCallback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, start: float) -> None:
-        super().__init__()
-        self._progress, self._start = progress, start
-
-    def on_solution_callback(self) -> None:
-        self._progress(
-            time.monotonic() - self._start,
-            self.ObjectiveValue() / SCALE,
-            self.BestObjectiveBound() / SCALE,
-        )
-
-
+# ---- the day model -----------------------------------------------------------------------------
 @dataclass
 class Built:
     """A built model with its variables and the extras needed to read a solution."""
@@ -104,9 +120,6 @@ class Fixings:
     school: dict[tuple[str, date], bool] | None = None
     assign: dict[tuple[str, str], str] | None = None
 
-    def __or__(self, other: Fixings) -> Fixings:
-        return Fixings(other.school or self.school, other.assign or self.assign)
-
 
 def build(
     instance: Instance,
@@ -119,13 +132,16 @@ def build(
     hint: Plan | None = None,
     top_k: int | None = None,
     include: dict[str, str] | None = None,
+    after: list[ClassDay] | None = None,
 ) -> Built:
-    """Build the CP-SAT model of the given phases (all when ``phase_ids`` is None).
+    """Build the CP-SAT day model of the given phases (all when ``phase_ids`` is None).
 
     ``previous``: recruit -> supervisor of the phase before (continuity).
     ``before``: the plan of earlier phases; activities there constrain rest (R9) at the
-    start of these phases. ``fix`` holds decisions fixed; ``hint`` is a complete earlier
-    solution to start from.
+    start of these phases. ``after``: the school days already chosen for a later phase;
+    activities at the end of these phases must leave rest before them. ``fix`` holds decisions fixed; ``hint`` is a complete earlier
+    solution to start from. ``top_k`` keeps each recruit's best supervisors by a quick
+    estimate (plus ``include`` and the previous ones) as candidates.
     """
     model = cp_model.CpModel()
     dom = Domains(instance, phase_ids, top_k)
@@ -144,6 +160,8 @@ def build(
     add_objective(v, penalties)
     if before is not None:
         _rest_after(v, before)
+    if after:
+        _rest_before(v, after)
     for a in options.pinned:
         if a.phase_id not in {p.id for p in dom.phases}:
             continue
@@ -166,66 +184,9 @@ def build(
     return Built(v, extras, penalties)
 
 
-def _matching(
-    instance: Instance, dom: Domains, phase, previous: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The least-estimate placement (see ``_placement``). Alternation phases: no ward gets
-    more recruits of one class than its capacity (a class practises on the same days).
-    Practice phases: no ward gets more recruits than its capacity (then R2 holds on every
-    date, whatever the days). Failing that, the other limit, then none."""
-    order = ("class", "ward", None) if phase.kind == "alternation" else ("ward", None)
-    for per_ward in order:
-        found = _placement(instance, dom, phase, previous, per_ward)
-        if found:
-            return found
-    return {}
-
-
-def _placement(
-    instance: Instance, dom: Domains, phase, previous: dict[str, str] | None, per_ward: str | None
-) -> dict[str, str]:
-    """A placement of every recruit with the least estimated cost that keeps R1 and the
-    supervisors' max_recruits (R2), over all reachable supervisors, keeping the previous
-    phase's supervisor where that is cheap (``supervisor_change``). In alternation phases
-    a class practises on the same days, so no ward gets more recruits of one class than
-    its capacity. Its supervisors join the short candidate lists so that the short lists
-    admit a placement of everyone."""
-    m = cp_model.CpModel()
-    x, per_sup, cost = {}, {}, []
-    per_ward_class: dict[tuple[str, str], list] = {}
-    change = instance.weight("supervisor_change")
-    for r in instance.recruits:
-        lits = []
-        for s in (sup.id for sup in instance.reachable_supervisors(r.id)):
-            lit = m.NewBoolVar(f"x[{r.id},{s}]")
-            x[(r.id, s)] = lit
-            lits.append(lit)
-            per_sup.setdefault(s, []).append(lit)
-            group = r.class_id if per_ward == "class" else ""
-            per_ward_class.setdefault((instance.supervisor[s].ward_id, group), []).append(lit)
-            keep = previous is not None and previous.get(r.id) == s
-            cost.append(round(dom.estimate(r.id, s, phase) - (change if keep else 0)) * lit)
-        if not lits:
-            return {}
-        m.AddExactlyOne(lits)
-    for s, lits in per_sup.items():
-        m.Add(sum(lits) <= instance.supervisor[s].max_recruits)
-    if per_ward == "ward" or (per_ward == "class" and phase.kind == "alternation"):
-        for (ward, _c), lits in per_ward_class.items():
-            m.Add(sum(lits) <= instance.ward[ward].capacity)
-    m.Minimize(sum(cost))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 30
-    solver.parameters.max_deterministic_time = 2
-    solver.parameters.num_workers = 1
-    if solver.Solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}
-    return {r: s for (r, s), lit in x.items() if solver.BooleanValue(lit)}
-
-
 def _rest_after(v: Vars, before: Plan) -> None:
     """R9 across a phase boundary: activities early in these phases must rest after the
-    earlier phases' last activities (a school day that cannot is dropped for the class)."""
+    earlier phases' last activities."""
     last: dict[str, list] = {}
     first_day = min((p.start for p in v.dom.phases), default=None)
     if first_day is None:
@@ -240,6 +201,30 @@ def _rest_after(v: Vars, before: Plan) -> None:
             for prev in last[r]:
                 gap = (act.window.start - prev.end).total_seconds() / 3600
                 if gap < v.inst.rules.min_rest_hours:
+                    v.model.Add(act.literal == 0)
+
+
+def _rest_before(v: Vars, school_days: list[ClassDay]) -> None:
+    """R9 across a phase boundary, looking ahead: activities late in these phases must rest
+    before the next phase's school days (already chosen) of the recruit's class."""
+    inst = v.inst
+    last_day = max((p.end for p in v.dom.phases), default=None)
+    if last_day is None:
+        return
+    soon: dict[str, list[date]] = {}
+    for c in school_days:
+        if 0 < (c.date - last_day).days <= REST_LOOKAHEAD_DAYS:
+            soon.setdefault(c.class_id, []).append(c.date)
+    for (r, d), acts in v.activities.items():
+        if (last_day - d).days > REST_LOOKAHEAD_DAYS:
+            continue
+        class_id = inst.recruit[r].class_id
+        for day in soon.get(class_id, []):
+            if inst.is_absent(r, day):
+                continue
+            start, _end = inst.school_day_window(class_id, day)
+            for act in acts:
+                if (start - act.window.end).total_seconds() / 3600 < inst.rules.min_rest_hours:
                     v.model.Add(act.literal == 0)
 
 
@@ -263,35 +248,28 @@ def _hint(v: Vars, plan: Plan) -> None:
 
 
 @dataclass
-class PhaseRun:
-    """The outcome of one CP-SAT run on a (part of the) model."""
+class Run:
+    """The outcome of one CP-SAT run of the day model."""
 
     status: Status
     objective: float | None = None
     bound: float | None = None
     plan: Plan | None = None
-    breakdown: dict = field(default_factory=dict)
-    per_recruit: dict = field(default_factory=dict)
     clock_cut: bool = False
 
 
-def _run(
-    built: Built, opts: SolveOptions, time_limit: float, start: float, dtime: float | None = None
-) -> PhaseRun:
-    """One CP-SAT run. Deterministic mode: one search worker, stopped by ``dtime``
-    deterministic seconds (default half the wall limit); the wall limit is only a guard,
-    and ``clock_cut`` tells when it, not the deterministic limit, ended the run."""
+def _run(built: Built, opts: SolveOptions, wall: float, dtime: float, start: float) -> Run:
+    """One deterministic CP-SAT run: stopped by ``dtime`` deterministic seconds; the wall
+    limit is only a guard, and ``clock_cut`` tells when it ended the run instead."""
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.5, time_limit)
+    params.max_time_in_seconds = max(0.5, wall)
+    params.max_deterministic_time = max(0.1, dtime)
     params.random_seed = opts.seed
     params.relative_gap_limit = opts.relative_gap
     params.log_search_progress = opts.log
-    if opts.deterministic:
-        params.num_workers = 1
-        params.max_deterministic_time = max(0.25, dtime if dtime is not None else time_limit / 2)
-    else:
-        params.num_workers = max(1, opts.workers)
+    params.num_workers = workers_for(built.vars.model, opts.workers)
+    params.interleave_search = params.num_workers > 1
     callback = _ProgressCallback(opts.progress, start) if opts.progress else None
     code = solver.Solve(built.vars.model, callback)
     status = STATUS.get(code, Status.UNKNOWN)
@@ -301,149 +279,173 @@ def _run(
               f"dtime {solver.deterministic_time:.2f}/{params.max_deterministic_time:.2f} "
               f"obj {solver.ObjectiveValue() / SCALE if status.has_plan else None}", file=sys.stderr)
     if not status.has_plan:
-        return PhaseRun(status, clock_cut=clock_cut)
-    breakdown, per_recruit = _breakdown(solver, built)
-    return PhaseRun(
-        status,
-        solver.ObjectiveValue() / SCALE,
-        solver.BestObjectiveBound() / SCALE,
-        extract_plan(solver, built),
-        breakdown,
-        per_recruit,
-        clock_cut,
-    )
+        return Run(status, clock_cut=clock_cut)
+    return Run(status, solver.ObjectiveValue() / SCALE, solver.BestObjectiveBound() / SCALE,
+               extract_plan(solver, built), clock_cut)
 
 
-def _fix_from(plan: Plan, *, school: bool, assign: bool) -> Fixings:
-    """Fixings that hold a plan's class calendars and/or placements."""
-    fx = Fixings()
-    if school:
-        fx.school = {(c.class_id, c.date): True for c in plan.class_days}
-    if assign:
-        fx.assign = _assignment(plan)
-    return fx
+def workers_for(model: cp_model.CpModel, workers: int) -> int:
+    """CP-SAT workers for a run. Several workers search interleaved (deterministic for a
+    given number of workers); a model with a solution hint gets one worker, because
+    interleaved search with hints aborts the process in OR-Tools 9.15 ("Check failed:
+    heuristics.fixed_search != nullptr") and parallel search without interleaving is not
+    reproducible."""
+    return 1 if len(model.Proto().solution_hint.vars) else max(1, workers)
 
 
-def _assignment(plan: Plan) -> dict[tuple[str, str], str]:
-    return {(a.recruit_id, a.phase_id): a.supervisor_id for a in plan.assignments}
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress, start: float) -> None:
+        super().__init__()
+        self._progress, self._start = progress, start
+
+    def on_solution_callback(self) -> None:
+        self._progress(time.monotonic() - self._start, self.ObjectiveValue() / SCALE,
+                       self.BestObjectiveBound() / SCALE)
 
 
-NEIGHBOURHOOD_SIZE = 8
-"""Recruits whose supervisors are re-chosen together in one improvement step."""
-
-MIN_PHASE_SECONDS = 8.0
-"""A phase gets at least this much time, even when earlier phases used up the limit: a
-plan a little late beats no plan."""
-
-SEARCH_SHARE = 0.8
-"""Share of the time limit given to the phases' searches; the rest covers building the
-last models, reading the solution and writing the plan."""
-
-MAX_STEPS = 12
-"""Improvement steps per phase at most (the search also stops after a round without gain)."""
-
-DTIME_PER_SECOND = 0.12
-"""CP-SAT deterministic seconds granted per second of budget (measured on the reference
-machine: one worker does 0.13 to 0.4 deterministic seconds per wall second on these
-models; the clock guard is three times the share, so the deterministic limit binds)."""
+# ---- one phase -----------------------------------------------------------------------------------
+@dataclass
+class PhasePlan:
+    plan: Plan
+    bound: float  # units
+    proven: bool
+    nodes: int
+    clock_cut: bool
+    stage: str  # which step made the day plan: "fixed", "placements free", "free"
 
 
-def _solve_phase(
-    instance: Instance, phase, opts: SolveOptions, budget: float, start: float,
-    previous: dict[str, str], before: Plan,
-) -> PhaseRun:
-    """Plan one phase given the earlier phases, by a deterministic large-neighbourhood search.
+class _Planner:
+    """Plans an instance phase by phase (see the module docstring)."""
 
-    1. Fix the placements (the previous phase's supervisors, else a least-estimate
-       matching) and optimise calendars and shifts for them.
-    2. Improve in steps, each an exact CP-SAT run of the whole phase model with most
-       decisions fixed: the class calendars with all placements fixed (alternation
-       phases), or the placements of a group of recruits with the calendars fixed.
-       Up to ``workers`` steps run at once, each on one core; the best improvement wins,
-       ties going to the earlier step, so the result does not depend on timing.
-    3. A last run of the whole phase model, started from the best plan, improves it if
-       it can and gives a bound that is valid for the phase.
-    Every step's plan is feasible for the whole phase model.
-    """
-    deadline = time.monotonic() + budget
-    top_k = opts.candidates
-    dom = Domains(instance, (phase.id,), top_k)
+    def __init__(self, instance: Instance, opts: SolveOptions, start: float) -> None:
+        self.inst, self.opts, self.start = instance, opts, start
+        self.dom = Domains(instance)
+        self.pricer = WeekPricer(instance, self.dom)
+        self.teachers = Teachers(instance)
+        self.phases = sorted(instance.phases, key=lambda p: p.start)
+        self.first = self.phases[0].id if self.phases else None
+        self.site_of = {s.id: instance.ward[s.ward_id].site_id for s in instance.supervisors}
+        published = opts.published.assignments if opts.published else []
+        self.published = {(a.recruit_id, a.phase_id): a.supervisor_id for a in published}
+        self.pins = {(a.recruit_id, a.phase_id): a.supervisor_id for a in opts.pinned}
+        self.clock_cut = False
 
-    def left() -> float:
-        return deadline - time.monotonic()
+    def left(self) -> float:
+        return self.opts.time_limit - (time.monotonic() - self.start)
 
-    build_seconds = [0.0]
+    def pair_cost(self, phase: Phase):
+        inst, u = self.inst, lambda g: units(self.inst, g)
 
-    clock_cut = [False]
+        def cost(r: str, s: str) -> float:
+            rec, ward = inst.recruit[r], inst.ward[inst.supervisor[s].ward_id]
+            site = self.site_of[s]
+            c = u("travel") * inst.travel_minutes(r, site)
+            c += u("not_preferred_site") * (bool(rec.preferred_sites) and site not in rec.preferred_sites)
+            c += u("avoided_ward_type") * (ward.ward_type in rec.avoid_ward_types)
+            c += u("first_placement") * (phase.id == self.first and not ward.first_placement_ok)
+            c += u("unqualified_supervisor") * (not inst.supervisor[s].qualified)
+            keep = self.published.get((r, phase.id))
+            c += u("plan_change") * (keep is not None and keep != s)
+            return c
 
-    def run(fix: Fixings | None, hint: Plan | None, share: float) -> PhaseRun:
-        """A run with ``share`` of the phase budget: deterministic time
-        ``share * budget * DTIME_PER_SECOND``; the clock (twice the share) only guards."""
-        t0 = time.monotonic()
-        built = build(
-            instance, opts, phase_ids=(phase.id,), previous=previous, before=before,
-            fix=fix, hint=hint, top_k=top_k, include=matched,
-        )
-        build_seconds[0] = max(build_seconds[0], time.monotonic() - t0)
-        wall = 3 * share * budget
-        if left() < wall:  # the machine is slower than the deterministic budget assumes
-            wall = max(0.5, left())
-            clock_cut[0] = True
-        result = _run(built, opts, wall, start, dtime=share * budget * DTIME_PER_SECOND)
-        clock_cut[0] |= result.clock_cut
-        return result
+        return cost
 
-    matched = _matching(instance, dom, phase, previous)
-    start_assign = {(r, phase.id): s for r, s in matched.items()}
-    best = run(Fixings(assign=start_assign), None, 0.2) if start_assign else PhaseRun(Status.UNKNOWN)
-    if best.plan is None:
-        best = run(None, None, 0.4)
-        if best.status == Status.INFEASIBLE and top_k is not None:
-            top_k = None
-            best = run(None, None, 0.4)
-        if best.plan is None:
-            return best
+    def board(self, phase: Phase) -> Board:
+        board = make_board(self.inst, self.dom, phase, self.pair_cost(phase))
+        for (r, p), s in self.pins.items():
+            if p != phase.id or r not in board.row_of:
+                continue
+            i = board.row_of[r]
+            keep = [j for j, sup in enumerate(board.cols) if sup == s]
+            saved = board.base[i, keep].copy()
+            board.base[i, :] = BIG
+            board.base[i, keep] = saved
+        return board
 
-    recruits = sorted(r.id for r in instance.recruits)
-    groups = [recruits[i::max(1, len(recruits) // NEIGHBOURHOOD_SIZE)] for i in range(max(1, len(recruits) // NEIGHBOURHOOD_SIZE))]
-    steps: list[tuple[str, object]] = []
-    if phase.kind == "alternation":
-        steps.append(("calendars", None))
-    steps += [("recruits", g) for g in groups]
-    parallel = 1 if not opts.deterministic else max(1, opts.workers)
-    step_share = 0.5 / max(1, MAX_STEPS // parallel)
-    i, stale = 0, 0
-    while stale < len(steps) and i < MAX_STEPS:
-        if left() < 0.25 * budget + 2 * build_seconds[0]:  # keep time for the last run; the clock decided
-            clock_cut[0] = True
-            break
-        batch = [steps[(i + j) % len(steps)] for j in range(min(parallel, len(steps)))]
-        i += len(batch)
+    def search(self, phase: Phase, share: float) -> tuple[Board, Outcome] | str:
+        """The calendar search of one phase (calendars, placements, bound)."""
+        board = self.board(phase)
+        nodes = max(2000, int(self.opts.nodes_per_second * self.opts.time_limit * share))
+        out = search_phase(self.inst, self.dom, self.pricer, phase, board, nodes, self.teachers)
+        return out if isinstance(out, str) else (board, out)
 
-        def neighbourhood(step, base=best):
-            kind, group = step
-            assign = _assignment(base.plan)
-            if kind == "calendars":
-                return run(Fixings(assign=assign), base.plan, step_share)
-            keep = {key: s for key, s in assign.items() if key[0] not in group}
-            return run(_fix_from(base.plan, school=True, assign=False) | Fixings(assign=keep), base.plan, step_share)
+    def realize(
+        self, phase: Phase, share: float, board: Board, out: Outcome, previous: dict[str, str], before: Plan,
+        after: list[ClassDay],
+    ) -> PhasePlan | str:
+        """Placements with everything that couples recruits, then the day plan."""
+        inst, opts = self.inst, self.opts
+        prices = Prices(inst, self.dom, self.pricer, phase, board)
+        exact = prices.phase_chain(out.school)
+        days_of = self._forced_days(phase, out, board)
+        dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
+        placement = None
+        for capacity in (True, False):
+            placement = place(inst, phase, board, exact, days_of, out.assignment, previous,
+                              capacity=capacity, workers=opts.workers, seed=opts.seed,
+                              dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
+            if placement is not None:
+                break
+        assignment = placement.assignment if placement else out.assignment
+        school = {(c, d): True for c, weeks in out.school.items() for s in weeks.values() for d in s}
+        hint = self._hint_plan(phase, out, assignment)
+        attempts = [
+            ("fixed", Fixings(school=school, assign={(r, phase.id): s for r, s in assignment.items()}), None),
+            ("placements free", Fixings(school=school), 15),
+            ("free", None, 15),
+        ]
+        run = Run(Status.UNKNOWN)
+        for stage, fix, top_k in attempts:
+            built = build(inst, opts, phase_ids=(phase.id,), previous=previous, before=before, fix=fix,
+                          hint=hint, top_k=top_k, include=assignment, after=after)
+            run = _run(built, opts, max(1.0, self.left()), dtime, self.start)
+            self.clock_cut |= run.clock_cut
+            if run.plan is not None:
+                return PhasePlan(run.plan, out.bound, out.proven, out.nodes, run.clock_cut, stage)
+            if run.status != Status.INFEASIBLE and self.left() <= 0:
+                break
+        return (f"the day model found no plan for the chosen calendars and placements "
+                f"(status {run.status.value})")
 
-        with ThreadPoolExecutor(max_workers=len(batch)) as pool:
-            results = list(pool.map(neighbourhood, batch))
-        improved = [res for res in results if res.plan is not None and res.objective < best.objective - 1e-6]
-        if improved:
-            best = min(improved, key=lambda res: res.objective)  # first of equals wins
-            stale = 0
-        else:
-            stale += len(batch)
-    final = run(None, best.plan, 0.25)
-    if final.plan is not None and final.objective <= best.objective + 1e-6:
-        final.clock_cut = clock_cut[0]
-        return final
-    best.bound = final.bound
-    best.status = Status.FEASIBLE
-    best.clock_cut = clock_cut[0]
-    return best
+    def _forced_days(self, phase: Phase, out: Outcome, board: Board) -> dict[tuple[str, str], frozenset[date]]:
+        """The dates each recruit must practise whoever his supervisor is: in the weekly
+        model, a full week he is present for (R4: exactly ``practice_days_per_week``) with
+        just that many days left to practise. Ward capacity (R2) on these dates is a hard
+        limit on the placements; on other dates the day model can move or drop practice."""
+        inst, pricer = self.inst, self.pricer
+        days: dict[tuple[str, str], frozenset[date]] = {}
+        for r in board.rows:
+            calendar = out.school.get(inst.recruit[r].class_id, {})
+            forced: set[date] = set()
+            for week in self.dom.weeks(phase):
+                school = calendar.get(week, frozenset())
+                rule = pricer.rule(r, phase, week, school)
+                if rule.mode != "weekly" or rule.lo == 0:
+                    continue
+                may = [d for d, (_wd, _w, ok) in zip(self.dom.week_days(phase, week),
+                                                      pricer.recruit_days(r, phase, week, school), strict=True) if ok]
+                if len(may) == rule.lo:
+                    forced.update(may)
+            for s in self.dom.candidate_supervisors(r, phase):
+                days[(r, s)] = frozenset(forced)
+        return days
+
+    def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str]) -> Plan:
+        """The day plan the prices describe, as a hint for the day model."""
+        inst = self.inst
+        plan = Plan()
+        for c, weeks in out.school.items():
+            for s in weeks.values():
+                plan.class_days += [ClassDay(c, d, "") for d in sorted(s)]
+        for r, s in assignment.items():
+            ward = inst.ward[inst.supervisor[s].ward_id]
+            plan.assignments.append(Assignment(r, phase.id, s, ward.id, ward.site_id,
+                                               inst.travel_minutes(r, ward.site_id)))
+            price = self.pricer.chain(r, s, phase, out.school.get(inst.recruit[r].class_id, {}))
+            for p in price.picks if price else ():
+                plan.activities.append(Activity(r, p.day, "practice", phase.id, inst.recruit[r].class_id,
+                                                ward.site_id, ward.id, s, p.code, with_supervisor=p.with_supervisor))
+        return plan
 
 
 def solve(
@@ -456,136 +458,131 @@ def solve(
     progress: Progress | None = None,
     log: bool = False,
 ) -> Result:
-    """Solve an instance.
-
-    Small instances (at most ``monolithic_limit`` practice-day variables) are solved as
-    one model of the whole year, so OPTIMAL means proven optimal. Larger ones are planned
-    phase by phase in time order: each phase is optimised given the plans of the earlier
-    phases (continuity of supervisor and rest across a phase boundary are measured
-    against them). Then the status is FEASIBLE, and ``best_bound`` is the sum of the
-    phases' bounds, each valid for its phase given the earlier ones
-    (``kpis.bound_scope`` says which). Keyword arguments build ``options`` when it is
-    not given.
-    """
-    opts = options or SolveOptions(
-        time_limit=time_limit, workers=workers, seed=seed, log=log, progress=progress
-    )
+    """Solve an instance (see the module docstring). Keyword arguments build ``options``
+    when it is not given."""
+    opts = options or SolveOptions(time_limit=time_limit, workers=workers, seed=seed, log=log, progress=progress)
     start = time.monotonic()
-    if _practice_day_count(instance) <= opts.monolithic_limit:
-        return _solve_whole(instance, opts, start)
-    phases = sorted(instance.phases, key=lambda p: p.start)
+    planner = _Planner(instance, opts, start)
+    phases = planner.phases
     sizes = {p.id: (p.end - p.start).days + 1 for p in phases}
+    total_days = sum(sizes.values()) or 1
+    searched = []
+    for phase in phases:
+        share = 0.6 * sizes[phase.id] / total_days
+        got = planner.search(phase, share)
+        if isinstance(got, str):
+            return _no_plan(planner, phase, got, start)
+        searched.append((phase, share, *got))
     plan = Plan()
     previous: dict[str, str] = {}
-    statuses, objective, bound, clock_cut = [], 0.0, 0.0, False
-    breakdown: dict[str, dict] = {}
-    per_recruit: dict[str, dict[str, float]] = {}
-    for i, phase in enumerate(phases):
-        remaining = SEARCH_SHARE * opts.time_limit - (time.monotonic() - start)
-        share = sizes[phase.id] / sum(sizes[q.id] for q in phases[i:])
-        phase_budget = max(MIN_PHASE_SECONDS, remaining * share)
-        run = _solve_phase(instance, phase, opts, phase_budget, start, previous, plan)
-        if run.plan is None:
-            wall = time.monotonic() - start
-            why = _no_plan_reason(run.status, opts)
-            why.insert(0, f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned.")
-            return Result(run.status, None, None, None, wall, None, explanation=why, failed_phase=phase.id)
-        statuses.append(run.status)
-        clock_cut = clock_cut or run.clock_cut
-        objective += run.objective
-        bound = None if bound is None or run.bound is None else bound + run.bound
-        plan.assignments += run.plan.assignments
-        plan.activities += run.plan.activities
-        plan.class_days += run.plan.class_days
-        previous = {a.recruit_id: a.supervisor_id for a in run.plan.assignments}
-        _merge(breakdown, per_recruit, run)
-    plan = plan.sorted()
+    bound_units = 0.0
+    details = []
+    for k, (phase, share, board, out) in enumerate(searched):
+        after = searched[k + 1][3] if k + 1 < len(searched) else None
+        after_days = [ClassDay(c, d, "") for c, weeks in (after.school if after else {}).items()
+                      for s in weeks.values() for d in s]
+        got = planner.realize(phase, share, board, out, previous, plan, after_days)
+        if isinstance(got, str):
+            return _no_plan(planner, phase, got, start)
+        plan.assignments += got.plan.assignments
+        plan.activities += got.plan.activities
+        plan.class_days += got.plan.class_days
+        previous = {a.recruit_id: a.supervisor_id for a in got.plan.assignments}
+        bound_units += got.bound
+        details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
+                        "nodes": got.nodes, "day_plan": got.stage})
+        if opts.progress:
+            opts.progress(time.monotonic() - start, score(instance, plan, opts.published).total, bound_units / SCALE)
+    return _result(planner, plan.sorted(), _year_bound(instance, bound_units / SCALE), details, start)
+
+
+def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, start: float) -> Result:
+    instance, opts = planner.inst, planner.opts
+    sc = score(instance, plan, opts.published)
+    if bound is not None and sc.total > bound + 1e-6 and _practice_day_count(planner.dom) <= opts.whole_year_limit:
+        plan, sc, bound = _refine(instance, opts, planner, plan, sc, bound)
     wall = time.monotonic() - start
-    status = Status.OPTIMAL if len(phases) == 1 and statuses == [Status.OPTIMAL] else Status.FEASIBLE
-    gap = 0.0 if status == Status.OPTIMAL else (_gap(objective, bound) if bound is not None else None)
+    objective = round(sc.total, 3)
+    gap = None if bound is None else _gap(objective, bound)
+    status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
     kpis = kpis_of(instance, plan)
-    kpis["bound_scope"] = "year" if len(phases) == 1 else "per phase, given the earlier phases"
-    kpis["phases_proven_optimal"] = sum(s == Status.OPTIMAL for s in statuses)
-    kpis["reproducible"] = opts.deterministic and not clock_cut
+    kpis["bound_scope"] = "year"
+    kpis["phases"] = details
+    kpis["reproducible"] = not planner.clock_cut
     return Result(
         status=status,
-        objective=round(objective, 3),
-        best_bound=round(bound, 3) if bound is not None else None,
-        gap=round(gap, 6) if gap is not None else None,
+        objective=objective,
+        best_bound=None if bound is None else round(min(bound, objective), 3),
+        gap=None if gap is None else round(gap, 6),
         wall_seconds=round(wall, 3),
         plan=plan,
-        breakdown=breakdown,
+        breakdown=sc.breakdown(instance),
         kpis=kpis,
-        per_recruit=dict(sorted(per_recruit.items())),
+        per_recruit=sc.per_recruit(),
     )
 
 
-def _practice_day_count(instance: Instance) -> int:
-    dom = Domains(instance)
-    return sum(len(dom.practice_days(r.id, p)) for r in instance.recruits for p in dom.phases)
-
-
-def _solve_whole(instance: Instance, opts: SolveOptions, start: float) -> Result:
-    """The whole year as one model: all candidates, a proof of optimality where it finishes."""
-    built = build(instance, opts)
-    run = _run(built, opts, opts.time_limit - (time.monotonic() - start), start)
+def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
+    """No phase plan: small instances get one try of the whole-year day model (phases can
+    interact at their boundaries), else the phase's reason is the explanation."""
+    inst, opts = planner.inst, planner.opts
+    if _practice_day_count(planner.dom) <= opts.whole_year_limit and planner.left() > 1:
+        dtime = opts.dtime_per_second * opts.time_limit * REFINE_SHARE
+        run = _run(build(inst, opts), opts, planner.left(), dtime, start)
+        planner.clock_cut |= run.clock_cut
+        if run.plan is not None:
+            return _result(planner, run.plan, None, [], start)
+        if run.status == Status.INFEASIBLE:
+            why += "; the whole-year model is infeasible too"
     wall = time.monotonic() - start
+    status = Status.UNKNOWN if planner.left() <= 0 else Status.INFEASIBLE
+    text = [f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned: {why}."]
+    return Result(status, None, None, None, round(wall, 3), None, explanation=text, failed_phase=phase.id)
+
+
+def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
+    """The phases' bounds make a bound for the year when the goals they leave out cannot
+    be negative; a negative continuity weight can at most save one change per recruit and
+    pair of phases. Negative fairness or alone-at-site weights leave no bound."""
+    if any(instance.weight(g) < 0 for g in ("alone_at_site", "weekend_fairness", "evening_fairness")):
+        return None
+    w = instance.weight("supervisor_change")
+    if w < 0:
+        phase_bounds += w * len(instance.recruits) * max(0, len(instance.phases) - 1)
+    return phase_bounds
+
+
+REFINE_SHARE = 0.3
+"""Share of the time limit the whole-year refinement may use (small instances only)."""
+
+
+def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bound: float):
+    """Small instances: the whole-year day model from the phase plan. Its budget is
+    deterministic (a share of the time limit), the clock only guards."""
+    left = planner.left()
+    if left < 1:
+        planner.clock_cut = True
+        return plan, sc, bound
+    built = build(instance, opts, hint=plan)
+    run = _run(built, opts, left, opts.dtime_per_second * opts.time_limit * REFINE_SHARE, planner.start)
+    planner.clock_cut |= run.clock_cut
     if run.plan is None:
-        return Result(run.status, None, None, None, wall, None, explanation=_no_plan_reason(run.status, opts))
-    gap = 0.0 if run.status == Status.OPTIMAL else _gap(run.objective, run.bound)
-    kpis = kpis_of(instance, run.plan)
-    kpis["bound_scope"] = "year"
-    kpis["reproducible"] = opts.deterministic and not run.clock_cut
-    return Result(
-        status=run.status,
-        objective=round(run.objective, 3),
-        best_bound=round(run.bound, 3),
-        gap=round(gap, 6),
-        wall_seconds=round(wall, 3),
-        plan=run.plan,
-        breakdown=run.breakdown,
-        kpis=kpis,
-        per_recruit=dict(sorted(run.per_recruit.items())),
-    )
+        return plan, sc, bound
+    new = score(instance, run.plan, opts.published)
+    if run.status == Status.OPTIMAL and abs(new.total - run.objective) < 1e-6:
+        return run.plan, new, max(bound, new.total)
+    if run.bound is not None:
+        bound = max(bound, run.bound)
+    if new.total < sc.total - 1e-6:
+        return run.plan, new, bound
+    return plan, sc, bound
 
 
-def _merge(breakdown: dict, per_recruit: dict, run: PhaseRun) -> None:
-    for name, item in run.breakdown.items():
-        acc = breakdown.setdefault(name, {**item, "count": 0, "cost": 0.0})
-        acc["count"] += item["count"]
-        acc["cost"] = round(acc["cost"] + item["cost"], 3)
-    for r, goals in run.per_recruit.items():
-        acc = per_recruit.setdefault(r, {})
-        for name, cost in goals.items():
-            acc[name] = round(acc.get(name, 0.0) + cost, 3)
+def _practice_day_count(dom: Domains) -> int:
+    return sum(len(dom.practice_days(r.id, p)) for r in dom.inst.recruits for p in dom.phases)
 
 
 def _gap(objective: float, bound: float) -> float:
     if abs(objective) < 1e-9:
-        return 0.0
-    return abs(objective - bound) / abs(objective)
-
-
-def _no_plan_reason(status: Status, opts: SolveOptions) -> list[str]:
-    if status == Status.INFEASIBLE:
-        return ["The hard rules cannot all be kept for this instance (CP-SAT proved it)."]
-    return [f"No plan was found within the time limit of {opts.time_limit:g} s."]
-
-
-def _breakdown(solver: cp_model.CpSolver, built: Built) -> tuple[dict, dict]:
-    """Objective by soft goal (count, weight, cost) and cost by recruit."""
-    breakdown: dict[str, dict] = {}
-    per_recruit: dict[str, dict[str, float]] = {}
-    for pen in built.penalties:
-        count = solver.Value(pen.total) if not isinstance(pen.total, int) else pen.total
-        breakdown[pen.name] = {
-            "label": LABELS.get(pen.name, pen.name),
-            "count": count,
-            "weight": pen.weight,
-            "cost": round(pen.coefficient * count / SCALE, 3),
-        }
-        for r, expr in pen.by_recruit.items():
-            value = solver.Value(expr) if not isinstance(expr, int) else expr
-            if value:
-                per_recruit.setdefault(r, {})[pen.name] = round(pen.coefficient * value / SCALE, 3)
-    return breakdown, per_recruit
+        return 0.0 if abs(bound) < 1e-9 else 1.0
+    return max(0.0, objective - bound) / abs(objective)

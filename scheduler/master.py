@@ -1,0 +1,692 @@
+"""The calendar search: for one phase, which days each class is in school and which
+supervisor each recruit follows, with a lower bound that proves how good the choice is.
+
+Why a search of its own: the cost of a recruit's week depends on both his class's school
+days and his supervisor's roster (a product of two decisions), and CP-SAT's linear
+relaxation of that product is weak (it lets every recruit follow a fraction of several
+supervisors, each on his best days), so its bounds stay far from the optimum. Here the
+product is kept exact instead:
+
+* :class:`scheduler.weekdp.WeekPricer` prices every recruit week for every supervisor and
+  every school-day option of his class (:mod:`scheduler.options`), by an exact dynamic
+  programme for one recruit alone.
+* For fixed calendars the rest is an assignment problem (recruits to supervisor places,
+  R1/R2) solved exactly by ``scipy.optimize.linear_sum_assignment``.
+* A branch and bound fixes the calendars stage by stage: a stage is one week, or a set of
+  identical full weeks of a weekly-model school (a "week type": rotating rosters repeat,
+  so many weeks price alike and take the same option). A node's bound is the assignment
+  problem in which every week not yet fixed is priced, per recruit and supervisor, at its
+  cheapest option (for the block model: the cheapest sequence of week kinds that keeps
+  the block lengths from the class's current state, R5). That is a relaxation, so the
+  smallest bound among the open nodes is a lower bound of the phase's optimum; when no
+  open node can beat the best plan found, the plan is proven optimal.
+* A coordinate descent (calendars given the placements, placements given the calendars)
+  finds good plans early; nodes are taken best bound first, with a dive to a leaf every
+  few nodes. The search stops after a number of assignment problems (``node_limit``), not
+  after a time, so that the same instance gives the same plan on any machine.
+
+What the bound leaves out, because it couples recruits or phases and costs nothing in
+the best case: ward capacity per date (R2), rest across week and phase boundaries (R9),
+alone at a site, fairness, supervisor continuity. The plan keeps all of them (the day
+model, :mod:`scheduler.constraints`), so its cost can only be at or above the bound.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from models import Instance, Phase
+from models.score import units
+from scheduler.domains import Domains
+from scheduler.options import CLOSED, SCHOOL, Teachers, class_week, joint_options, kind_of
+from scheduler.weekdp import INF, WeekPricer
+
+BIG = 1e12
+"""Cost of an impossible pairing in the assignment matrices (above any real cost)."""
+
+DIVE_EVERY = 16
+"""Best-first steps between two dives to a leaf."""
+
+
+# ---- the assignment problem ------------------------------------------------------------------
+@dataclass
+class Board:
+    """Rows (recruits) and columns (supervisor places) of a phase's assignment problems."""
+
+    rows: list[str]
+    cols: list[str]  # a supervisor id per place (max_recruits places each)
+    row_of: dict[str, int]
+    base: np.ndarray  # costs that depend on the pairing only (travel, wishes, ...), BIG if out of reach
+
+    def solve(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
+        """The least total and the column of each row (value >= BIG: no assignment)."""
+        r, c = linear_sum_assignment(matrix)
+        cols = np.empty(len(self.rows), dtype=int)
+        cols[r] = c
+        return float(matrix[r, c].sum()), cols
+
+
+def make_board(inst: Instance, dom: Domains, phase: Phase, pair_cost) -> Board:
+    """The phase's assignment board. ``pair_cost(recruit_id, sup_id)`` gives the cost in
+    units of the pairing itself; supervisors out of the recruit's reach cost BIG."""
+    rows = [r.id for r in inst.recruits]
+    cols = [s.id for s in inst.supervisors for _ in range(max(0, s.max_recruits))]
+    base = np.full((len(rows), len(cols)), BIG)
+    col_of: dict[str, list[int]] = defaultdict(list)
+    for j, s in enumerate(cols):
+        col_of[s].append(j)
+    for i, r in enumerate(rows):
+        for s in dom.candidate_supervisors(r, phase):
+            base[i, col_of[s]] = pair_cost(r, s)
+    return Board(rows, cols, {r: i for i, r in enumerate(rows)}, base)
+
+
+# ---- prices -----------------------------------------------------------------------------------
+def _profile(inst: Instance, dom: Domains, recruit_id: str, phase: Phase) -> tuple:
+    """Recruits with the same profile price alike in a phase."""
+    r = inst.recruit[recruit_id]
+    window = inst.recruit_phase_window(recruit_id, phase)
+    absent = tuple(d for d in phase.dates() if inst.is_absent(recruit_id, d))
+    return (r.class_id, window, r.unavailable_weekdays, absent)
+
+
+class Prices:
+    """Price matrices (rows x columns, in units) for one phase, computed once per profile
+    of recruits and per distinct supervisor week."""
+
+    def __init__(self, inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board) -> None:
+        self.inst, self.dom, self.pricer, self.phase, self.board = inst, dom, pricer, phase, board
+        profiles: dict[tuple, list[int]] = defaultdict(list)
+        for i, r in enumerate(board.rows):
+            profiles[_profile(inst, dom, r, phase)].append(i)
+        self.profiles = list(profiles.values())  # rows of each profile
+        self.sups = sorted(set(board.cols))
+        self.col_sup = np.array([self.sups.index(s) for s in board.cols], dtype=int)
+        self._week_patterns: dict[tuple[int, int], tuple[list[tuple], np.ndarray]] = {}
+
+    def week(self, rows: list[int], week: tuple[int, int], school: frozenset[date]) -> np.ndarray:
+        """Relaxed week prices for ``rows`` (one class) when the class is in school on ``school``:
+        a (len(rows), columns) matrix."""
+        p, pricer = self.phase, self.pricer
+        patterns, col_pattern = self._patterns(week)
+        out = np.zeros((len(rows), len(self.board.cols)))
+        where = {row: k for k, row in enumerate(rows)}
+        for members in self.profiles:
+            mine = [where[i] for i in members if i in where]
+            if not mine:
+                continue
+            rid = self.board.rows[members[0]]
+            rule = pricer.rule(rid, p, week, school)
+            rdays = pricer.recruit_days(rid, p, week, school)
+            per_pattern = np.array([pricer.relaxed_parts(rdays, sdays, rule) for sdays in patterns], dtype=float)
+            line = per_pattern[col_pattern]
+            line[line >= INF] = BIG
+            out[mine, :] = line
+        return out
+
+    def _patterns(self, week: tuple[int, int]) -> tuple[list[tuple], np.ndarray]:
+        """The distinct supervisor weeks of ``week`` and the pattern of each column."""
+        found = self._week_patterns.get(week)
+        if found is None:
+            index: dict[tuple, int] = {}
+            per_sup = []
+            for s in self.sups:
+                sdays = self.pricer.supervisor_days(s, self.phase, week)
+                per_sup.append(index.setdefault(sdays, len(index)))
+            found = (list(index), np.array(per_sup, dtype=int)[self.col_sup])
+            self._week_patterns[week] = found
+        return found
+
+    def phase_chain(self, school_of: dict[str, dict[tuple[int, int], frozenset[date]]]) -> np.ndarray:
+        """Exact phase prices (weeks chained) for every row and column, given each class's
+        school days per week (empty for practice phases)."""
+        out = np.zeros((len(self.board.rows), len(self.board.cols)))
+        for members in self.profiles:
+            rid = self.board.rows[members[0]]
+            calendar = school_of.get(self.inst.recruit[rid].class_id, {})
+            per_sup = np.empty(len(self.sups))
+            for k, s in enumerate(self.sups):
+                price = self.pricer.chain(rid, s, self.phase, calendar, dated=False)
+                per_sup[k] = BIG if price is None else price.cost
+            out[members, :] = per_sup[self.col_sup]
+        return out
+
+
+# ---- stages and class states -------------------------------------------------------------------
+@dataclass
+class ClassStep:
+    """One class's option in a stage: its school days per week of the stage, its price
+    matrix over the class's rows, its own cost (short-week goal, class part), the school
+    days it adds and its week kind (block model)."""
+
+    school: tuple[frozenset[date], ...]  # per week of the stage
+    matrix: np.ndarray
+    scalar: float
+    days: int
+    kind: str | None
+
+
+@dataclass
+class Stage:
+    group: int
+    weeks: list[tuple[int, int]]
+    steps: list[list[ClassStep]]  # per class of the group: its options
+    joint: list[tuple[int, ...]]  # allowed combinations of option indexes, one per class
+
+
+@dataclass
+class Group:
+    """The classes of one school in one phase, searched together (shared teachers, R6, R7)."""
+
+    school_id: str
+    classes: list[str]
+    rows: list[list[int]]  # board rows of each class
+    block: list[bool]  # per class: block model
+    min_days: list[int]  # R11 per class
+    stages: list[Stage] = field(default_factory=list)
+
+
+State = tuple  # per class: (kind, run, edge, school days)
+
+
+class Machine:
+    """The rules that span weeks for one class: block lengths (R5, D14) and school days (R11)."""
+
+    def __init__(self, phase: Phase, block: bool, min_days: int) -> None:
+        self.block, self.min_days = block, min_days
+        self.school_bounds = phase.school_block_weeks
+        self.practice_bounds = phase.practice_block_weeks
+
+    start: State = (None, 0, True, 0)
+
+    def bounds(self, kind: str) -> tuple[int, int]:
+        return self.school_bounds if kind == SCHOOL else self.practice_bounds
+
+    def step(self, state: State, kind: str | None, days: int, weeks: int = 1) -> State | None:
+        k0, run, edge, school = state
+        if not self.block or kind is None:
+            return (None, 0, True, school + days)
+        if kind == CLOSED:
+            return (None, 0, True, school)
+        if kind == k0:
+            if run + weeks > self.bounds(kind)[1]:
+                return None
+            return (kind, run + weeks, edge, school + days)
+        if k0 is not None and not edge and run < self.bounds(k0)[0]:
+            return None
+        if weeks > self.bounds(kind)[1]:
+            return None
+        return (kind, weeks, k0 is None, school + days)
+
+    def final(self, state: State) -> bool:
+        return state[3] >= self.min_days
+
+
+# ---- building the stages -----------------------------------------------------------------------
+def build_groups(inst: Instance, dom: Domains, phase: Phase, prices: Prices, teachers: Teachers) -> list[Group] | str:
+    """The phase's groups and stages, or a sentence saying which week has no calendar."""
+    w_unused = units(inst, "short_week_unused")
+    board = prices.board
+    groups: list[Group] = []
+    for school in inst.schools:
+        classes = [c.id for c in inst.classes if c.school_id == school.id]
+        if not classes:
+            continue
+        rows = [[board.row_of[r.id] for r in inst.recruits_of(c)] for c in classes]
+        block = [inst.model_of(c, phase) == "block" for c in classes]
+        g = Group(school.id, classes, rows, block, [phase.min_school_days] * len(classes))
+        raw = []  # (week, joint school sets, per class option sets)
+        for week in dom.weeks(phase):
+            cws = [class_week(inst, dom, c, phase, week) for c in classes]
+            joint = joint_options(inst, phase, school.id, cws, teachers)
+            if not joint:
+                return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
+                        f"classes keeps the shared day (R6) and the teachers (R7)")
+            raw.append((week, cws, joint))
+        for week, cws, joint in raw:
+            steps = []
+            for ci, cw in enumerate(cws):
+                options = sorted({j[ci] for j in joint}, key=lambda s: (-len(s), sorted(s)))
+                lst = []
+                for sset in options:
+                    matrix = prices.week(rows[ci], week, sset)
+                    scalar = 0.0
+                    if cw.model == "weekly" and not cw.full and cw.open_days:
+                        scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
+                    lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
+                steps.append(lst)
+            index = [{s.school[0]: k for k, s in enumerate(lst)} for lst in steps]
+            combos = sorted({tuple(index[ci][j[ci]] for ci in range(len(cws))) for j in joint})
+            # a class option that makes a recruit's week impossible whatever his supervisor is out
+            combos = [c for c in combos if all(_possible(steps[ci][k].matrix) for ci, k in enumerate(c))]
+            if not combos:
+                return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar leaves every "
+                        f"recruit a possible practice week (R4)")
+            g.stages.append(Stage(len(groups), [week], steps, _undominated(steps, combos, block)))
+        if not any(block):
+            g.stages = _merge_types(g.stages)
+        groups.append(g)
+    return groups
+
+
+def _possible(matrix: np.ndarray) -> bool:
+    return bool(matrix.size == 0 or (matrix.min(axis=1) < BIG).all())
+
+
+def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], block: list[bool]) -> list[tuple[int, ...]]:
+    """Drop joint options that another one beats on every price, on its own cost and on
+    school days (and, for block classes, has the same week kinds)."""
+    def no_worse(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+        for ci, (ka, kb) in enumerate(zip(a, b, strict=True)):
+            sa, sb = steps[ci][ka], steps[ci][kb]
+            if block[ci] and sa.kind != sb.kind:
+                return False
+            if sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
+                return False
+        return True
+
+    keep = []
+    for b in combos:
+        if any(a != b and no_worse(a, b) and (not no_worse(b, a) or a < b) for a in combos):
+            continue
+        keep.append(b)
+    return keep
+
+
+def _merge_types(stages: list[Stage]) -> list[Stage]:
+    """Weekly-model schools: full weeks whose options and prices are the same form one stage
+    (a week type) that takes one option for all its weeks; the most frequent types first."""
+    types: dict[tuple, Stage] = {}
+    singles: list[Stage] = []
+    for st in stages:
+        fixed_days = all(len({s.days for s in lst}) == 1 for lst in st.steps)
+        if not fixed_days:
+            singles.append(st)
+            continue
+        key = (
+            tuple(tuple(tuple(sorted(d.weekday() for d in s.school[0])) for s in lst) for lst in st.steps),
+            tuple(st.joint),
+            tuple(tuple((s.matrix.tobytes(), s.scalar) for s in lst) for lst in st.steps),
+        )
+        if key in types:
+            t = types[key]
+            t.weeks.append(st.weeks[0])
+            for lst_t, lst in zip(t.steps, st.steps, strict=True):
+                for a, b in zip(lst_t, lst, strict=True):
+                    a.school = a.school + b.school
+        else:
+            types[key] = st
+    merged = []
+    for t in types.values():
+        m = len(t.weeks)
+        for lst in t.steps:
+            for s in lst:
+                s.matrix = s.matrix * m
+                s.scalar *= m
+                s.days *= m
+        merged.append(t)
+    merged.sort(key=lambda t: (-len(t.weeks), t.weeks[0]))
+    return merged + singles
+
+
+# ---- the search ----------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """The search's result for one phase (costs in units)."""
+
+    school: dict[str, dict[tuple[int, int], frozenset[date]]]  # class -> week -> school days
+    assignment: dict[str, str]  # recruit -> supervisor
+    value: float  # the master objective of that plan (a lower bound of its true cost)
+    bound: float  # lower bound of the phase's optimum
+    proven: bool
+    nodes: int
+
+
+class Search:
+    """Branch and bound over the stages of all groups of a phase (see the module docstring)."""
+
+    def __init__(self, phase: Phase, board: Board, groups: list[Group], node_limit: int) -> None:
+        self.board, self.groups, self.node_limit = board, groups, node_limit
+        self.machines = [[Machine(phase, b, m) for b, m in zip(g.block, g.min_days, strict=True)] for g in groups]
+        self.order = [(gi, si) for gi, g in enumerate(groups) for si in range(len(g.stages))]
+        self.nodes = 0
+        self._togo_tables = [self._togo(gi) for gi in range(len(groups))]
+        self._max_days = [self._max_remaining(g) for g in groups]
+
+    # ---- bounds -------------------------------------------------------------------
+    def _togo(self, gi: int) -> list[list[dict]]:
+        """Per class, per stage index t (0..T), per class state (kind, run, edge): the
+        cheapest matrix (and own cost) of stages t.. over the class's own options,
+        keeping the block lengths (R5) but not R11 or the joint options (a relaxation)."""
+        g, machines = self.groups[gi], self.machines[gi]
+        out = []
+        for ci, mach in enumerate(machines):
+            n = len(g.rows[ci])
+            cols = len(self.board.cols)
+            zero = (np.zeros((n, cols)), 0.0)
+            tables: list[dict] = [dict() for _ in range(len(g.stages) + 1)]
+            states = self._states(g, ci, mach)
+            for st in states[len(g.stages)]:
+                tables[len(g.stages)][st] = zero
+            for t in range(len(g.stages) - 1, -1, -1):
+                stage = g.stages[t]
+                for st in states[t]:
+                    best = None
+                    for step in stage.steps[ci]:
+                        nxt = mach.step(st + (0,), step.kind, 0, len(stage.weeks))
+                        if nxt is None or nxt[:3] not in tables[t + 1]:
+                            continue
+                        m2, s2 = tables[t + 1][nxt[:3]]
+                        cand = (step.matrix + m2, step.scalar + s2)
+                        best = cand if best is None else (np.minimum(best[0], cand[0]), min(best[1], cand[1]))
+                    if best is not None:
+                        tables[t][st] = best
+            out.append(tables)
+        return out
+
+    def _states(self, g: Group, ci: int, mach: Machine) -> list[set]:
+        """Reachable (kind, run, edge) states of a class before each stage."""
+        states = [set() for _ in range(len(g.stages) + 1)]
+        states[0].add(mach.start[:3])
+        for t, stage in enumerate(g.stages):
+            for st in states[t]:
+                for step in stage.steps[ci]:
+                    nxt = mach.step(st + (0,), step.kind, 0, len(stage.weeks))
+                    if nxt is not None:
+                        states[t + 1].add(nxt[:3])
+        return states
+
+    def _max_remaining(self, g: Group) -> list[list[int]]:
+        """Per class, the most school days stages t.. can still add."""
+        out = []
+        for ci in range(len(g.classes)):
+            acc = [0] * (len(g.stages) + 1)
+            for t in range(len(g.stages) - 1, -1, -1):
+                acc[t] = acc[t + 1] + max(s.days for s in g.stages[t].steps[ci])
+            out.append(acc)
+        return out
+
+    def _matrix(self, fixed: np.ndarray, pos: int, states: list[list[State]]) -> tuple[np.ndarray, float] | None:
+        """The bound's matrix at a node: fixed prices plus the cost to go of every class."""
+        m = fixed.copy()
+        scalar = 0.0
+        cur_g = self.order[pos][0] if pos < len(self.order) else len(self.groups)
+        for gi, g in enumerate(self.groups):
+            if gi < cur_g:
+                continue
+            t = self.order[pos][1] if gi == cur_g else 0
+            for ci, rows in enumerate(g.rows):
+                entry = self._togo_tables[gi][ci][t].get(states[gi][ci][:3])
+                if entry is None:
+                    return None
+                if rows:
+                    m[rows, :] += entry[0]
+                scalar += entry[1]
+        return m, scalar
+
+    def _feasible_days(self, pos: int, states: list[list[State]]) -> bool:
+        cur_g = self.order[pos][0] if pos < len(self.order) else len(self.groups)
+        for gi, g in enumerate(self.groups):
+            t = (self.order[pos][1] if gi == cur_g else 0) if gi >= cur_g else len(g.stages)
+            for ci, mach in enumerate(self.machines[gi]):
+                if states[gi][ci][3] + self._max_days[gi][ci][t] < mach.min_days:
+                    return False
+        return True
+
+    def _evaluate(self, fixed: np.ndarray, scalar: float, pos: int, states) -> tuple[float, np.ndarray] | None:
+        if not self._feasible_days(pos, states):
+            return None
+        built = self._matrix(fixed, pos, states)
+        if built is None:
+            return None
+        m, togo = built
+        self.nodes += 1
+        value, cols = self.board.solve(m)
+        if value >= BIG:
+            return None
+        return value + scalar + togo, cols
+
+    # ---- children ------------------------------------------------------------------
+    def _children(self, fixed, scalar, pos, states, path):
+        gi, si = self.order[pos]
+        g, stage = self.groups[gi], self.groups[gi].stages[si]
+        out = []
+        for ji, combo in enumerate(stage.joint):
+            new_states = [list(s) for s in states]
+            ok = True
+            f2 = fixed.copy()
+            s2 = scalar
+            for ci, k in enumerate(combo):
+                step = stage.steps[ci][k]
+                nxt = self.machines[gi][ci].step(states[gi][ci], step.kind, step.days, len(stage.weeks))
+                if nxt is None:
+                    ok = False
+                    break
+                new_states[gi][ci] = nxt
+                if g.rows[ci]:
+                    f2[g.rows[ci], :] += step.matrix
+                s2 += step.scalar
+            if not ok:
+                continue
+            if pos + 1 == len(self.order) or self.order[pos + 1][0] != gi:
+                if not all(m.final(s) for m, s in zip(self.machines[gi], new_states[gi], strict=True)):
+                    continue
+            out.append((f2, s2, new_states, path + (ji,)))
+        return out
+
+    def _replay(self, path: tuple[int, ...]):
+        fixed = self.board.base.copy()
+        scalar = 0.0
+        states = [[m.start for m in ms] for ms in self.machines]
+        for pos, ji in enumerate(path):
+            gi, si = self.order[pos]
+            stage = self.groups[gi].stages[si]
+            for ci, k in enumerate(stage.joint[ji]):
+                step = stage.steps[ci][k]
+                states[gi][ci] = self.machines[gi][ci].step(states[gi][ci], step.kind, step.days, len(stage.weeks))
+                if self.groups[gi].rows[ci]:
+                    fixed[self.groups[gi].rows[ci], :] += step.matrix
+                scalar += step.scalar
+        return fixed, scalar, states
+
+    def run(self, start_paths: list[tuple[int, ...]]) -> tuple[tuple[int, ...] | None, float, float, bool]:
+        """Best path, its value, the lower bound, and whether it is proven optimal."""
+        best_path, best_value = None, float("inf")
+        for p in start_paths:
+            v = self.leaf_value(p)
+            if v is not None and v < best_value - 1e-9:
+                best_path, best_value = p, v
+        fixed, scalar, states = self._replay(())
+        root = self._evaluate(fixed, scalar, 0, states)
+        if root is None:
+            return best_path, best_value, float("inf") if best_path is None else best_value, best_path is None
+        heap: list[tuple[float, int, tuple[int, ...]]] = [(root[0], 0, ())]
+        tick = 1
+        steps = 0
+        while heap and self.nodes < self.node_limit:
+            bound, _t, path = heapq.heappop(heap)
+            if bound >= best_value - 1e-6:
+                heap = []
+                break
+            steps += 1
+            dive = steps % DIVE_EVERY == 0
+            while True:  # expand ``path``; when diving, go on into its best child
+                if self.nodes >= self.node_limit:
+                    heapq.heappush(heap, (bound, tick, path))  # not expanded: still open
+                    tick += 1
+                    break
+                pos = len(path)
+                fixed, scalar, states = self._replay(path)
+                kids = []
+                for f2, s2, st2, p2 in self._children(fixed, scalar, pos, states, path):
+                    ev = self._evaluate(f2, s2, pos + 1, st2)
+                    if ev is None or ev[0] >= best_value - 1e-6:
+                        continue
+                    if pos + 1 == len(self.order):  # a leaf: its bound is its value
+                        best_path, best_value = p2, ev[0]
+                        continue
+                    kids.append((ev[0], p2))
+                kids = [k for k in kids if k[0] < best_value - 1e-6]
+                if not kids:
+                    break
+                kids.sort()
+                rest = kids[1:] if dive else kids
+                for b, p2 in rest:
+                    heapq.heappush(heap, (b, tick, p2))
+                    tick += 1
+                if not dive:
+                    break
+                bound, path = kids[0]
+        lower = min([best_value] + [b for b, _t, _p in heap])
+        proven = not heap and best_path is not None
+        return best_path, best_value, lower, proven
+
+    def leaf_value(self, path: tuple[int, ...]) -> float | None:
+        if len(path) != len(self.order):
+            return None
+        fixed, scalar, states = self._replay(path)
+        for gi, ms in enumerate(self.machines):
+            if not all(m.final(s) for m, s in zip(ms, states[gi], strict=True)):
+                return None
+        self.nodes += 1
+        value, _cols = self.board.solve(fixed)
+        return None if value >= BIG else value + scalar
+
+    def assignment(self, path: tuple[int, ...]) -> np.ndarray:
+        fixed, _scalar, _states = self._replay(path)
+        return self.board.solve(fixed)[1]
+
+    # ---- a good start: coordinate descent --------------------------------------------
+    def descend(self, cols: np.ndarray, rounds: int = 20) -> tuple[tuple[int, ...], float] | None:
+        """Alternate: best calendars for the given placements, best placements for those
+        calendars, until nothing improves. Returns the path and its value."""
+        best = None
+        for _ in range(rounds):
+            path = self._calendars_for(cols)
+            if path is None:
+                return best
+            value = self.leaf_value(path)
+            if value is None:
+                return best
+            if best is not None and value >= best[1] - 1e-9:
+                return best
+            best = (path, value)
+            cols = self.assignment(path)
+        return best
+
+    def _calendars_for(self, cols: np.ndarray) -> tuple[int, ...] | None:
+        """The best joint options of every stage for fixed placements (columns of the rows):
+        per group a dynamic programme over its stages in order with the classes' states;
+        R11 is met by a bonus on school days, raised until every class has enough."""
+        path: list[int] = []
+        for gi in range(len(self.groups)):
+            part = self._group_calendar(gi, cols)
+            if part is None:
+                return None
+            path += part
+        return tuple(path)
+
+    def _group_calendar(self, gi: int, cols: np.ndarray) -> list[int] | None:
+        g = self.groups[gi]
+        costs = []
+        for stage in g.stages:
+            per_class = []
+            for ci, rows in enumerate(g.rows):
+                per_class.append([
+                    float(s.matrix[np.arange(len(rows)), cols[rows]].sum()) + s.scalar if rows else s.scalar
+                    for s in stage.steps[ci]
+                ])
+            costs.append(per_class)
+        bonus = [0.0] * len(g.classes)
+        for _ in range(40):
+            found = self._group_dp(gi, costs, bonus)
+            if found is None:
+                return None
+            path, states = found
+            short = [ci for ci, m in enumerate(self.machines[gi]) if not m.final(states[ci])]
+            if not short:
+                return path
+            for ci in short:
+                bonus[ci] = bonus[ci] * 2 + 1000.0
+        return None
+
+    def _group_dp(self, gi: int, costs, bonus) -> tuple[list[int], list[State]] | None:
+        g, machines = self.groups[gi], self.machines[gi]
+        layer: dict[tuple, tuple[float, list[int], list[State]]] = {
+            tuple(m.start[:3] for m in machines): (0.0, [], [m.start for m in machines])}
+        for t, stage in enumerate(g.stages):
+            nxt: dict[tuple, tuple[float, list[int], list[State]]] = {}
+            for _key, (acc, path, states) in layer.items():
+                for ji, combo in enumerate(stage.joint):
+                    total = acc
+                    new = []
+                    for ci, k in enumerate(combo):
+                        step = stage.steps[ci][k]
+                        s2 = machines[ci].step(states[ci], step.kind, step.days, len(stage.weeks))
+                        if s2 is None:
+                            break
+                        new.append(s2)
+                        total += costs[t][ci][k] - bonus[ci] * step.days
+                    else:
+                        key = tuple(s[:3] for s in new)
+                        if key not in nxt or total < nxt[key][0] - 1e-9:
+                            nxt[key] = (total, path + [ji], new)
+            layer = nxt
+            if not layer:
+                return None
+        best = min(layer.values(), key=lambda x: (x[0], x[1]))
+        return best[1], best[2]
+
+    # ---- reading a path -------------------------------------------------------------------
+    def calendars(self, path: tuple[int, ...]) -> dict[str, dict[tuple[int, int], frozenset[date]]]:
+        out: dict[str, dict[tuple[int, int], frozenset[date]]] = defaultdict(dict)
+        for pos, ji in enumerate(path):
+            gi, si = self.order[pos]
+            g = self.groups[gi]
+            stage = g.stages[si]
+            for ci, k in enumerate(stage.joint[ji]):
+                step = stage.steps[ci][k]
+                for week, school in zip(stage.weeks, step.school, strict=True):
+                    out[g.classes[ci]][week] = school
+        return dict(out)
+
+
+def search_phase(
+    inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
+    teachers: Teachers | None = None,
+) -> Outcome | str:
+    """Plan one phase's calendars and placements (see the module docstring). Returns the
+    outcome, or a sentence saying why the phase has no plan."""
+    prices = Prices(inst, dom, pricer, phase, board)
+    if phase.kind == "practice":
+        matrix = board.base + prices.phase_chain({})
+        value, cols = board.solve(matrix)
+        if value >= BIG:
+            return "no placement of every recruit with a supervisor within reach keeps R1 and R2"
+        return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)}, value, value, True, 1)
+    groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst))
+    if isinstance(groups, str):
+        return groups
+    search = Search(phase, board, groups, node_limit)
+    fixed, scalar, states = search._replay(())
+    root = search._evaluate(fixed, scalar, 0, states)
+    if root is None:
+        return "no placement of every recruit with a supervisor within reach keeps R1, R2, R5 and R11"
+    start = search.descend(root[1])
+    path, value, bound, proven = search.run([start[0]] if start else [])
+    if path is None:
+        return "no calendar of the classes keeps R4, R5 and R11 with a placement of every recruit"
+    cols = search.assignment(path)
+    return Outcome(
+        search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
+        value, bound, proven, search.nodes,
+    )
+
+
+__all__ = ["BIG", "Board", "Outcome", "Prices", "Search", "make_board", "search_phase"]

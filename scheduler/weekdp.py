@@ -1,0 +1,394 @@
+"""The best week of one recruit with one supervisor, for a given class calendar.
+
+This is the building block of the calendar search (:mod:`scheduler.master`): it prices
+"recruit r with supervisor s in week w when his class is in school on the days S" exactly,
+by a small dynamic programme over the days of the week, under the hard rules that concern
+one recruit alone:
+
+* R4 (weekly model): exactly ``practice_days_per_week`` practice days in a full week when
+  he is present all week, else at most that many; one run of consecutive dates; never on a
+  school day of his class; only on days he may practise (D11).
+* R10 (practice phases, practice weeks of the block model): at least the minimum number of
+  shifts in a full week (D10), at most ``max_hours_per_week`` in any week.
+* R8/R9: a practice day is his supervisor's roster shift (if the supervisor works one that
+  is allowed) or the ward's ``D`` without him; at least ``min_rest_hours`` between any two
+  activities, school days included.
+
+and the soft goals that are sums over one recruit's days: days without supervisor,
+roster shifts missed (practice phases and block practice weeks) and unused days of short
+weeks (weekly model). Rules that couple recruits (ward capacity per date, fairness) are
+not priced here; the day model (:mod:`scheduler.constraints`) keeps them.
+
+Weeks are chained by their boundary state: the end of the recruit's last activity,
+relative to the Monday after the week. A week priced with no earlier activity
+(``entry=None``) and any boundary at its end is a relaxation of the same week inside a
+longer plan, so sums of such week prices are lower bounds (the calendar search relies on
+this); :meth:`WeekPricer.chain` prices a whole phase exactly for one recruit.
+
+Costs are integers in objective units (weight x ``SCALE``), like the CP-SAT objective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from models import DAY_SHIFT, Instance, Phase
+from models.score import SCALE
+from scheduler.domains import Domains
+
+INF = 10**15
+"""The cost of something impossible."""
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One practice day of a priced schedule."""
+
+    day: date
+    code: str
+    with_supervisor: bool
+
+
+@dataclass(frozen=True)
+class Price:
+    """The cost of a schedule and what it is made of (counts, not weighted)."""
+
+    cost: int
+    without: int = 0
+    missed: int = 0
+    unused: int = 0
+    picks: tuple[Pick, ...] = ()
+
+    def __add__(self, other: Price) -> Price:
+        return Price(
+            self.cost + other.cost, self.without + other.without, self.missed + other.missed,
+            self.unused + other.unused, self.picks + other.picks,
+        )
+
+
+ZERO = Price(0)
+
+
+@dataclass(frozen=True)
+class WeekRule:
+    """What a week asks of the recruit.
+
+    ``mode = "weekly"``: between ``lo`` and ``hi`` practice days, consecutive; ``possible``
+    is the number the short-week goal measures unused days against (0 in full weeks).
+    ``mode = "roster"``: at least ``lo`` shifts (0 when the week is not full), missed roster
+    shifts cost ``roster_shift_missed``. ``cap``: most minutes of practice (None = no limit).
+    """
+
+    mode: str
+    lo: int
+    hi: int
+    possible: int = 0
+    cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Day:
+    """One date of a week as the programme sees it: its weekday, the recruit's school
+    window that day (minutes from the week's Monday) if his class is in school and he is
+    there, whether he may practise, and his supervisor's allowed shift (None if the
+    supervisor is off, absent or on a shift the phase does not allow)."""
+
+    weekday: int
+    school: tuple[int, int] | None
+    may_practise: bool
+    shift: str | None
+
+
+Boundary = int | None
+"""End of the recruit's last activity in minutes relative to the Monday after the week
+(negative), or None when it is long enough ago not to matter."""
+
+
+class WeekPricer:
+    """Prices recruit weeks for one instance, with memoised week tables.
+
+    Parameters
+    ----------
+    instance, dom:
+        The instance and its precomputed calendars.
+    """
+
+    def __init__(self, instance: Instance, dom: Domains) -> None:
+        self.inst = instance
+        self.dom = dom
+        self.rest = round(instance.rules.min_rest_hours * 60)
+        w = instance.weight
+        self.w_without = round(w("without_supervisor") * SCALE)
+        self.w_missed = round(w("roster_shift_missed") * SCALE)
+        self.w_unused = round(w("short_week_unused") * SCALE)
+        self.windows: dict[str, tuple[int, int]] = {}
+        for code, shift in instance.shift.items():
+            start = shift.start.hour * 60 + shift.start.minute
+            self.windows[code] = (start, start + shift.minutes)
+        self._tables: dict[tuple, dict[Boundary, Price]] = {}
+        self._relaxed: dict[tuple, int] = {}
+        self._parts: dict[tuple, int] = {}
+        self._practice: dict[tuple[str, str], frozenset[date]] = {}
+        self._recruit_days: dict[tuple, tuple] = {}
+        self._sup_days: dict[tuple, tuple] = {}
+        self._rules: dict[tuple, WeekRule] = {}
+
+    # ---- what a week looks like for a recruit ------------------------------------------
+    def may_practise(self, recruit_id: str, phase: Phase) -> frozenset[date]:
+        key = (recruit_id, phase.id)
+        if key not in self._practice:
+            self._practice[key] = frozenset(self.dom.practice_days(recruit_id, phase))
+        return self._practice[key]
+
+    def supervisor_shift(self, sup_id: str, phase: Phase, day: date) -> str | None:
+        code = self.dom.supervisor_works(sup_id, day)
+        return code if code is not None and self.dom.allowed_shift(code, phase) else None
+
+    def rule(self, recruit_id: str, phase: Phase, week: tuple[int, int], school: frozenset[date]) -> WeekRule:
+        """The week's rule for a recruit whose class is in school on ``school``."""
+        key = (recruit_id, phase.id, week, school)
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = self._rule(recruit_id, phase, week, school)
+        return found
+
+    def _rule(self, recruit_id: str, phase: Phase, week: tuple[int, int], school: frozenset[date]) -> WeekRule:
+        inst, dom = self.inst, self.dom
+        days = dom.week_days(phase, week)
+        cap = None if phase.max_hours_per_week is None else round(phase.max_hours_per_week * 60)
+        class_id = inst.recruit[recruit_id].class_id
+        if phase.kind == "practice":
+            window = dom.recruit_phase_days(recruit_id, phase)
+            full = _full_practice_week(inst, recruit_id, set(window), days)
+            return WeekRule("roster", phase.min_shifts_per_week if full else 0, 7, cap=cap)
+        if inst.model_of(class_id, phase) == "block":
+            if school or not any(inst.is_open_school_day(class_id, d, phase) for d in days):
+                return WeekRule("roster", 0, 0, cap=cap)  # school week or closed week: no practice
+            window = dom.recruit_phase_days(recruit_id, phase)
+            full = _full_practice_week(inst, recruit_id, set(window), days)
+            return WeekRule("roster", phase.min_shifts_per_practice_week if full else 0, 7, cap=cap)
+        k = phase.practice_days_per_week
+        full = dom.is_full_week(class_id, phase, week)
+        present = not any(inst.is_absent(recruit_id, d) for d in days)
+        possible = 0 if full else min(k, sum(d in self.may_practise(recruit_id, phase) for d in days))
+        return WeekRule("weekly", k if full and present else 0, k, possible, cap)
+
+    def recruit_days(
+        self, recruit_id: str, phase: Phase, week: tuple[int, int], school: frozenset[date]
+    ) -> tuple[tuple[int, tuple[int, int] | None, bool], ...]:
+        """The recruit's side of a week: per date, its weekday, his school window (minutes
+        from Monday) if his class is in school and he is there, and whether he may practise."""
+        key = (recruit_id, phase.id, week, school)
+        found = self._recruit_days.get(key)
+        if found is not None:
+            return found
+        inst = self.inst
+        r = inst.recruit[recruit_id]
+        may = self.may_practise(recruit_id, phase)
+        base = datetime.combine(_monday(week), datetime.min.time())
+        out = []
+        for d in self.dom.week_days(phase, week):
+            window = None
+            if d in school and not inst.is_absent(recruit_id, d):
+                start, end = inst.school_day_window(r.class_id, d)
+                window = (_minutes(start - base), _minutes(end - base))
+            out.append((d.weekday(), window, d in may and d not in school))
+        found = self._recruit_days[key] = tuple(out)
+        return found
+
+    def supervisor_days(self, sup_id: str | None, phase: Phase, week: tuple[int, int]) -> tuple[str | None, ...]:
+        """The supervisor's allowed shift on each date of the week in the phase (None = off,
+        absent or a shift the phase does not allow)."""
+        key = (sup_id, phase.id, week)
+        found = self._sup_days.get(key)
+        if found is None:
+            days = self.dom.week_days(phase, week)
+            found = tuple(self.supervisor_shift(sup_id, phase, d) if sup_id else None for d in days)
+            self._sup_days[key] = found
+        return found
+
+    def days(
+        self, recruit_id: str, sup_id: str | None, phase: Phase, week: tuple[int, int], school: frozenset[date]
+    ) -> tuple[Day, ...]:
+        return combine(self.recruit_days(recruit_id, phase, week, school), self.supervisor_days(sup_id, phase, week))
+
+    # ---- prices -------------------------------------------------------------------------
+    def week(
+        self, recruit_id: str, sup_id: str | None, phase: Phase, week: tuple[int, int],
+        school: frozenset[date], entry: Boundary = None,
+    ) -> dict[Boundary, Price]:
+        """The best price of the week for each boundary at its end (empty = impossible)."""
+        rule = self.rule(recruit_id, phase, week, school)
+        days = self.days(recruit_id, sup_id, phase, week, school)
+        table = self.table(days, rule, entry)
+        monday = _monday(week)
+        return {b: _dated(p, monday) for b, p in table.items()}
+
+    def relaxed(
+        self, recruit_id: str, sup_id: str | None, phase: Phase, week: tuple[int, int], school: frozenset[date]
+    ) -> int:
+        """The week's cost with no activity before it and any boundary after it: a lower
+        bound of the same week inside a longer plan (INF if the week is impossible)."""
+        rule = self.rule(recruit_id, phase, week, school)
+        days = self.days(recruit_id, sup_id, phase, week, school)
+        return self.relaxed_cost(days, rule)
+
+    def relaxed_cost(self, days: tuple[Day, ...], rule: WeekRule) -> int:
+        key = (days, rule)
+        found = self._relaxed.get(key)
+        if found is None:
+            table = self.table(days, rule, None)
+            found = self._relaxed[key] = min((p.cost for p in table.values()), default=INF)
+        return found
+
+    def relaxed_parts(self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule) -> int:
+        """:meth:`relaxed_cost` from the recruit's and the supervisor's side of a week."""
+        key = (recruit_days, sup_days, rule)
+        found = self._parts.get(key)
+        if found is None:
+            found = self._parts[key] = self.relaxed_cost(combine(recruit_days, sup_days), rule)
+        return found
+
+    def chain(
+        self, recruit_id: str, sup_id: str | None, phase: Phase,
+        school_of_week: dict[tuple[int, int], frozenset[date]], entry: Boundary = None,
+        *, dated: bool = True,
+    ) -> Price | None:
+        """The exact best price of the whole phase for one recruit with one supervisor,
+        given his class's school days (the weeks chained by their boundaries). With
+        ``dated=False`` the picks are left undated (cheaper, for prices only)."""
+        states: dict[Boundary, Price] = {entry: ZERO}
+        for week in self.dom.weeks(phase):
+            school = school_of_week.get(week, frozenset())
+            rule = self.rule(recruit_id, phase, week, school)
+            days = self.days(recruit_id, sup_id, phase, week, school)
+            monday = _monday(week)
+            nxt: dict[Boundary, Price] = {}
+            for b, acc in states.items():
+                for b2, p in self.table(days, rule, b).items():
+                    total = acc + (_dated(p, monday) if dated else Price(p.cost, p.without, p.missed, p.unused))
+                    if b2 not in nxt or _better(total, nxt[b2]):
+                        nxt[b2] = total
+            states = nxt
+            if not states:
+                return None
+        return min(states.values(), key=lambda p: (p.cost, p.without, _pick_key(p)))
+
+    # ---- the week table -------------------------------------------------------------------
+    def table(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
+        """Best price per end boundary for a week that starts after ``entry``; the picks
+        carry day offsets from the week's Monday (as ``date.min + offset``) until
+        :meth:`week` dates them."""
+        key = (days, rule, entry)
+        found = self._tables.get(key)
+        if found is None:
+            found = self._solve(days, rule, entry)
+            self._tables[key] = found
+        return found
+
+    def _solve(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
+        rest, weekly = self.rest, rule.mode == "weekly"
+        d_start, d_end = self.windows[DAY_SHIFT]
+        # state: (last end, count, minutes, run) -> (cost, without, missed, picks)
+        # run (weekly): 0 = not started, 1 = in the run, 2 = the run is over
+        State = tuple[int | None, int, int, int]
+        states: dict[State, tuple[int, int, int, tuple]] = {(entry, 0, 0, 0): (0, 0, 0, ())}
+        for day in days:
+            base = day.weekday * MINUTES_PER_DAY
+            nxt: dict[State, tuple[int, int, int, tuple]] = {}
+
+            def push(state: State, value: tuple[int, int, int, tuple], nxt: dict = nxt) -> None:
+                old = nxt.get(state)
+                if old is None or (value[0], value[1], value[3]) < (old[0], old[1], old[3]):
+                    nxt[state] = value
+
+            for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
+                after_run = 2 if run == 1 else run
+                if day.school is not None:
+                    start, end = day.school
+                    if last is None or start - last >= rest:
+                        push((end, count, minutes, after_run), (cost, without, missed, picks))
+                    continue
+                # no practice this day
+                miss = 1 if (day.shift is not None and not weekly and rule.hi > 0) else 0
+                push((last, count, minutes, after_run), (cost + miss * self.w_missed, without, missed + miss, picks))
+                if not day.may_practise or count >= rule.hi or (weekly and run == 2):
+                    continue
+                options = []
+                if day.shift is not None:
+                    s, e = self.windows[day.shift]
+                    options.append((day.shift, True, s, e))
+                options.append((DAY_SHIFT, False, d_start, d_end))
+                for code, with_sup, s, e in options:
+                    start, end = base + s, base + e
+                    if last is not None and start - last < rest:
+                        continue
+                    mins = minutes + (e - s)
+                    if rule.cap is not None and mins > rule.cap:
+                        continue
+                    extra = 0 if with_sup else self.w_without
+                    miss = 1 if (not with_sup and day.shift is not None and not weekly) else 0
+                    pick = (day.weekday, code, with_sup)
+                    push(
+                        (end, count + 1, mins if rule.cap is not None else 0, 1),
+                        (cost + extra + miss * self.w_missed, without + (not with_sup), missed + miss, picks + (pick,)),
+                    )
+            states = nxt
+        out: dict[Boundary, Price] = {}
+        week_end = 7 * MINUTES_PER_DAY
+        for (last, count, _minutes, _run), (cost, without, missed, picks) in states.items():
+            if count < rule.lo:
+                continue
+            unused = max(0, rule.possible - count) if weekly else 0
+            b = None if last is None or last - week_end <= -rest else last - week_end
+            price = Price(cost + unused * self.w_unused, without, missed, unused,
+                          tuple(Pick(date.min + timedelta(days=wd), code, w) for wd, code, w in picks))
+            if b not in out or _better(price, out[b]):
+                out[b] = price
+        return out
+
+
+def combine(recruit_days: tuple, sup_days: tuple[str | None, ...]) -> tuple[Day, ...]:
+    """A week's days from the recruit's side and the supervisor's side."""
+    return tuple(Day(wd, window, may, code if may else None)
+                 for (wd, window, may), code in zip(recruit_days, sup_days, strict=True))
+
+
+def _better(a: Price, b: Price) -> bool:
+    """Lower cost first; among equals fewer days without supervisor, then the earlier
+    picks, so that the choice never depends on dictionary order."""
+    return (a.cost, a.without, _pick_key(a)) < (b.cost, b.without, _pick_key(b))
+
+
+def _pick_key(p: Price) -> tuple:
+    return tuple((x.day, x.code, x.with_supervisor) for x in p.picks)
+
+
+def _dated(p: Price, monday: date) -> Price:
+    """Turn the day offsets of a table's picks into dates of the week of ``monday``."""
+    picks = tuple(Pick(monday + (x.day - date.min), x.code, x.with_supervisor) for x in p.picks)
+    return Price(p.cost, p.without, p.missed, p.unused, picks)
+
+
+def _monday(week: tuple[int, int]) -> date:
+    return date.fromisocalendar(week[0], week[1], 1)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _full_practice_week(inst: Instance, recruit_id: str, window: set[date], days: Sequence[date]) -> bool:
+    """D10: all seven days of the ISO week in the recruit's window and none absent."""
+    if not days:
+        return False
+    monday = days[0] - timedelta(days=days[0].weekday())
+    week = [monday + timedelta(days=i) for i in range(7)]
+    return all(d in window and not inst.is_absent(recruit_id, d) for d in week)
+
+
+__all__ = ["INF", "Day", "Pick", "Price", "WeekPricer", "WeekRule", "combine"]
