@@ -48,11 +48,12 @@ def _assigned(result, recruit_id):
 def test_weekly_and_block_class_in_one_phase(tmp_path):
     """One weekly phase of two full weeks; K1 keeps the weekly model, K2 is on the block
     model (classes.csv). Two teachers, so both can be taught on one date. K1 has 3 school
-    days a week and R1 two consecutive weekday practice days a week; K2 has one school week
-    (all 5 days) and one practice week in which R2 follows the roster (no school)."""
+    days a week and R1 two consecutive weekday practice days a week; K2 (school blocks of one
+    week) has one school week (all 5 days) and one practice week in which R2 follows the
+    roster (no school)."""
     inst = micro(
         tmp_path,
-        phases=[weekly_phase("2026-08-17", "2026-08-30", min_school_days=5)],
+        phases=[weekly_phase("2026-08-17", "2026-08-30", min_school_days=5, school_block_weeks=[1, 1])],
         classes=["K1", klass("K2", model="block")],
         teachers=["T1", "T2"],
         recruits=["R1", recruit("R2", class_id="K2")],

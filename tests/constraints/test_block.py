@@ -52,9 +52,12 @@ def _kinds(result, weeks):
 
 
 def test_school_weeks_are_whole_and_practice_weeks_have_no_school(tmp_path):
-    """Control: three weeks, 10 school days needed: two school weeks with school on all five
-    days and no practice, one practice week with 3 shifts each and no school; no cost."""
-    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-06", min_school_days=10)],
+    """Control: three weeks, 10 school days needed, school blocks of at most 2 weeks: two
+    school weeks with school on all five days and no practice, one practice week with 3
+    shifts each and no school; no cost. (With longer school blocks allowed, three school
+    weeks would cost nothing too: school weeks have no practice to miss.)"""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-06", min_school_days=10,
+                                               school_block_weeks=[1, 2])],
                  weights=NO_MISSED)
     result = solve_and_check(inst)
     assert result.objective == 0
@@ -260,8 +263,10 @@ def test_week_53_is_one_block_week(tmp_path, practice_weeks, feasible):
 
 
 def test_class_model_overrides_the_phase(tmp_path):
-    """classes.csv model = block turns a weekly phase into whole school and practice weeks."""
-    inst = micro(tmp_path, phases=[weekly_phase("2026-08-17", "2026-08-30", min_school_days=5)],
+    """classes.csv model = block turns a weekly phase into whole school and practice weeks
+    (school blocks of one week, so one of the two weeks is a practice week)."""
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-17", "2026-08-30", min_school_days=5,
+                                                school_block_weeks=[1, 1])],
                  classes=[klass("K1", model="block")], weights=NO_MISSED)
     result = solve_and_check(inst)
     assert sorted(_kinds(result, [(2026, 34), (2026, 35)])) == ["P", "S"]

@@ -89,11 +89,12 @@ def test_school_only_in_alternation_phases_on_weekdays(tmp_path):
 
 def test_class_is_in_school_as_a_whole(tmp_path):
     """R3: on every school day of K1 both recruits are in school, except R1 on the day he is
-    absent (D3). R1 cannot practise thu/fri, so his two practice days, and with them the
-    class's two free days, fall on mon-wed: thu 27 Aug is a school day, and R1 is away."""
+    absent (D3). Neither recruit can practise thu/fri, so R2's two practice days, and with
+    them the class's two free days, fall on mon-wed (R1, absent that week, is held only to
+    "at most"): thu 27 Aug is a school day, and R1 is away."""
     inst = micro(
         tmp_path, phases=[weekly_phase(*TWO_WEEKS, min_school_days=6)],
-        recruits=[recruit("R1", unavailable_weekdays="thu;fri"), "R2"],
+        recruits=[recruit("R1", unavailable_weekdays="thu;fri"), recruit("R2", unavailable_weekdays="thu;fri")],
         absences=[absence("R1", "2026-08-27")],
     )
     result = solve_and_check(inst)
