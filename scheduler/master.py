@@ -96,11 +96,17 @@ def _profile(inst: Instance, dom: Domains, recruit_id: str, phase: Phase) -> tup
     return (r.class_id, window, r.unavailable_weekdays, absent)
 
 
+Tolls = dict[tuple[str, date], int]
+"""Lagrangian prices of ward capacity (R2): units per recruit practising on (ward, date)."""
+
+
 class Prices:
     """Price matrices (rows x columns, in units) for one phase, computed once per profile
-    of recruits and per distinct supervisor week."""
+    of recruits and per distinct supervisor week. With ``tolls``, practising on a ward on a
+    date costs its toll too (see :func:`capacity_tolls`)."""
 
-    def __init__(self, inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board) -> None:
+    def __init__(self, inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board,
+                 tolls: Tolls | None = None) -> None:
         self.inst, self.dom, self.pricer, self.phase, self.board = inst, dom, pricer, phase, board
         profiles: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(board.rows):
@@ -108,7 +114,17 @@ class Prices:
         self.profiles = list(profiles.values())  # rows of each profile
         self.sups = sorted(set(board.cols))
         self.col_sup = np.array([self.sups.index(s) for s in board.cols], dtype=int)
+        self.ward_of = {s: inst.supervisor[s].ward_id for s in self.sups}
+        self.tolls: Tolls = dict(tolls or {})
         self._week_patterns: dict[tuple[int, int], tuple[list[tuple], np.ndarray]] = {}
+
+    def toll_total(self) -> float:
+        """What the tolls pay back: sum of toll x ward capacity (subtracted from bounds)."""
+        return float(sum(t * self.inst.ward[k].capacity for (k, _d), t in self.tolls.items()))
+
+    def ward_tolls(self, sup_id: str) -> dict[date, int]:
+        ward = self.ward_of[sup_id]
+        return {d: t for (k, d), t in self.tolls.items() if k == ward and t}
 
     def week(self, rows: list[int], week: tuple[int, int], school: frozenset[date]) -> np.ndarray:
         """Relaxed week prices for ``rows`` (one class) when the class is in school on ``school``:
@@ -124,38 +140,201 @@ class Prices:
             rid = self.board.rows[members[0]]
             rule = pricer.rule(rid, p, week, school)
             rdays = pricer.recruit_days(rid, p, week, school)
-            per_pattern = np.array([pricer.relaxed_parts(rdays, sdays, rule) for sdays in patterns], dtype=float)
+            per_pattern = np.array([pricer.relaxed_parts(rdays, sdays, rule, tolls) for sdays, tolls in patterns],
+                                   dtype=float)
             line = per_pattern[col_pattern]
             line[line >= INF] = BIG
             out[mine, :] = line
         return out
 
     def _patterns(self, week: tuple[int, int]) -> tuple[list[tuple], np.ndarray]:
-        """The distinct supervisor weeks of ``week`` and the pattern of each column."""
+        """The distinct supervisor weeks (shifts and tolls) of ``week`` and the pattern of
+        each column."""
         found = self._week_patterns.get(week)
         if found is None:
+            days = self.dom.week_days(self.phase, week)
             index: dict[tuple, int] = {}
             per_sup = []
             for s in self.sups:
                 sdays = self.pricer.supervisor_days(s, self.phase, week)
-                per_sup.append(index.setdefault(sdays, len(index)))
+                ward = self.ward_of[s]
+                tolls = tuple(self.tolls.get((ward, d), 0) for d in days)
+                key = (sdays, tolls if any(tolls) else None)
+                per_sup.append(index.setdefault(key, len(index)))
             found = (list(index), np.array(per_sup, dtype=int)[self.col_sup])
             self._week_patterns[week] = found
         return found
 
     def phase_chain(self, school_of: dict[str, dict[tuple[int, int], frozenset[date]]]) -> np.ndarray:
         """Exact phase prices (weeks chained) for every row and column, given each class's
-        school days per week (empty for practice phases)."""
+        school days per week (empty for practice phases), tolls included."""
         out = np.zeros((len(self.board.rows), len(self.board.cols)))
+        tolls = {s: self.ward_tolls(s) for s in self.sups}
         for members in self.profiles:
             rid = self.board.rows[members[0]]
             calendar = school_of.get(self.inst.recruit[rid].class_id, {})
             per_sup = np.empty(len(self.sups))
             for k, s in enumerate(self.sups):
-                price = self.pricer.chain(rid, s, self.phase, calendar, dated=False)
+                price = self.pricer.chain(rid, s, self.phase, calendar, dated=False, tolls=tolls[s])
                 per_sup[k] = BIG if price is None else price.cost
             out[members, :] = per_sup[self.col_sup]
         return out
+
+    def forced_dates(self, recruit_id: str, school_of: dict[str, dict[tuple[int, int], frozenset[date]]]) -> frozenset[date]:
+        """The dates a recruit must practise whoever his supervisor is: in the weekly model,
+        a full week he is present for (R4: exactly ``practice_days_per_week``) with just that
+        many days left to practise."""
+        pricer, phase = self.pricer, self.phase
+        calendar = school_of.get(self.inst.recruit[recruit_id].class_id, {})
+        forced: set[date] = set()
+        for week in self.dom.weeks(phase):
+            school = calendar.get(week, frozenset())
+            rule = pricer.rule(recruit_id, phase, week, school)
+            if rule.mode != "weekly" or rule.lo == 0:
+                continue
+            days = self.dom.week_days(phase, week)
+            may = [d for d, (_wd, _w, ok) in zip(days, pricer.recruit_days(recruit_id, phase, week, school),
+                                                  strict=True) if ok]
+            if len(may) == rule.lo:
+                forced.update(may)
+        return frozenset(forced)
+
+    def practice_dates(self, recruit_id: str, sup_id: str,
+                       school_of: dict[str, dict[tuple[int, int], frozenset[date]]]) -> list[date]:
+        """The dates the recruit practises in his best phase schedule with this supervisor."""
+        calendar = school_of.get(self.inst.recruit[recruit_id].class_id, {})
+        price = self.pricer.chain(recruit_id, sup_id, self.phase, calendar, tolls=self.ward_tolls(sup_id))
+        return [p.day for p in price.picks] if price else []
+
+
+def capacity_tolls(
+    prices: Prices, school_of: dict[str, dict[tuple[int, int], frozenset[date]]], iterations: int
+) -> tuple[Tolls, float]:
+    """Ward capacity (R2) by Lagrangian relaxation, for fixed calendars (practice phases).
+
+    Every recruit practising on a ward on a date pays that (ward, date)'s toll, and the
+    tolls times the capacities are paid back, so for any tolls >= 0 the assignment
+    problem's value is a lower bound of the capacitated one; the recruits' schedules are
+    re-priced with the tolls (one may drop a tolled day, or work another). Subgradient
+    steps (Polyak, with the step halved when the bound does not improve) raise the tolls
+    where the best assignment overfills a ward and lower them where it leaves room.
+    Returns the best tolls found and their bound (units)."""
+    board, inst = prices.board, prices.inst
+    best: tuple[float, Tolls] = (-np.inf, {})
+    tolls: dict[tuple[str, date], float] = {}
+    theta, target = 1.0, None
+    for _ in range(iterations):
+        prices.tolls = {k: round(v) for k, v in tolls.items() if round(v) > 0}
+        prices._week_patterns.clear()
+        value, cols = board.solve(board.base + prices.phase_chain(school_of))
+        if value >= BIG:
+            break
+        bound = value - prices.toll_total()
+        if bound > best[0] + 1e-9:
+            best = (bound, dict(prices.tolls))
+        else:
+            theta /= 2
+        load: dict[tuple[str, date], int] = defaultdict(int)
+        for i, c in enumerate(cols):
+            sup = board.cols[c]
+            for d in prices.practice_dates(board.rows[i], sup, school_of):
+                load[(prices.ward_of[sup], d)] += 1
+        grad = {k: load.get(k, 0) - inst.ward[k[0]].capacity for k in set(load) | set(tolls)}
+        grad = {k: g for k, g in grad.items() if g > 0 or tolls.get(k, 0) > 0}
+        if not any(g > 0 for g in grad.values()):
+            break  # the assignment keeps every capacity: the bound is exact for these calendars
+        if target is None:  # a rough target: each surplus recruit-day costs a day without supervisor
+            target = bound + sum(max(0, g) for g in grad.values()) * units(inst, "without_supervisor")
+        norm = sum(g * g for g in grad.values())
+        step = theta * max(target - bound, 1.0) / norm
+        for k, g in grad.items():
+            tolls[k] = max(0.0, tolls.get(k, 0.0) + step * g)
+    prices.tolls = best[1]
+    prices._week_patterns.clear()
+    return best[1], best[0]
+
+
+class ClassCapacity:
+    """Ward capacity (R2) in the weekly model, for every calendar at once.
+
+    In a full week (D2) every recruit of a weekly class who is there all week practises on
+    exactly the class's practice days (R4), whatever the calendar; so on those dates a ward
+    holds all of them that are placed there: at most ``capacity`` of them per class. Each
+    row is (ward, the recruits of one class there all of some full week); a row binds the
+    placements only (the calendars do not change it), so it can be priced into the
+    assignment problems of the calendar search (a Lagrangian relaxation: bounds stay
+    valid for any prices >= 0) and kept exactly in :meth:`assign`.
+    """
+
+    def __init__(self, inst: Instance, dom: Domains, phase: Phase, board: Board) -> None:
+        self.inst, self.board = inst, board
+        groups: set[tuple[str, frozenset[int]]] = set()
+        for c in inst.classes:
+            if phase.kind != "alternation" or inst.model_of(c.id, phase) != "weekly":
+                continue
+            rows = [board.row_of[r.id] for r in inst.recruits_of(c.id)]
+            for week in dom.weeks(phase):
+                if not dom.is_full_week(c.id, phase, week):
+                    continue
+                days = dom.week_days(phase, week)
+                there = frozenset(i for i in rows if not any(inst.is_absent(board.rows[i], d) for d in days))
+                if there:
+                    groups.add((c.id, there))
+        ward_cols: dict[str, list[int]] = defaultdict(list)
+        for j, sup in enumerate(board.cols):
+            ward_cols[inst.supervisor[sup].ward_id].append(j)
+        self.rows: list[tuple[str, list[int], list[int]]] = []  # (ward, board rows, board columns)
+        for _c, there in sorted(groups, key=lambda g: (g[0], sorted(g[1]))):
+            for ward, cols in sorted(ward_cols.items()):
+                reach = [i for i in sorted(there) if (board.base[i, cols] < BIG).any()]
+                if len(reach) > inst.ward[ward].capacity:
+                    self.rows.append((ward, reach, cols))
+        self.caps = np.array([inst.ward[w].capacity for w, _r, _c in self.rows], dtype=float)
+
+    def surcharge(self, prices: np.ndarray) -> tuple[np.ndarray, float]:
+        """The matrix to add to the board's costs, and what the rows pay back."""
+        add = np.zeros_like(self.board.base)
+        for price, (_w, rows, cols) in zip(prices, self.rows, strict=True):
+            if price > 0:
+                add[np.ix_(rows, cols)] += price
+        return add, float(prices @ self.caps)
+
+    def load(self, cols_of_rows: np.ndarray) -> np.ndarray:
+        """Recruits each row holds in an assignment (board column per row)."""
+        ward_of_col = [self.inst.supervisor[s].ward_id for s in self.board.cols]
+        return np.array([sum(ward_of_col[cols_of_rows[i]] == w for i in rows) for w, rows, _c in self.rows], dtype=float)
+
+    def assign(self, matrix: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """The least-cost assignment of rows to columns that keeps the rows' capacities
+        (and the supervisors' places): a small MIP (HiGHS through scipy.optimize.milp)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_matrix
+
+        n_rows, n_cols = matrix.shape
+        cells = np.argwhere(matrix < BIG)
+        cost = matrix[cells[:, 0], cells[:, 1]]
+        k = np.arange(len(cells))
+        parts = [
+            LinearConstraint(coo_matrix((np.ones(len(cells)), (cells[:, 0], k)), shape=(n_rows, len(cells))), 1, 1),
+            LinearConstraint(coo_matrix((np.ones(len(cells)), (cells[:, 1], k)), shape=(n_cols, len(cells))), 0, 1),
+        ]
+        if self.rows:
+            r_idx, c_idx = [], []
+            for t, (_w, rows, cols) in enumerate(self.rows):
+                inside = np.isin(cells[:, 0], rows) & np.isin(cells[:, 1], cols)
+                for kk in np.nonzero(inside)[0]:
+                    r_idx.append(t)
+                    c_idx.append(kk)
+            a = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(len(self.rows), len(cells)))
+            parts.append(LinearConstraint(a, 0, self.caps))
+        res = milp(cost, constraints=parts, integrality=np.ones(len(cells)), bounds=Bounds(0, 1),
+                   options={"time_limit": 30})
+        if res.x is None or res.status not in (0, 1):
+            return None
+        chosen = cells[res.x > 0.5]
+        cols = np.empty(n_rows, dtype=int)
+        cols[chosen[:, 0]] = chosen[:, 1]
+        return float(matrix[chosen[:, 0], chosen[:, 1]].sum()), cols
 
 
 # ---- stages and class states -------------------------------------------------------------------
@@ -346,6 +525,7 @@ class Outcome:
     bound: float  # lower bound of the phase's optimum
     proven: bool
     nodes: int
+    tolls: Tolls = field(default_factory=dict)  # ward-capacity prices used (practice phases)
 
 
 class Search:
@@ -356,8 +536,18 @@ class Search:
         self.machines = [[Machine(phase, b, m) for b, m in zip(g.block, g.min_days, strict=True)] for g in groups]
         self.order = [(gi, si) for gi, g in enumerate(groups) for si in range(len(g.stages))]
         self.nodes = 0
+        self.spent = 0  # nodes of earlier runs
         self._togo_tables = [self._togo(gi) for gi in range(len(groups))]
         self._max_days = [self._max_remaining(g) for g in groups]
+
+    def nodes_limit_reset(self) -> None:
+        """A new run gets the same node limit as the first."""
+        self.spent += self.nodes
+        self.nodes = 0
+
+    @property
+    def total_nodes(self) -> int:
+        return self.spent + self.nodes
 
     # ---- bounds -------------------------------------------------------------------
     def _togo(self, gi: int) -> list[list[dict]]:
@@ -659,21 +849,36 @@ class Search:
 
 def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
-    teachers: Teachers | None = None,
+    teachers: Teachers | None = None, tolls: Tolls | None = None, toll_rounds: int = 0, capacity_rounds: int = 0,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
-    outcome, or a sentence saying why the phase has no plan."""
-    prices = Prices(inst, dom, pricer, phase, board)
+    outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
+    :func:`capacity_tolls`) the value and the bound are Lagrangian: they price ward
+    capacity and stay lower bounds. Practice phases with ``toll_rounds`` find their own
+    tolls (:func:`capacity_tolls`); weekly-model phases with ``capacity_rounds`` price and
+    keep the classes' ward capacity (:class:`ClassCapacity`); the node limit is shared by
+    the rounds."""
+    prices = Prices(inst, dom, pricer, phase, board, tolls)
+    payback = prices.toll_total()
+    board = Board(board.rows, board.cols, board.row_of, board.base.copy())
+    prices.board = board
     if phase.kind == "practice":
         matrix = board.base + prices.phase_chain({})
         value, cols = board.solve(matrix)
         if value >= BIG:
             return "no placement of every recruit with a supervisor within reach keeps R1 and R2"
+        if toll_rounds:
+            tolls, bound = capacity_tolls(prices, {}, toll_rounds)
+            value, cols = board.solve(board.base + prices.phase_chain({}))
+            return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
+                           value - prices.toll_total(), bound, True, toll_rounds + 1, tolls)
+        value -= payback
         return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)}, value, value, True, 1)
     groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst))
     if isinstance(groups, str):
         return groups
-    search = Search(phase, board, groups, node_limit)
+    rounds = capacity_rounds + 1
+    search = Search(phase, board, groups, max(1, node_limit // rounds))
     fixed, scalar, states = search._replay(())
     root = search._evaluate(fixed, scalar, 0, states)
     if root is None:
@@ -682,11 +887,67 @@ def search_phase(
     path, value, bound, proven = search.run([start[0]] if start else [])
     if path is None:
         return "no calendar of the classes keeps R4, R5 and R11 with a placement of every recruit"
-    cols = search.assignment(path)
-    return Outcome(
-        search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
-        value, bound, proven, search.nodes,
-    )
+    capacity = ClassCapacity(inst, dom, phase, board) if capacity_rounds else None
+    if capacity is None or not capacity.rows:
+        cols = search.assignment(path)
+        return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
+                       value - payback, bound - payback, proven, search.nodes)
+    return _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback)
 
 
-__all__ = ["BIG", "Board", "Outcome", "Prices", "Search", "make_board", "search_phase"]
+def _capacity_rounds(
+    search: Search, capacity: ClassCapacity, path: tuple[int, ...], bound: float, proven: bool, rounds: int,
+    payback: float,
+) -> Outcome | str:
+    """The weekly model's ward capacity (:class:`ClassCapacity`) by Lagrangian relaxation
+    over every calendar: each round prices the rows, searches the calendars again, and
+    moves the prices by a projected subgradient step (Polyak, towards the best capacitated
+    plan found). The bound is the best round's; the plan is the calendar whose
+    capacitated assignment (an exact MIP) costs least."""
+    board = search.board
+    base = board.base.copy()
+    lower = bound
+    candidates = [path]
+    best_upper: tuple[float, tuple[int, ...], np.ndarray] | None = None
+    prices = np.zeros(len(capacity.rows))
+    theta = 1.0
+    for k in range(rounds + 1):
+        for p in candidates:
+            fixed, scalar, _states = search._replay(p)
+            fixed -= board.base - base  # the calendar's own prices, without the surcharge
+            got = capacity.assign(fixed)
+            if got is not None and (best_upper is None or got[0] + scalar < best_upper[0] - 1e-9):
+                best_upper = (got[0] + scalar, p, got[1])
+        if k == rounds or best_upper is None:
+            break
+        cols = search.assignment(path)
+        grad = capacity.load(cols) - capacity.caps
+        grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
+        norm = float(grad @ grad)
+        if norm == 0:
+            break
+        prices = np.maximum(0.0, prices + theta * max(best_upper[0] - lower, 1.0) / norm * grad)
+        add, back = capacity.surcharge(prices)
+        board.base = base + add
+        search.nodes_limit_reset()
+        path2, _value, bound2, proven2 = search.run([best_upper[1], path])
+        if path2 is None:
+            break
+        if bound2 - back > lower + 1e-9:
+            lower, proven = bound2 - back, proven2
+        else:
+            theta /= 2
+        path = path2
+        candidates = [path2]
+    board.base = base
+    if best_upper is None:
+        return ("no placement keeps the ward capacity (R2) on the days a class practises in its full weeks "
+                "(its recruits are on the ward together)")
+    value, path, cols = best_upper
+    lower = min(lower, value)
+    return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
+                   value - payback, lower - payback, proven and lower >= value - 1e-6, search.total_nodes)
+
+
+__all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "make_board",
+           "search_phase"]

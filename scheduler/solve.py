@@ -88,7 +88,7 @@ class SolveOptions:
     published: Plan | None = None
     pinned: tuple[Assignment, ...] = ()
     log: bool = False
-    nodes_per_second: int = 1000
+    nodes_per_second: int = 2000
     dtime_per_second: float = 0.25
     whole_year_limit: int = 6000
     progress: Progress | None = field(default=None, compare=False)
@@ -362,11 +362,15 @@ class _Planner:
             board.base[i, keep] = saved
         return board
 
-    def search(self, phase: Phase, share: float) -> tuple[Board, Outcome] | str:
-        """The calendar search of one phase (calendars, placements, bound)."""
+    def search(self, phase: Phase, nodes: int) -> tuple[Board, Outcome] | str:
+        """The calendar search of one phase (calendars, placements, bound), with ward
+        capacity priced in: practice phases by tolls on (ward, date), weekly-model phases
+        by rounds of priced calendar searches (see scheduler.master)."""
+        inst = self.inst
         board = self.board(phase)
-        nodes = max(2000, int(self.opts.nodes_per_second * self.opts.time_limit * share))
-        out = search_phase(self.inst, self.dom, self.pricer, phase, board, nodes, self.teachers)
+        out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
+                           toll_rounds=TOLL_ROUNDS if phase.kind == "practice" else 0,
+                           capacity_rounds=CAPACITY_ROUNDS)
         return out if isinstance(out, str) else (board, out)
 
     def realize(
@@ -378,12 +382,15 @@ class _Planner:
         prices = Prices(inst, self.dom, self.pricer, phase, board)
         exact = prices.phase_chain(out.school)
         days_of = self._forced_days(phase, out, board)
+        soft_days = self._schedules(phase, out, board) if out.tolls else None
         dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
         placement = None
-        for capacity in (True, False):
-            placement = place(inst, phase, board, exact, days_of, out.assignment, previous,
-                              capacity=capacity, workers=opts.workers, seed=opts.seed,
-                              dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
+        tries = [(soft_days, None), (days_of, soft_days), ({}, soft_days)] if soft_days else [(days_of, None), ({}, None)]
+        for hard, soft in tries:  # ward capacity kept on the schedules' dates, else priced
+            placement = place(inst, phase, board, exact, hard, out.assignment, previous,
+                              capacity=bool(hard), workers=opts.workers, seed=opts.seed,
+                              dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()),
+                              soft_days=soft, soft_cost=out.tolls)
             if placement is not None:
                 break
         assignment = placement.assignment if placement else out.assignment
@@ -430,6 +437,23 @@ class _Planner:
                 days[(r, s)] = frozenset(forced)
         return days
 
+    def _schedules(self, phase: Phase, out: Outcome, board: Board) -> dict[tuple[str, str], list[date]]:
+        """The dates each candidate pair would practise (its best schedule, no tolls)."""
+        inst = self.inst
+        memo: dict[tuple, list[date]] = {}
+        days: dict[tuple[str, str], list[date]] = {}
+        for r in board.rows:
+            rec = inst.recruit[r]
+            profile = (rec.class_id, inst.recruit_phase_window(r, phase), rec.unavailable_weekdays,
+                       tuple(d for d in phase.dates() if inst.is_absent(r, d)))
+            calendar = out.school.get(rec.class_id, {})
+            for s in self.dom.candidate_supervisors(r, phase):
+                if (profile, s) not in memo:
+                    price = self.pricer.chain(r, s, phase, calendar)
+                    memo[(profile, s)] = [p.day for p in price.picks] if price else []
+                days[(r, s)] = memo[(profile, s)]
+        return days
+
     def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str]) -> Plan:
         """The day plan the prices describe, as a hint for the day model."""
         inst = self.inst
@@ -467,9 +491,11 @@ def solve(
     sizes = {p.id: (p.end - p.start).days + 1 for p in phases}
     total_days = sum(sizes.values()) or 1
     searched = []
+    alternation_days = sum(sizes[p.id] for p in phases if p.kind == "alternation") or 1
     for phase in phases:
         share = 0.6 * sizes[phase.id] / total_days
-        got = planner.search(phase, share)
+        nodes = max(2000, int(opts.nodes_per_second * opts.time_limit * SEARCH_SHARE * sizes[phase.id] / alternation_days))
+        got = planner.search(phase, nodes)
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
         searched.append((phase, share, *got))
@@ -551,6 +577,15 @@ def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
         phase_bounds += w * len(instance.recruits) * max(0, len(instance.phases) - 1)
     return phase_bounds
 
+
+SEARCH_SHARE = 0.5
+"""Share of the time limit for the calendar searches, in nodes (``nodes_per_second``)."""
+
+TOLL_ROUNDS = 12
+"""Subgradient rounds of the ward-capacity tolls in practice phases."""
+
+CAPACITY_ROUNDS = 4
+"""Rounds of priced calendar searches for the weekly model's ward capacity."""
 
 REFINE_SHARE = 0.3
 """Share of the time limit the whole-year refinement may use (small instances only)."""

@@ -101,6 +101,7 @@ class Day:
     school: tuple[int, int] | None
     may_practise: bool
     shift: str | None
+    toll: int = 0  # a price for practising that day (Lagrangian ward-capacity prices)
 
 
 Boundary = int | None
@@ -245,27 +246,35 @@ class WeekPricer:
             found = self._relaxed[key] = min((p.cost for p in table.values()), default=INF)
         return found
 
-    def relaxed_parts(self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule) -> int:
+    def relaxed_parts(
+        self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None = None
+    ) -> int:
         """:meth:`relaxed_cost` from the recruit's and the supervisor's side of a week."""
-        key = (recruit_days, sup_days, rule)
+        key = (recruit_days, sup_days, rule, tolls)
         found = self._parts.get(key)
         if found is None:
-            found = self._parts[key] = self.relaxed_cost(combine(recruit_days, sup_days), rule)
+            found = self._parts[key] = self.relaxed_cost(combine(recruit_days, sup_days, tolls), rule)
         return found
 
     def chain(
         self, recruit_id: str, sup_id: str | None, phase: Phase,
         school_of_week: dict[tuple[int, int], frozenset[date]], entry: Boundary = None,
-        *, dated: bool = True,
+        *, dated: bool = True, tolls: dict[date, int] | None = None,
     ) -> Price | None:
         """The exact best price of the whole phase for one recruit with one supervisor,
         given his class's school days (the weeks chained by their boundaries). With
-        ``dated=False`` the picks are left undated (cheaper, for prices only)."""
+        ``dated=False`` the picks are left undated (cheaper, for prices only); ``tolls``
+        prices practising on given dates."""
         states: dict[Boundary, Price] = {entry: ZERO}
         for week in self.dom.weeks(phase):
             school = school_of_week.get(week, frozenset())
             rule = self.rule(recruit_id, phase, week, school)
-            days = self.days(recruit_id, sup_id, phase, week, school)
+            week_tolls = None
+            if tolls:
+                week_tolls = tuple(tolls.get(d, 0) for d in self.dom.week_days(phase, week))
+                week_tolls = week_tolls if any(week_tolls) else None
+            days = combine(self.recruit_days(recruit_id, phase, week, school),
+                           self.supervisor_days(sup_id, phase, week), week_tolls)
             monday = _monday(week)
             nxt: dict[Boundary, Price] = {}
             for b, acc in states.items():
@@ -276,7 +285,7 @@ class WeekPricer:
             states = nxt
             if not states:
                 return None
-        return min(states.values(), key=lambda p: (p.cost, p.without, _pick_key(p)))
+        return min(states.values(), key=lambda p: (p.cost, p.without))
 
     # ---- the week table -------------------------------------------------------------------
     def table(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
@@ -302,8 +311,10 @@ class WeekPricer:
             nxt: dict[State, tuple[int, int, int, tuple]] = {}
 
             def push(state: State, value: tuple[int, int, int, tuple], nxt: dict = nxt) -> None:
+                # ties keep the first schedule found: the order of the loops is fixed, so
+                # the choice is the same on every run
                 old = nxt.get(state)
-                if old is None or (value[0], value[1], value[3]) < (old[0], old[1], old[3]):
+                if old is None or (value[0], value[1]) < (old[0], old[1]):
                     nxt[state] = value
 
             for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
@@ -330,7 +341,7 @@ class WeekPricer:
                     mins = minutes + (e - s)
                     if rule.cap is not None and mins > rule.cap:
                         continue
-                    extra = 0 if with_sup else self.w_without
+                    extra = (0 if with_sup else self.w_without) + day.toll
                     miss = 1 if (not with_sup and day.shift is not None and not weekly) else 0
                     pick = (day.weekday, code, with_sup)
                     push(
@@ -352,20 +363,17 @@ class WeekPricer:
         return out
 
 
-def combine(recruit_days: tuple, sup_days: tuple[str | None, ...]) -> tuple[Day, ...]:
-    """A week's days from the recruit's side and the supervisor's side."""
-    return tuple(Day(wd, window, may, code if may else None)
-                 for (wd, window, may), code in zip(recruit_days, sup_days, strict=True))
+def combine(recruit_days: tuple, sup_days: tuple[str | None, ...], tolls: tuple[int, ...] | None = None) -> tuple[Day, ...]:
+    """A week's days from the recruit's side and the supervisor's side (and day tolls)."""
+    tolls = tolls or (0,) * len(sup_days)
+    return tuple(Day(wd, window, may, code if may else None, toll if may else 0)
+                 for (wd, window, may), code, toll in zip(recruit_days, sup_days, tolls, strict=True))
 
 
 def _better(a: Price, b: Price) -> bool:
-    """Lower cost first; among equals fewer days without supervisor, then the earlier
-    picks, so that the choice never depends on dictionary order."""
-    return (a.cost, a.without, _pick_key(a)) < (b.cost, b.without, _pick_key(b))
-
-
-def _pick_key(p: Price) -> tuple:
-    return tuple((x.day, x.code, x.with_supervisor) for x in p.picks)
+    """Lower cost first, then fewer days without supervisor; ties keep the schedule found
+    first (the loops run in a fixed order, so the choice is the same on every run)."""
+    return (a.cost, a.without) < (b.cost, b.without)
 
 
 def _dated(p: Price, monday: date) -> Price:
