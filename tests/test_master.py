@@ -1,0 +1,183 @@
+"""scheduler/master.py: the calendar search (branch and bound over the classes' school days,
+with exact assignment problems at the nodes) and its bounds.
+
+The oracle is brute force: every combination of the classes' week options, each with its
+assignment problem solved exactly. The search must find the same optimum, prove it, and its
+bound must stay below the optimum however early it is stopped.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+import pytest
+
+from models.score import units
+from scheduler.domains import Domains
+from scheduler.master import BIG, ClassCapacity, Prices, build_groups, make_board, search_phase
+from scheduler.options import Teachers
+from scheduler.weekdp import WeekPricer
+from tests.builders import block_phase, klass, micro, recruit, supervisor, teacher, ward, weekly_phase
+
+# Three supervisors on three 3-week rotations: no one weekly pattern suits them all, so the
+# class's best practice days change from week to week (which is what the search decides).
+ROSTERS = {
+    "RA": ["D D - - - - -", "- - D D - - -", "- - - D D - -"],
+    "RB": ["- D D - - - -", "D D - - - - -", "- - D D - - -"],
+    "RC": ["- - - D D - -", "- - - D D - -", "D D - - - - -"],
+}
+
+
+def three_weeks(tmp_path, **kwargs):
+    defaults = dict(
+        phases=[weekly_phase("2026-08-17", "2026-09-06")],
+        recruits=["R1", "R2", "R3"],
+        wards=[ward("W1", capacity=3)],
+        supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB"),
+                     supervisor("V3", roster_id="RC"), supervisor("V4", roster_id="RA", qualified="false")],
+        rosters=ROSTERS,
+    )
+    defaults.update(kwargs)
+    return micro(tmp_path, **defaults)
+
+
+def setup(inst, phase_id):
+    dom = Domains(inst)
+    pricer = WeekPricer(inst, dom)
+    phase = inst.phase[phase_id]
+    unq = units(inst, "unqualified_supervisor")
+    board = make_board(inst, dom, phase, lambda r, s: unq * (not inst.supervisor[s].qualified))
+    return dom, pricer, phase, board
+
+
+def blocks_ok(kinds: str, school: tuple[int, int], practice: tuple[int, int]) -> bool:
+    """R5/D14 for one class: runs of S and P within their bounds, except that a run touching
+    either end of the phase may be shorter ('-' weeks would cut runs; none here)."""
+    runs, start = [], 0
+    for i in range(1, len(kinds) + 1):
+        if i == len(kinds) or kinds[i] != kinds[start]:
+            runs.append((kinds[start], i - start, start == 0 or i == len(kinds)))
+            start = i
+    for kind, length, edge in runs:
+        lo, hi = school if kind == "S" else practice
+        if length > hi or (length < lo and not edge):
+            return False
+    return True
+
+
+def brute_force(inst, dom, pricer, phase, board) -> float:
+    """The least value over every combination of joint options of every week."""
+    prices = Prices(inst, dom, pricer, phase, board)
+    groups = build_groups(inst, dom, phase, prices, Teachers(inst))
+    (group,) = groups
+    weeks = [st for st in group.stages]
+    best = np.inf
+    for combo in product(*(range(len(st.joint)) for st in weeks)):
+        matrix = board.base.copy()
+        scalar = 0.0
+        days = [0] * len(group.classes)
+        for st, ji in zip(weeks, combo, strict=True):
+            for ci, k in enumerate(st.joint[ji]):
+                step = st.steps[ci][k]
+                matrix[group.rows[ci], :] += step.matrix
+                scalar += step.scalar
+                days[ci] += step.days
+        if any(d < m for d, m in zip(days, group.min_days, strict=True)):
+            continue
+        if any(group.block):
+            kinds = "".join("S" if st.steps[0][st.joint[ji][0]].days else "P" for st, ji in zip(weeks, combo, strict=True))
+            if not blocks_ok(kinds, phase.school_block_weeks, phase.practice_block_weeks):
+                continue
+        value, _cols = board.solve(matrix)
+        if value < BIG:
+            best = min(best, value + scalar)
+    return best
+
+
+def test_search_finds_and_proves_the_brute_force_optimum(tmp_path):
+    """Weekly model, three full weeks, three rosters that disagree: the search's value is
+    the brute-force optimum over all 4^3 calendars, and it is proven."""
+    inst = three_weeks(tmp_path)
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    assert out.proven
+    assert out.value == pytest.approx(expected) and out.bound == pytest.approx(expected)
+    # three recruits, three supervisors whose good days differ: some weeks cost a day
+    # without supervisor whatever the calendar
+    assert expected > 0
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 20])
+def test_bound_stays_below_the_optimum_when_stopped_early(tmp_path, limit):
+    """However few nodes the search may use, its bound is a lower bound (the smallest bound
+    of the nodes still open) and its value that of a real calendar."""
+    inst = three_weeks(tmp_path)
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=limit)
+    assert out.bound <= expected + 1e-6
+    assert out.value >= expected - 1e-6
+
+
+def test_search_is_reproducible(tmp_path):
+    inst = three_weeks(tmp_path)
+    first = search_phase(inst, *setup(inst, "vg1")[:3], setup(inst, "vg1")[3], node_limit=50)
+    second = search_phase(inst, *setup(inst, "vg1")[:3], setup(inst, "vg1")[3], node_limit=50)
+    assert (first.school, first.assignment, first.bound) == (second.school, second.assignment, second.bound)
+
+
+def test_partner_classes_share_one_day_and_the_search_keeps_it(tmp_path):
+    """Two partner classes (R6): every joint option of a full week shares exactly one school
+    day, and the searched calendar keeps that."""
+    inst = three_weeks(tmp_path, classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+                       recruits=["R1", "R2", recruit("R3", class_id="K2")], teachers=["T1", "T2"])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    assert out.proven
+    for week, k1 in out.school["K1"].items():
+        assert len(k1 & out.school["K2"][week]) == 1
+    assert out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
+
+
+def test_teachers_limit_the_calendars(tmp_path):
+    """One teacher who teaches mon-wed only: the class can only be in school mon-wed (R7),
+    so practice is on thu-fri every week whatever the rosters say."""
+    inst = three_weeks(tmp_path, teachers=[teacher("T1", weekdays="mon;tue;wed")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    for school in out.school["K1"].values():
+        assert sorted(d.weekday() for d in school) == [0, 1, 2]
+
+
+def test_block_lengths_bind_the_search(tmp_path):
+    """Block model, four weeks, school blocks of 1-2 weeks and practice blocks of 1-2: the
+    searched calendar has no three school weeks in a row and meets min_school_days."""
+    inst = three_weeks(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
+                                                     school_block_weeks=[1, 2], practice_block_weeks=[1, 2])])
+    dom, pricer, phase, board = setup(inst, "vg2")
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    kinds = "".join("S" if out.school["K1"][w] else "P" for w in sorted(out.school["K1"]))
+    assert "SSS" not in kinds and "PPP" not in kinds
+    assert kinds.count("S") >= 2
+    assert out.proven and out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
+
+
+def test_class_capacity_rounds_keep_capacity_and_a_valid_bound(tmp_path):
+    """Ward W1 takes one recruit a day and holds the two best supervisors; V3 and V4 are on
+    W2. The class practises on the same days, so at most one recruit of the class on W1: the
+    capacitated plan puts one there and the bound stays at or below its value."""
+    inst = three_weeks(
+        tmp_path, recruits=["R1", "R2"],
+        wards=[ward("W1", capacity=1), ward("W2", capacity=3)],
+        supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RA"),
+                     supervisor("V3", "W2", roster_id="RB"), supervisor("V4", "W2", roster_id="RC")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    plain = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    assert sum(inst.supervisor[s].ward_id == "W1" for s in plain.assignment.values()) == 2  # relaxed
+    capped = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert sum(inst.supervisor[s].ward_id == "W1" for s in capped.assignment.values()) == 1
+    assert plain.bound - 1e-6 <= capped.bound <= capped.value + 1e-6
+    rows = ClassCapacity(inst, dom, phase, board).rows
+    assert rows and all(w == "W1" for w, _r, _c in rows)
