@@ -39,11 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
 from models.score import SCALE, score, units
 from scheduler.assign import place
+from scheduler.columns import practice_by_columns
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
@@ -379,23 +381,29 @@ class _Planner:
     ) -> PhasePlan | str:
         """Placements with everything that couples recruits, then the day plan."""
         inst, opts = self.inst, self.opts
-        prices = Prices(inst, self.dom, self.pricer, phase, board)
-        exact = prices.phase_chain(out.school)
-        days_of = self._forced_days(phase, out, board)
-        soft_days = self._schedules(phase, out, board) if out.tolls else None
         dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
+        prices = Prices(inst, self.dom, self.pricer, phase, board)
+        schedules: dict[str, tuple] = {}
         placement = None
-        tries = [(soft_days, None), (days_of, soft_days), ({}, soft_days)] if soft_days else [(days_of, None), ({}, None)]
-        for hard, soft in tries:  # ward capacity kept on the schedules' dates, else priced
-            placement = place(inst, phase, board, exact, hard, out.assignment, previous,
-                              capacity=bool(hard), workers=opts.workers, seed=opts.seed,
-                              dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()),
-                              soft_days=soft, soft_cost=out.tolls)
-            if placement is not None:
-                break
-        assignment = placement.assignment if placement else out.assignment
+        if phase.kind == "practice":  # placements and schedules that keep ward capacity
+            found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=self._continuity(board, previous))
+            if found is not None:
+                assignment, schedules = found.assignment, found.schedules
+        if not schedules:
+            exact = prices.phase_chain(out.school)
+            days_of = self._forced_days(phase, out, board)
+            soft_days = self._schedules(phase, out, board) if out.tolls else None
+            tries = [(days_of, soft_days), ({}, soft_days)]
+            for hard, soft in tries:  # ward capacity kept where a class must practise, else priced
+                placement = place(inst, phase, board, exact, hard, out.assignment, previous,
+                                  capacity=bool(hard), workers=opts.workers, seed=opts.seed,
+                                  dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()),
+                                  soft_days=soft, soft_cost=out.tolls)
+                if placement is not None:
+                    break
+            assignment = placement.assignment if placement else out.assignment
         school = {(c, d): True for c, weeks in out.school.items() for s in weeks.values() for d in s}
-        hint = self._hint_plan(phase, out, assignment)
+        hint = self._hint_plan(phase, out, assignment, schedules)
         attempts = [
             ("fixed", Fixings(school=school, assign={(r, phase.id): s for r, s in assignment.items()}), None),
             ("placements free", Fixings(school=school), 15),
@@ -454,8 +462,23 @@ class _Planner:
                 days[(r, s)] = memo[(profile, s)]
         return days
 
-    def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str]) -> Plan:
-        """The day plan the prices describe, as a hint for the day model."""
+    def _continuity(self, board: Board, previous: dict[str, str]):
+        """Supervisor continuity as a cost per pair: a change from the phase before."""
+        w = units(self.inst, "supervisor_change")
+        if not previous or not w:
+            return None
+        extra = np.zeros_like(board.base)
+        for r, s in previous.items():
+            if r in board.row_of:
+                i = board.row_of[r]
+                extra[i, :] = w
+                extra[i, [j for j, sup in enumerate(board.cols) if sup == s]] = 0
+        return extra
+
+    def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str],
+                   schedules: dict[str, tuple] | None = None) -> Plan:
+        """The day plan the prices (or the given schedules) describe, as a hint for the
+        day model."""
         inst = self.inst
         plan = Plan()
         for c, weeks in out.school.items():
@@ -465,8 +488,12 @@ class _Planner:
             ward = inst.ward[inst.supervisor[s].ward_id]
             plan.assignments.append(Assignment(r, phase.id, s, ward.id, ward.site_id,
                                                inst.travel_minutes(r, ward.site_id)))
-            price = self.pricer.chain(r, s, phase, out.school.get(inst.recruit[r].class_id, {}))
-            for p in price.picks if price else ():
+            if schedules and r in schedules:
+                picks = schedules[r]
+            else:
+                price = self.pricer.chain(r, s, phase, out.school.get(inst.recruit[r].class_id, {}))
+                picks = price.picks if price else ()
+            for p in picks:
                 plan.activities.append(Activity(r, p.day, "practice", phase.id, inst.recruit[r].class_id,
                                                 ward.site_id, ward.id, s, p.code, with_supervisor=p.with_supervisor))
         return plan
@@ -586,6 +613,9 @@ TOLL_ROUNDS = 12
 
 CAPACITY_ROUNDS = 4
 """Rounds of priced calendar searches for the weekly model's ward capacity."""
+
+COLUMN_ROUNDS = 8
+"""Column generation rounds for the placements and schedules of practice phases."""
 
 REFINE_SHARE = 0.3
 """Share of the time limit the whole-year refinement may use (small instances only)."""
