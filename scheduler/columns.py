@@ -65,14 +65,15 @@ class ColumnResult:
 
 
 def practice_by_columns(
-    prices: Prices, rounds: int, time_limit: float = 30.0, surcharge: np.ndarray | None = None
+    prices: Prices, rounds: int, time_limit: float = 30.0, surcharge: np.ndarray | None = None,
+    school_of: dict[str, dict[tuple[int, int], frozenset[date]]] | None = None,
 ) -> ColumnResult | None:
-    """Plan a practice phase's placements under ward capacity (see the module docstring).
-    ``prices`` must be a phase of kind practice; ``surcharge`` adds a cost per pair (e.g.
-    supervisor continuity, which the bound must not count). Returns None if no placement
-    exists."""
+    """Plan a phase's placements under ward capacity (see the module docstring): a practice
+    phase, or an alternation phase with its class calendars fixed (``school_of``, class ->
+    week -> school days). ``surcharge`` adds a cost per pair (e.g. supervisor continuity,
+    which the bound must not count). Returns None if no placement exists."""
     board = prices.board
-    pool = _Pool(prices, surcharge)
+    pool = _Pool(prices, surcharge, school_of or {})
     pool.short = [set(prices.sups) for _ in board.rows]
     pool.price({})
     if not pool.columns:
@@ -108,9 +109,10 @@ class _Pool:
     """The columns found so far, and pricing with tolls (each profile of recruits and each
     supervisor priced once per distinct set of tolls on his ward)."""
 
-    def __init__(self, prices: Prices, surcharge: np.ndarray | None = None) -> None:
+    def __init__(self, prices: Prices, surcharge: np.ndarray | None, school_of: dict) -> None:
         self.prices = prices
         self.surcharge = surcharge
+        self.school_of = school_of
         self.columns: list[Column] = []
         self._seen: set[tuple[int, str, frozenset[date]]] = set()
         self._memo: dict[tuple, tuple[float, frozenset[date], float] | None] = {}
@@ -167,7 +169,8 @@ class _Pool:
                 ward_tolls = prices.ward_tolls(s)
                 key = (members[0], s, tuple(sorted(ward_tolls.items())))
                 if key not in self._memo:
-                    price = prices.pricer.chain(rep, s, prices.phase, {}, tolls=ward_tolls)
+                    calendar = self.school_of.get(prices.inst.recruit[rep].class_id, {})
+                    price = prices.pricer.chain(rep, s, prices.phase, calendar, tolls=ward_tolls)
                     if price is None:
                         self._memo[key] = None
                     else:

@@ -385,8 +385,11 @@ class _Planner:
         prices = Prices(inst, self.dom, self.pricer, phase, board)
         schedules: dict[str, tuple] = {}
         placement = None
-        if phase.kind == "practice":  # placements and schedules that keep ward capacity
-            found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=self._continuity(board, previous))
+        if phase.kind == "practice" or any(inst.model_of(c.id, phase) == "block" for c in inst.classes):
+            # practice phases and block practice weeks follow the rosters: placements and
+            # schedules that keep ward capacity, by column generation
+            found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=self._continuity(board, previous),
+                                        school_of=out.school)
             if found is not None:
                 assignment, schedules = found.assignment, found.schedules
         if not schedules:
