@@ -453,6 +453,27 @@ class Instance:
         practice = sorted((p for p in self.phases if p.kind == "practice"), key=lambda p: p.start)
         return practice[0].id if practice else None
 
+    # ---- time ----------------------------------------------------------------------
+    @cached_property
+    def zone(self):
+        """The instance's timezone (``zoneinfo``), or None if the system does not know it."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+
+    def elapsed_minutes(self, earlier: datetime, later: datetime) -> float:
+        """Real minutes between two local times (D6: rest is real rest, so across a clock
+        change the wall-clock difference is an hour off). A local time that does not exist
+        or exists twice is read as the first."""
+        if self.zone is None:
+            return (later - earlier).total_seconds() / 60
+        a = earlier.replace(tzinfo=self.zone).timestamp()
+        b = later.replace(tzinfo=self.zone).timestamp()
+        return (b - a) / 60
+
     # ---- travel --------------------------------------------------------------------
     def travel_minutes(self, recruit_id: str, site_id: str) -> int:
         key = (recruit_id, site_id)

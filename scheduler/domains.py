@@ -200,6 +200,5 @@ class Domains:
         return Window(*self.inst.school_day_window(class_id, day))
 
     def rest_ok(self, first: Window, second: Window) -> bool:
-        """R9: enough rest between ``first`` and a later ``second`` (D6)."""
-        gap = (second.start - first.end).total_seconds() / 3600
-        return gap >= self.inst.rules.min_rest_hours
+        """R9: enough real rest between ``first`` and a later ``second`` (D6)."""
+        return self.inst.elapsed_minutes(first.end, second.start) >= self.inst.rules.min_rest_hours * 60

@@ -201,8 +201,7 @@ def _rest_after(v: Vars, before: Plan) -> None:
             continue
         for act in acts:
             for prev in last[r]:
-                gap = (act.window.start - prev.end).total_seconds() / 3600
-                if gap < v.inst.rules.min_rest_hours:
+                if v.inst.elapsed_minutes(prev.end, act.window.start) < v.inst.rules.min_rest_hours * 60:
                     v.model.Add(act.literal == 0)
 
 
@@ -226,7 +225,7 @@ def _rest_before(v: Vars, school_days: list[ClassDay]) -> None:
                 continue
             start, _end = inst.school_day_window(class_id, day)
             for act in acts:
-                if (start - act.window.end).total_seconds() / 3600 < inst.rules.min_rest_hours:
+                if inst.elapsed_minutes(act.window.end, start) < inst.rules.min_rest_hours * 60:
                     v.model.Add(act.literal == 0)
 
 

@@ -81,6 +81,8 @@ class WeekRule:
     is the number the short-week goal measures unused days against (0 in full weeks).
     ``mode = "roster"``: at least ``lo`` shifts (0 when the week is not full), missed roster
     shifts cost ``roster_shift_missed``. ``cap``: most minutes of practice (None = no limit).
+    ``clock``: the week's clock change, if it has one: from that local minute on, real time
+    is ``jump`` minutes behind local time (rest is real rest, D6).
     """
 
     mode: str
@@ -88,6 +90,7 @@ class WeekRule:
     hi: int
     possible: int = 0
     cap: int | None = None
+    clock: tuple[int, int] | None = None  # a clock change: (local minute from Monday, minutes it jumps)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class WeekPricer:
         self._recruit_days: dict[tuple, tuple] = {}
         self._sup_days: dict[tuple, tuple] = {}
         self._rules: dict[tuple, WeekRule] = {}
+        self._clocks: dict[tuple[int, int], tuple[int, int] | None] = {}
 
     # ---- what a week looks like for a recruit ------------------------------------------
     def may_practise(self, recruit_id: str, phase: Phase) -> frozenset[date]:
@@ -158,6 +162,18 @@ class WeekPricer:
         return found
 
     def _rule(self, recruit_id: str, phase: Phase, week: tuple[int, int], school: frozenset[date]) -> WeekRule:
+        rule = self._rule_of(recruit_id, phase, week, school)
+        clock = self.clock(week)
+        return rule if clock is None else WeekRule(rule.mode, rule.lo, rule.hi, rule.possible, rule.cap, clock)
+
+    def clock(self, week: tuple[int, int]) -> tuple[int, int] | None:
+        """The week's clock change in the instance's timezone: (local minute from Monday
+        when the new offset starts, minutes the offset grows), or None."""
+        if week not in self._clocks:
+            self._clocks[week] = _clock_change(self.inst, _monday(week))
+        return self._clocks[week]
+
+    def _rule_of(self, recruit_id: str, phase: Phase, week: tuple[int, int], school: frozenset[date]) -> WeekRule:
         inst, dom = self.inst, self.dom
         days = dom.week_days(phase, week)
         cap = None if phase.max_hours_per_week is None else round(phase.max_hours_per_week * 60)
@@ -301,6 +317,11 @@ class WeekPricer:
 
     def _solve(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
         rest, weekly = self.rest, rule.mode == "weekly"
+        change, jump = rule.clock or (10 * MINUTES_PER_DAY, 0)
+
+        def real(t: int) -> int:  # local minutes from Monday -> real minutes from Monday
+            return t - jump if t >= change else t
+
         d_start, d_end = self.windows[DAY_SHIFT]
         # state: (last end, count, minutes, run) -> (cost, without, missed, picks)
         # run (weekly): 0 = not started, 1 = in the run, 2 = the run is over
@@ -320,7 +341,7 @@ class WeekPricer:
             for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
                 after_run = 2 if run == 1 else run
                 if day.school is not None:
-                    start, end = day.school
+                    start, end = real(day.school[0]), real(day.school[1])
                     if last is None or start - last >= rest:
                         push((end, count, minutes, after_run), (cost, without, missed, picks))
                     continue
@@ -335,7 +356,7 @@ class WeekPricer:
                     options.append((day.shift, True, s, e))
                 options.append((DAY_SHIFT, False, d_start, d_end))
                 for code, with_sup, s, e in options:
-                    start, end = base + s, base + e
+                    start, end = real(base + s), real(base + e)
                     if last is not None and start - last < rest:
                         continue
                     mins = minutes + (e - s)
@@ -350,7 +371,7 @@ class WeekPricer:
                     )
             states = nxt
         out: dict[Boundary, Price] = {}
-        week_end = 7 * MINUTES_PER_DAY
+        week_end = real(7 * MINUTES_PER_DAY)
         for (last, count, _minutes, _run), (cost, without, missed, picks) in states.items():
             if count < rule.lo:
                 continue
@@ -380,6 +401,26 @@ def _dated(p: Price, monday: date) -> Price:
     """Turn the day offsets of a table's picks into dates of the week of ``monday``."""
     picks = tuple(Pick(monday + (x.day - date.min), x.code, x.with_supervisor) for x in p.picks)
     return Price(p.cost, p.without, p.missed, p.unused, picks)
+
+
+def _clock_change(inst: Instance, monday: date) -> tuple[int, int] | None:
+    """The first clock change of the week starting ``monday``, on the hour (local minutes
+    from Monday 00:00 and the growth of the UTC offset in minutes), or None."""
+    zone = inst.zone
+    if zone is None:
+        return None
+    start = datetime.combine(monday, datetime.min.time())
+
+    def offset(h: int) -> int:
+        return int((start + timedelta(hours=h)).replace(tzinfo=zone).utcoffset().total_seconds() // 60)
+
+    first = offset(0)
+    if offset(7 * 24) == first:
+        return None
+    for h in range(1, 7 * 24 + 1):
+        if offset(h) != first:
+            return h * 60, offset(h) - first
+    return None
 
 
 def _monday(week: tuple[int, int]) -> date:

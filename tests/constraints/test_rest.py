@@ -99,3 +99,18 @@ def test_rest_across_a_phase_boundary(tmp_path):
     result = solve_and_check(inst)
     assert D("2026-08-16") not in practice_days(result, "R1")
     assert costs(result) == {"roster_shift_missed": 6}
+
+
+@pytest.mark.parametrize(("week", "missed"), [("2027-03-22", 1), ("2027-03-15", 0)])
+def test_rest_is_real_time_across_the_clock_change(tmp_path, week, missed):
+    """D6: rest is real elapsed time. The supervisors work L (08:00-20:15) on saturday and D
+    (07:30) on sunday: 11 h 15 min on the wall clock. On 28 March 2027 the clocks go forward
+    at 02:00, so the real rest is 10 h 15 min: each recruit misses one of the two shifts
+    (2 x 3; R10 asks for one shift only). A week earlier both are followed."""
+    monday = D(week)
+    sunday = monday.replace(day=monday.day + 6)
+    inst = micro(tmp_path, phases=[practice_phase(week, sunday.isoformat(), min_shifts_per_week=1)],
+                 rosters={"RD": ["- - - - - L D"]})
+    result = solve_and_check(inst)
+    assert count(result, "roster_shift_missed") == 2 * missed
+    assert costs(result) == ({"roster_shift_missed": 6} if missed else {})
