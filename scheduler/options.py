@@ -21,6 +21,7 @@ from datetime import date
 from itertools import combinations, product
 
 from models import Instance, Phase, iso_week
+from scheduler.constraints.weekly import SHARED_WEEK_DAYS
 from scheduler.domains import Domains
 
 SCHOOL, PRACTICE, CLOSED = "S", "P", "-"
@@ -72,15 +73,11 @@ def partner_pairs(inst: Instance, class_ids: Iterable[str]) -> list[tuple[str, s
 
 def shared_day_ok(inst: Instance, phase: Phase, pair: tuple[str, str], a: ClassWeek, b: ClassWeek,
                   sa: frozenset[date], sb: frozenset[date]) -> bool:
-    """R6/D12: two weekly partner classes that both have ``school_days_per_week`` school days
-    in a week share exactly one of them (and in a week that is full for both, at least one)."""
+    """R6/D12: two weekly partner classes that both have three school days in a week share
+    exactly one of them (SPEC's "three", whatever ``school_days_per_week`` is)."""
     if a.model != "weekly" or b.model != "weekly":
         return True
-    k = phase.school_days_per_week
-    common = len(sa & sb)
-    if len(sa) == k and len(sb) == k and common != 1:
-        return False
-    return not (a.full and b.full and common < 1)
+    return not (len(sa) == len(sb) == SHARED_WEEK_DAYS and len(sa & sb) != 1)
 
 
 class Teachers:

@@ -57,6 +57,11 @@ def _add_consecutive(v: Vars, days, pracs) -> None:
             v.model.Add(pracs[d1] + pracs[d3] - mid <= 1)
 
 
+SHARED_WEEK_DAYS = 3
+"""SPEC R6: partner classes share exactly one school day in each week where both have
+school on three days (whatever ``school_days_per_week`` is)."""
+
+
 def partner_pairs(v: Vars) -> list[tuple[str, str]]:
     pairs = set()
     for c in v.inst.classes:
@@ -67,7 +72,8 @@ def partner_pairs(v: Vars) -> list[tuple[str, str]]:
 
 def add_shared_day(v: Vars) -> dict:
     """Partner classes share exactly one school day in each week where both have three
-    school days, taught together (SPEC R6, D12). Returns ``joint[(c1,c2),d]``."""
+    school days, and every date both are in school is taught together (SPEC R6, D12).
+    Returns ``joint[(c1,c2),d]``."""
     m, dom = v.model, v.dom
     joint: dict = {}
     for c1, c2 in partner_pairs(v):
@@ -90,10 +96,12 @@ def add_shared_day(v: Vars) -> dict:
                     continue
                 n1 = sum(v.school[(c1, d)] for d in dom.week_days(p, week) if (c1, d) in v.school)
                 n2 = sum(v.school[(c2, d)] for d in dom.week_days(p, week) if (c2, d) in v.school)
-                spw = p.school_days_per_week
-                # if both have spw school days then sum(joint) <= 1; with 3 + 3 > 5 days
-                # the overlap is at least one, so exactly one.
-                m.Add(sum(lits) <= 1 + 2 * spw - n1 - n2)
-                if dom.is_full_week(c1, p, week) and dom.is_full_week(c2, p, week):
-                    m.Add(sum(lits) >= 1)
+                if p.school_days_per_week < SHARED_WEEK_DAYS:
+                    continue
+                # SPEC R6 / D12: in a week where both have three school days, exactly one is shared
+                three = [v.bool(f"three_days[{c},{p.id},{week[0]}-W{week[1]:02d}]") for c in (c1, c2)]
+                for flag, n in zip(three, (n1, n2), strict=True):
+                    m.Add(n == SHARED_WEEK_DAYS).OnlyEnforceIf(flag)
+                    m.Add(n != SHARED_WEEK_DAYS).OnlyEnforceIf(flag.Not())
+                m.Add(sum(lits) == 1).OnlyEnforceIf(three)
     return joint

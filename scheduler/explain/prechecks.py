@@ -649,38 +649,6 @@ def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culp
 
 
 # ---------------------------------------------------------------------------------------
-# R6: two partner classes cannot share exactly one day
-# ---------------------------------------------------------------------------------------
-def check_shared_day(ctx: _Ctx) -> list[Finding]:
-    """R6: two weekly partner classes with ``school_days_per_week`` days each in a full week
-    overlap on at least ``2*spw - 5`` days, which must not exceed the one shared day."""
-    inst, out, seen = ctx.inst, [], set()
-    for p in ctx.phases:
-        if p.kind != "alternation" or 2 * p.school_days_per_week - 5 <= 1:
-            continue
-        for c in inst.classes:
-            partner = c.shared_day_with
-            if not partner or partner not in inst.klass or (p.id, *sorted((c.id, partner))) in seen:
-                continue
-            seen.add((p.id, *sorted((c.id, partner))))
-            if inst.model_of(c.id, p) != "weekly" or inst.model_of(partner, p) != "weekly":
-                continue
-            both = [w for w in ctx.full_weeks(c.id, p) if ctx.dom.is_full_week(partner, p, w)]
-            if both:
-                spw = p.school_days_per_week
-                out.append(Finding(
-                    "R6",
-                    f"Classes {c.id} and {partner} share exactly one school day a week (shared_day_with), "
-                    f"but with {spw} school days each in a 5-day week they overlap on at least {2 * spw - 5} "
-                    f"days in {_weeks_text(both, len(both))} of {_phase_text(p)}.",
-                    sort_rows([ctx.rows.of(c), ctx.rows.of(inst.klass[partner]),
-                               ctx.rows.phase(p, "school_days_per_week")]),
-                    "Lower school_days_per_week to 3 or fewer, or remove shared_day_with.",
-                ))
-    return out
-
-
-# ---------------------------------------------------------------------------------------
 # R10: practice phases, shifts a week
 # ---------------------------------------------------------------------------------------
 def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
@@ -795,7 +763,6 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_school_days,
     check_teachers,
     check_weekly_pattern,
-    check_shared_day,
     check_practice_weeks,
     check_supervisor_rosters,
 )
