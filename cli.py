@@ -44,6 +44,11 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
     from scheduler.validate import validate
 
     inst = _load(instance)
+    target = Path(out_dir)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "plan.json").exists())):
+        click.echo(f"{target} exists and is not a plan folder: --out must be a new or empty folder, or the "
+                   f"folder of an earlier plan (which is then replaced). Nothing was planned.", err=True)
+        sys.exit(2)
     findings = precheck(inst)
     for line in render([f for f in findings if not f.fatal]):
         click.echo(f"warning: {line}", err=True)
@@ -61,7 +66,11 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
         if result.status == Status.INFEASIBLE:
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             result.explanation += render(diagnose(inst, min(60.0, time_limit), phase_id=result.failed_phase))
-    out = write_plan(inst, result, out_dir, lang=lang)
+    try:
+        out = write_plan(inst, result, out_dir, lang=lang)
+    except OSError as exc:  # the folder is left as it was (written atomically)
+        click.echo(f"Could not write the plan to {out_dir}: {exc}. The folder is unchanged.", err=True)
+        sys.exit(2)
     click.echo(f"{result.status.value}: objective {result.objective}, bound {result.best_bound}, "
                f"gap {result.gap}, {result.wall_seconds:.1f} s -> {out}")
     if result.plan is None:
@@ -85,9 +94,15 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
 @click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
 def validate_cmd(instance, plan_dir) -> None:
     """Check a plan folder against every hard rule of SPEC.md, independently of the model."""
+    from models.plan import read_plan_json
     from scheduler.validate import validate
 
     inst = _load(instance)
+    try:
+        read_plan_json(Path(plan_dir))  # a folder without a readable plan.json is no plan folder
+    except (OSError, ValueError) as exc:
+        click.echo(f"cannot read the plan: {exc}", err=True)
+        sys.exit(2)
     try:
         violations = validate(inst, Path(plan_dir))
     except PlanFileError as exc:

@@ -27,7 +27,8 @@ defaults in :data:`models.DEFAULT_WEIGHTS`):
 ``roster_shift_missed``
     practice phases, and practice weeks of the block model (a week with an open school day
     in which the class has no school): days the recruit may practise on which his
-    supervisor works a shift the phase allows and the recruit does not work it with him.
+    supervisor works a shift the phase allows (and that does not run into the recruit's
+    absence) and the recruit does not work it with him.
 ``short_week_unused``
     weekly model, weeks with an open school day that are not full (D2): school days of the
     class below ``min(school_days_per_week, open days)``, and practice days of each recruit
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from models.domain import Instance, Phase
 from models.plan import Plan
@@ -188,6 +189,8 @@ def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, b
                 code = inst.supervisor_works(s, d)
                 if code is None or (inst.shift[code].is_night and not p.allow_night):
                     continue
+                if inst.shift[code].overnight and inst.is_absent(r.id, d + timedelta(days=1)):
+                    continue  # a night into his absence is beyond his reach (R9)
                 a = worked.get((r.id, d))
                 if a is None or not (a.with_supervisor and a.shift_code == code):
                     by[r.id]["roster_shift_missed"] += 1

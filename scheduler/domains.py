@@ -181,11 +181,15 @@ class Domains:
     def supervisors_by_shift(
         self, recruit_id: str, phase: Phase, day: date, candidates: list[str]
     ) -> dict[str, list[str]]:
-        """Candidate supervisors grouped by the (allowed) shift they work on ``day``."""
+        """Candidate supervisors grouped by the (allowed) shift they work on ``day``; a night
+        shift that would run into the recruit's absence the next day cannot be followed (R9)."""
         out: dict[str, list[str]] = defaultdict(list)
+        away_next = self.inst.is_absent(recruit_id, day + timedelta(days=1))
         for s in candidates:
             code = self.supervisor_works(s, day)
             if code is not None and self.allowed_shift(code, phase):
+                if away_next and self.inst.shift[code].overnight:
+                    continue
                 out[code].append(s)
         return dict(out)
 

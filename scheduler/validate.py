@@ -639,6 +639,8 @@ def _own_shift_blocked(ix: _Index, row: Activity, code: str, rest: timedelta) ->
     if shift.is_night and not (phase.allow_night if phase else False):
         return True
     start, end = shift.window(row.date)
+    if end.date() > row.date and inst.is_absent(row.recruit_id, end.date()):
+        return True  # his shift would run into the recruit's absence (R9)
     for o in ix.by_recruit[row.recruit_id]:
         if o is row or o.start is None or o.end is None or abs((o.date - row.date).days) > 2:
             continue

@@ -169,3 +169,24 @@ def test_bundled_instance_passes_the_prechecks(name: str) -> None:
     assert inst.recruits and inst.phases
     fatal = [f for f in precheck(inst) if f.fatal]
     assert not fatal, "\n".join(render(fatal))
+
+
+# ---- 6. folders that are not plan folders ----------------------------------------------------
+def test_plan_refuses_an_out_folder_that_is_not_a_plan_folder(tmp_path: Path) -> None:
+    """--out naming a folder with other files (no plan.json): exit 2 before solving, and the
+    folder is left as it was."""
+    out = tmp_path / "holiday-photos"
+    out.mkdir()
+    (out / "beach.jpg").write_bytes(b"not a plan")
+    result = _plan(TINY, out)
+    assert result.exit_code == 2, result.output
+    assert "not a plan folder" in result.output
+    assert [p.name for p in out.iterdir()] == ["beach.jpg"]
+
+
+def test_validate_says_a_folder_without_plan_json_cannot_be_read(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["validate", str(TINY), str(empty)])
+    assert result.exit_code == 2, result.output
+    assert "plan.json is missing" in result.output

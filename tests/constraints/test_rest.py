@@ -114,3 +114,17 @@ def test_rest_is_real_time_across_the_clock_change(tmp_path, week, missed):
     result = solve_and_check(inst)
     assert count(result, "roster_shift_missed") == 2 * missed
     assert costs(result) == ({"roster_shift_missed": 6} if missed else {})
+
+
+def test_no_night_shift_into_an_absence(tmp_path):
+    """R9: no activity on his absences. Nights are allowed and the supervisors work N
+    (21:45-07:45) monday to wednesday; R1 is away on wednesday, so his tuesday night would
+    end on his absent day: he cannot follow it (and it is not counted as missed, D9)."""
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19", allow_night=True,
+                                                  min_shifts_per_week=0)],
+                 rosters={"RD": ["N N N - - - -"]}, absences=[absence("R1", "2026-04-15")])
+    result = solve_and_check(inst)
+    r1 = {a.date: a for a in practice_rows(result, "R1")}
+    assert D("2026-04-15") not in r1
+    assert D("2026-04-14") not in r1 or not r1[D("2026-04-14")].with_supervisor
+    assert D("2026-04-13") in r1 and r1[D("2026-04-13")].with_supervisor
