@@ -53,6 +53,9 @@ BIG = 1e12
 DIVE_EVERY = 16
 """Best-first steps between two dives to a leaf."""
 
+PATIENCE = 3
+"""Subgradient steps without a better bound before the step size is halved."""
+
 
 # ---- the assignment problem ------------------------------------------------------------------
 @dataclass
@@ -208,7 +211,8 @@ class Prices:
 
 
 def capacity_tolls(
-    prices: Prices, school_of: dict[str, dict[tuple[int, int], frozenset[date]]], iterations: int
+    prices: Prices, school_of: dict[str, dict[tuple[int, int], frozenset[date]]], iterations: int,
+    target: float | None = None,
 ) -> tuple[Tolls, float]:
     """Ward capacity (R2) by Lagrangian relaxation, for fixed calendars (practice phases).
 
@@ -218,11 +222,13 @@ def capacity_tolls(
     re-priced with the tolls (one may drop a tolled day, or work another). Subgradient
     steps (Polyak, with the step halved when the bound does not improve) raise the tolls
     where the best assignment overfills a ward and lower them where it leaves room.
-    Returns the best tolls found and their bound (units)."""
+    ``target``: the cost of a known plan (an over-estimate of the best bound), which makes
+    the steps the right size; without it a rough estimate is used. Returns the best tolls
+    found and their bound (units)."""
     board, inst = prices.board, prices.inst
     best: tuple[float, Tolls] = (-np.inf, {})
     tolls: dict[tuple[str, date], float] = {}
-    theta, target = 1.0, None
+    theta, stale = 1.0, 0
     for _ in range(iterations):
         prices.tolls = {k: round(v) for k, v in tolls.items() if round(v) > 0}
         prices._week_patterns.clear()
@@ -231,9 +237,11 @@ def capacity_tolls(
             break
         bound = value - prices.toll_total()
         if bound > best[0] + 1e-9:
-            best = (bound, dict(prices.tolls))
+            best, stale = (bound, dict(prices.tolls)), 0
         else:
-            theta /= 2
+            stale += 1
+            if stale >= PATIENCE:
+                theta, stale = theta / 2, 0
         load: dict[tuple[str, date], int] = defaultdict(int)
         for i, c in enumerate(cols):
             sup = board.cols[c]
@@ -245,6 +253,8 @@ def capacity_tolls(
             break  # the assignment keeps every capacity: the bound is exact for these calendars
         if target is None:  # a rough target: each surplus recruit-day costs a day without supervisor
             target = bound + sum(max(0, g) for g in grad.values()) * units(inst, "without_supervisor")
+        if target <= bound + 1e-9:
+            break  # the bound has reached the known plan's cost
         norm = sum(g * g for g in grad.values())
         step = theta * max(target - bound, 1.0) / norm
         for k, g in grad.items():
@@ -910,7 +920,7 @@ def _capacity_rounds(
     candidates = [path]
     best_upper: tuple[float, tuple[int, ...], np.ndarray] | None = None
     prices = np.zeros(len(capacity.rows))
-    theta = 1.0
+    theta, stale = 1.0, 0
     for k in range(rounds + 1):
         for p in candidates:
             fixed, scalar, _states = search._replay(p)
@@ -934,9 +944,11 @@ def _capacity_rounds(
         if path2 is None:
             break
         if bound2 - back > lower + 1e-9:
-            lower, proven = bound2 - back, proven2
+            lower, proven, stale = bound2 - back, proven2, 0
         else:
-            theta /= 2
+            stale += 1
+            if stale >= PATIENCE:
+                theta, stale = theta / 2, 0
         path = path2
         candidates = [path2]
     board.base = base

@@ -32,10 +32,12 @@ machine. The wall clock is only a guard (``kpis.reproducible`` says whether it c
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,12 +47,12 @@ from ortools.sat.python import cp_model
 from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
 from models.score import SCALE, score, units
 from scheduler.assign import place
-from scheduler.columns import practice_by_columns
+from scheduler.columns import ColumnResult, practice_by_columns
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import BIG, Board, Outcome, Prices, make_board, search_phase
+from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, search_phase
 from scheduler.objective import add_objective, build_penalties
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
@@ -315,6 +317,16 @@ class PhasePlan:
     stage: str  # which step made the day plan: "fixed", "placements free", "free"
 
 
+@dataclass
+class Searched:
+    """What the search of one phase found (see :meth:`_Planner.search`)."""
+
+    phase_id: str
+    board: Board
+    outcome: Outcome
+    columns: ColumnResult | None = None
+
+
 class _Planner:
     """Plans an instance phase by phase (see the module docstring)."""
 
@@ -363,32 +375,46 @@ class _Planner:
             board.base[i, keep] = saved
         return board
 
-    def search(self, phase: Phase, nodes: int) -> tuple[Board, Outcome] | str:
+    def search(self, phase: Phase, nodes: int) -> Searched | str:
         """The calendar search of one phase (calendars, placements, bound), with ward
-        capacity priced in: practice phases by tolls on (ward, date), weekly-model phases
-        by rounds of priced calendar searches (see scheduler.master)."""
+        capacity priced in (see scheduler.master): weekly-model phases by rounds of priced
+        calendar searches; practice phases by column generation (placements and schedules
+        that keep ward capacity) and a bound from tolls on (ward, date) aimed at that plan."""
         inst = self.inst
         board = self.board(phase)
         out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
-                           toll_rounds=TOLL_ROUNDS if phase.kind == "practice" else 0,
                            capacity_rounds=CAPACITY_ROUNDS)
-        return out if isinstance(out, str) else (board, out)
+        if isinstance(out, str):
+            return out
+        columns = None
+        if phase.kind == "practice":
+            columns = practice_by_columns(Prices(inst, self.dom, self.pricer, phase, board), COLUMN_ROUNDS)
+            if columns is not None:
+                _tolls, lower = capacity_tolls(Prices(inst, self.dom, self.pricer, phase, board), {},
+                                               TOLL_ROUNDS, target=columns.value)
+                out.bound = max(out.bound, min(lower, columns.value))
+        return Searched(phase.id, board, out, columns)
 
     def realize(
-        self, phase: Phase, share: float, board: Board, out: Outcome, previous: dict[str, str], before: Plan,
+        self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
         after: list[ClassDay],
     ) -> PhasePlan | str:
         """Placements with everything that couples recruits, then the day plan."""
         inst, opts = self.inst, self.opts
+        board, out, columns = found.board, found.outcome, found.columns
         dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
         prices = Prices(inst, self.dom, self.pricer, phase, board)
         schedules: dict[str, tuple] = {}
         placement = None
+        assignment = out.assignment
         if phase.kind == "practice" or any(inst.model_of(c.id, phase) == "block" for c in inst.classes):
             # practice phases and block practice weeks follow the rosters: placements and
-            # schedules that keep ward capacity, by column generation
-            found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=self._continuity(board, previous),
-                                        school_of=out.school)
+            # schedules that keep ward capacity, by column generation (again with supervisor
+            # continuity when there is a phase before)
+            found = columns
+            continuity = self._continuity(board, previous)
+            if found is None or continuity is not None:
+                found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school)
             if found is not None:
                 assignment, schedules = found.assignment, found.schedules
         if not schedules:
@@ -519,24 +545,23 @@ def solve(
     phases = planner.phases
     sizes = {p.id: (p.end - p.start).days + 1 for p in phases}
     total_days = sum(sizes.values()) or 1
-    searched = []
     alternation_days = sum(sizes[p.id] for p in phases if p.kind == "alternation") or 1
-    for phase in phases:
-        share = 0.6 * sizes[phase.id] / total_days
-        nodes = max(2000, int(opts.nodes_per_second * opts.time_limit * SEARCH_SHARE * sizes[phase.id] / alternation_days))
-        got = planner.search(phase, nodes)
+    tasks = [(p, max(2000, int(opts.nodes_per_second * opts.time_limit * SEARCH_SHARE * sizes[p.id] / alternation_days)))
+             for p in phases]
+    found = _search_all(planner, tasks)
+    for phase, got in zip(phases, found, strict=True):
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
-        searched.append((phase, share, *got))
+    searched = [(p, 0.6 * sizes[p.id] / total_days, got) for p, got in zip(phases, found, strict=True)]
     plan = Plan()
     previous: dict[str, str] = {}
     bound_units = 0.0
     details = []
-    for k, (phase, share, board, out) in enumerate(searched):
-        after = searched[k + 1][3] if k + 1 < len(searched) else None
+    for k, (phase, share, result) in enumerate(searched):
+        after = searched[k + 1][2].outcome if k + 1 < len(searched) else None
         after_days = [ClassDay(c, d, "") for c, weeks in (after.school if after else {}).items()
                       for s in weeks.values() for d in s]
-        got = planner.realize(phase, share, board, out, previous, plan, after_days)
+        got = planner.realize(phase, share, result, previous, plan, after_days)
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
         plan.assignments += got.plan.assignments
@@ -577,6 +602,35 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
     )
 
 
+_FORKED: _Planner | None = None
+"""The planner a forked search process works for (set before the pool starts)."""
+
+
+def _search_one(task: tuple[str, int]) -> Searched | str:
+    phase_id, nodes = task
+    assert _FORKED is not None
+    return _FORKED.search(_FORKED.inst.phase[phase_id], nodes)
+
+
+def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searched | str]:
+    """Search every phase; with several workers, in that many forked processes at once
+    (the phases' searches are independent and deterministic, so the results are the same
+    as one after the other)."""
+    global _FORKED
+    workers = min(planner.opts.workers, len(tasks))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [planner.search(p, n) for p, n in tasks]
+    _FORKED = planner
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # the longest searches first, so that the processes finish together
+            order = sorted(range(len(tasks)), key=lambda i: -(tasks[i][0].end - tasks[i][0].start).days)
+            futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1])) for i in order}
+            return [futures[i].result() for i in range(len(tasks))]
+    finally:
+        _FORKED = None
+
+
 def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
     """No phase plan: small instances get one try of the whole-year day model (phases can
     interact at their boundaries), else the phase's reason is the explanation."""
@@ -610,7 +664,7 @@ def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
 SEARCH_SHARE = 0.5
 """Share of the time limit for the calendar searches, in nodes (``nodes_per_second``)."""
 
-TOLL_ROUNDS = 12
+TOLL_ROUNDS = 30
 """Subgradient rounds of the ward-capacity tolls in practice phases."""
 
 CAPACITY_ROUNDS = 4
