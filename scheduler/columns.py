@@ -62,6 +62,7 @@ class ColumnResult:
     tolls: Tolls
     schedules: dict[str, tuple[Pick, ...]] = field(default_factory=dict)
     rounds: int = 0
+    pool: list[Column] = field(default_factory=list)  # the columns the integer master chose from
 
 
 def practice_by_columns(
@@ -96,13 +97,25 @@ def practice_by_columns(
         if not new:
             break
     # the integer master over the columns the linear masters used (and a placement of all)
-    mip = _master(prices, [pool.columns[k] for k in sorted(useful)], integral=True, time_limit=time_limit)
+    kept = [pool.columns[k] for k in sorted(useful)]
+    found = choose(prices, kept, time_limit=time_limit)
+    if found is None:
+        return None
+    found.bound, found.tolls, found.rounds = min(best_bound, found.value), best_tolls, done
+    return found
+
+
+def choose(prices: Prices, pool: list[Column], time_limit: float = 30.0) -> ColumnResult | None:
+    """The integer master over ``pool``: one column per recruit, ward capacity kept (or
+    priced, see :func:`_master`)."""
+    board = prices.board
+    mip = _master(prices, pool, integral=True, time_limit=time_limit)
     if mip is None:
         return None
     value, chosen = mip
     assignment = {board.rows[c.row]: c.sup for c in chosen}
     schedules = {board.rows[c.row]: c.picks for c in chosen}
-    return ColumnResult(assignment, value, min(best_bound, value), best_tolls, schedules, done)
+    return ColumnResult(assignment, value, value, {}, schedules, 0, pool)
 
 
 class _Pool:

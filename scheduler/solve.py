@@ -411,9 +411,10 @@ class _Planner:
             # practice phases and block practice weeks follow the rosters: placements and
             # schedules that keep ward capacity, by column generation (again with supervisor
             # continuity when there is a phase before)
-            found = columns
             continuity = self._continuity(board, previous)
-            if found is None or continuity is not None:
+            if columns is not None and continuity is None:
+                found = columns  # the search's plan (nothing before it to keep)
+            else:
                 found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school)
             if found is not None:
                 assignment, schedules = found.assignment, found.schedules
@@ -490,17 +491,20 @@ class _Planner:
                 days[(r, s)] = memo[(profile, s)]
         return days
 
-    def _continuity(self, board: Board, previous: dict[str, str]):
-        """Supervisor continuity as a cost per pair: a change from the phase before."""
+    def _continuity(self, board: Board, *neighbours: dict[str, str]):
+        """Supervisor continuity as a cost per pair: a change from the placements of the
+        given (neighbouring) phases."""
         w = units(self.inst, "supervisor_change")
-        if not previous or not w:
+        if not w or not any(neighbours):
             return None
         extra = np.zeros_like(board.base)
-        for r, s in previous.items():
-            if r in board.row_of:
-                i = board.row_of[r]
-                extra[i, :] = w
-                extra[i, [j for j, sup in enumerate(board.cols) if sup == s]] = 0
+        for other in neighbours:
+            for r, s in other.items():
+                if r in board.row_of:
+                    i = board.row_of[r]
+                    row = np.full(len(board.cols), float(w))
+                    row[[j for j, sup in enumerate(board.cols) if sup == s]] = 0
+                    extra[i, :] += row
         return extra
 
     def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str],
