@@ -91,7 +91,7 @@ def make_board(inst: Instance, dom: Domains, phase: Phase, pair_cost) -> Board:
 
 
 # ---- prices -----------------------------------------------------------------------------------
-def _profile(inst: Instance, dom: Domains, recruit_id: str, phase: Phase) -> tuple:
+def profile_of(inst: Instance, recruit_id: str, phase: Phase) -> tuple:
     """Recruits with the same profile price alike in a phase."""
     r = inst.recruit[recruit_id]
     window = inst.recruit_phase_window(recruit_id, phase)
@@ -113,7 +113,7 @@ class Prices:
         self.inst, self.dom, self.pricer, self.phase, self.board = inst, dom, pricer, phase, board
         profiles: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(board.rows):
-            profiles[_profile(inst, dom, r, phase)].append(i)
+            profiles[profile_of(inst, r, phase)].append(i)
         self.profiles = list(profiles.values())  # rows of each profile
         self.sups = sorted(set(board.cols))
         self.col_sup = np.array([self.sups.index(s) for s in board.cols], dtype=int)
@@ -962,4 +962,4 @@ def _capacity_rounds(
 
 
 __all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "make_board",
-           "search_phase"]
+           "profile_of", "search_phase"]

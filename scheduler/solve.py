@@ -52,7 +52,7 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, search_phase
+from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, profile_of, search_phase
 from scheduler.objective import add_objective, build_penalties
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
@@ -420,7 +420,7 @@ class _Planner:
                 assignment, schedules = found.assignment, found.schedules
         if not schedules:
             exact = prices.phase_chain(out.school)
-            days_of = self._forced_days(phase, out, board)
+            days_of = self._forced_days(prices, out)
             soft_days = self._schedules(phase, out, board) if out.tolls else None
             tries = [(days_of, soft_days), ({}, soft_days)]
             for hard, soft in tries:  # ward capacity kept where a class must practise, else priced
@@ -451,27 +451,15 @@ class _Planner:
         return (f"the day model found no plan for the chosen calendars and placements "
                 f"(status {run.status.value})")
 
-    def _forced_days(self, phase: Phase, out: Outcome, board: Board) -> dict[tuple[str, str], frozenset[date]]:
-        """The dates each recruit must practise whoever his supervisor is: in the weekly
-        model, a full week he is present for (R4: exactly ``practice_days_per_week``) with
-        just that many days left to practise. Ward capacity (R2) on these dates is a hard
-        limit on the placements; on other dates the day model can move or drop practice."""
-        inst, pricer = self.inst, self.pricer
+    def _forced_days(self, prices: Prices, out: Outcome) -> dict[tuple[str, str], frozenset[date]]:
+        """Per candidate pair, the dates the recruit must practise whoever his supervisor is
+        (``Prices.forced_dates``). Ward capacity (R2) on these dates is a hard limit on the
+        placements; on other dates the day model can move or drop practice."""
         days: dict[tuple[str, str], frozenset[date]] = {}
-        for r in board.rows:
-            calendar = out.school.get(inst.recruit[r].class_id, {})
-            forced: set[date] = set()
-            for week in self.dom.weeks(phase):
-                school = calendar.get(week, frozenset())
-                rule = pricer.rule(r, phase, week, school)
-                if rule.mode != "weekly" or rule.lo == 0:
-                    continue
-                may = [d for d, (_wd, _w, ok) in zip(self.dom.week_days(phase, week),
-                                                      pricer.recruit_days(r, phase, week, school), strict=True) if ok]
-                if len(may) == rule.lo:
-                    forced.update(may)
-            for s in self.dom.candidate_supervisors(r, phase):
-                days[(r, s)] = frozenset(forced)
+        for r in prices.board.rows:
+            forced = prices.forced_dates(r, out.school)
+            for s in self.dom.candidate_supervisors(r, prices.phase):
+                days[(r, s)] = forced
         return days
 
     def _schedules(self, phase: Phase, out: Outcome, board: Board) -> dict[tuple[str, str], list[date]]:
@@ -480,10 +468,8 @@ class _Planner:
         memo: dict[tuple, list[date]] = {}
         days: dict[tuple[str, str], list[date]] = {}
         for r in board.rows:
-            rec = inst.recruit[r]
-            profile = (rec.class_id, inst.recruit_phase_window(r, phase), rec.unavailable_weekdays,
-                       tuple(d for d in phase.dates() if inst.is_absent(r, d)))
-            calendar = out.school.get(rec.class_id, {})
+            profile = profile_of(inst, r, phase)
+            calendar = out.school.get(inst.recruit[r].class_id, {})
             for s in self.dom.candidate_supervisors(r, phase):
                 if (profile, s) not in memo:
                     price = self.pricer.chain(r, s, phase, calendar)
