@@ -58,8 +58,10 @@ from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
 from scheduler.weekdp import WeekPricer
 
-Progress = Callable[[float, float, float], None]
-"""Called with (seconds, objective, best bound) when the plan improves."""
+Progress = Callable[[float, str, float | None, float | None], None]
+"""Called with (seconds, step, objective, bound) as the planning goes: after each phase's
+calendar search (its bound) and after each phase's day plan (the objective and the bound
+of the phases planned so far)."""
 
 
 @dataclass(frozen=True)
@@ -273,8 +275,7 @@ def _run(built: Built, opts: SolveOptions, wall: float, dtime: float, start: flo
     params.log_search_progress = opts.log
     params.num_workers = workers_for(built.vars.model, opts.workers)
     params.interleave_search = params.num_workers > 1
-    callback = _ProgressCallback(opts.progress, start) if opts.progress else None
-    code = solver.Solve(built.vars.model, callback)
+    code = solver.Solve(built.vars.model)
     status = STATUS.get(code, Status.UNKNOWN)
     clock_cut = status != Status.OPTIMAL and solver.WallTime() >= 0.98 * params.max_time_in_seconds
     if os.environ.get("MIH_DEBUG"):
@@ -294,16 +295,6 @@ def workers_for(model: cp_model.CpModel, workers: int) -> int:
     heuristics.fixed_search != nullptr") and parallel search without interleaving is not
     reproducible."""
     return 1 if len(model.Proto().solution_hint.vars) else max(1, workers)
-
-
-class _ProgressCallback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, start: float) -> None:
-        super().__init__()
-        self._progress, self._start = progress, start
-
-    def on_solution_callback(self) -> None:
-        self._progress(time.monotonic() - self._start, self.ObjectiveValue() / SCALE,
-                       self.BestObjectiveBound() / SCALE)
 
 
 # ---- one phase -----------------------------------------------------------------------------------
@@ -542,6 +533,8 @@ def solve(
     for phase, got in zip(phases, found, strict=True):
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
+        if opts.progress:
+            opts.progress(time.monotonic() - start, f"{phase.id}: calendars searched", None, got.outcome.bound / SCALE)
     searched = [(p, 0.6 * sizes[p.id] / total_days, got) for p, got in zip(phases, found, strict=True)]
     plan = Plan()
     previous: dict[str, str] = {}
@@ -562,7 +555,8 @@ def solve(
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
                         "nodes": got.nodes, "day_plan": got.stage})
         if opts.progress:
-            opts.progress(time.monotonic() - start, score(instance, plan, opts.published).total, bound_units / SCALE)
+            opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
+                          bound_units / SCALE)
     return _result(planner, plan.sorted(), _year_bound(instance, bound_units / SCALE), details, start)
 
 
@@ -574,6 +568,8 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
     wall = time.monotonic() - start
     objective = round(sc.total, 3)
     gap = None if bound is None else _gap(objective, bound)
+    if opts.progress:
+        opts.progress(wall, "year planned", objective, None if bound is None else min(bound, objective))
     status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
     kpis = kpis_of(instance, plan)
     kpis["bound_scope"] = "year"
