@@ -268,8 +268,10 @@ class ClassCapacity:
     """Ward capacity (R2) in the weekly model, for every calendar at once.
 
     In a full week (D2) every recruit of a weekly class who is there all week practises on
-    exactly the class's practice days (R4), whatever the calendar; so on those dates a ward
-    holds all of them that are placed there: at most ``capacity`` of them per class. Each
+    exactly the class's practice days (R4), whatever the calendar, when practice is on
+    weekdays only and ``school_days_per_week + practice_days_per_week`` fill the five
+    weekdays (as usual: 3 + 2); so on those dates a ward holds all of them that are placed
+    there: at most ``capacity`` of them per class. (Otherwise there are no rows.) Each
     row is (ward, the recruits of one class there all of some full week); a row binds the
     placements only (the calendars do not change it), so it can be priced into the
     assignment problems of the calendar search (a Lagrangian relaxation: bounds stay
@@ -279,8 +281,10 @@ class ClassCapacity:
     def __init__(self, inst: Instance, dom: Domains, phase: Phase, board: Board) -> None:
         self.inst, self.board = inst, board
         groups: set[tuple[str, frozenset[int]]] = set()
+        same_days = (not inst.rules.practice_on_weekends
+                     and phase.school_days_per_week + phase.practice_days_per_week == 5)
         for c in inst.classes:
-            if phase.kind != "alternation" or inst.model_of(c.id, phase) != "weekly":
+            if phase.kind != "alternation" or inst.model_of(c.id, phase) != "weekly" or not same_days:
                 continue
             rows = [board.row_of[r.id] for r in inst.recruits_of(c.id)]
             for week in dom.weeks(phase):
@@ -550,10 +554,11 @@ class Search:
         self._togo_tables = [self._togo(gi) for gi in range(len(groups))]
         self._max_days = [self._max_remaining(g) for g in groups]
 
-    def nodes_limit_reset(self) -> None:
-        """A new run gets the same node limit as the first."""
+    def nodes_limit_reset(self, limit: int) -> None:
+        """A new run, with ``limit`` nodes."""
         self.spent += self.nodes
         self.nodes = 0
+        self.node_limit = max(1, limit)
 
     @property
     def total_nodes(self) -> int:
@@ -887,8 +892,9 @@ def search_phase(
     groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst))
     if isinstance(groups, str):
         return groups
-    rounds = capacity_rounds + 1
-    search = Search(phase, board, groups, max(1, node_limit // rounds))
+    # the plain search gets half the nodes (its bound is the fallback), the rounds share the rest
+    first = node_limit if not capacity_rounds else max(1, node_limit // 2)
+    search = Search(phase, board, groups, first)
     fixed, scalar, states = search._replay(())
     root = search._evaluate(fixed, scalar, 0, states)
     if root is None:
@@ -902,12 +908,12 @@ def search_phase(
         cols = search.assignment(path)
         return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
                        value - payback, bound - payback, proven, search.nodes)
-    return _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback)
+    return _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback, node_limit)
 
 
 def _capacity_rounds(
     search: Search, capacity: ClassCapacity, path: tuple[int, ...], bound: float, proven: bool, rounds: int,
-    payback: float,
+    payback: float, total: int,
 ) -> Outcome | str:
     """The weekly model's ward capacity (:class:`ClassCapacity`) by Lagrangian relaxation
     over every calendar: each round prices the rows, searches the calendars again, and
@@ -939,7 +945,7 @@ def _capacity_rounds(
         prices = np.maximum(0.0, prices + theta * max(best_upper[0] - lower, 1.0) / norm * grad)
         add, back = capacity.surcharge(prices)
         board.base = base + add
-        search.nodes_limit_reset()
+        search.nodes_limit_reset(max(1, (total - search.total_nodes) // (rounds - k)))
         path2, _value, bound2, proven2 = search.run([best_upper[1], path])
         if path2 is None:
             break
