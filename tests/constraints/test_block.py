@@ -282,3 +282,18 @@ def test_school_week_misses_no_roster_shifts(tmp_path):
     result = solve_and_check(inst)
     assert count(result, "roster_shift_missed") == 0
     assert result.objective == 0
+
+
+def test_two_block_classes_are_staggered_when_one_teacher_cannot_carry_both(tmp_path):
+    """Issue 5: two block-model classes share one teacher who teaches five days a week, so
+    the two cannot be in school in the same week (R7): the planner staggers their blocks.
+    Four weeks, 10 school days each: each class has two school weeks, never the same."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
+                                               school_block_weeks=[1, 2], practice_block_weeks=[1, 2])],
+                 classes=["K1", "K2"], recruits=["R1", recruit("R2", class_id="K2")], weights=NO_MISSED)
+    result = solve_and_check(inst, expect=None)
+    weeks = [(2026, w) for w in range(34, 38)]
+    k1, k2 = _kinds(result, weeks), "".join(
+        "S" if in_week(school_days(result, "K2"), y, w) else "P" for y, w in weeks)
+    assert k1.count("S") == 2 and k2.count("S") == 2
+    assert all(not (a == b == "S") for a, b in zip(k1, k2, strict=True))
