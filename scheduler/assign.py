@@ -34,19 +34,14 @@ class Placement:
 def place(
     inst: Instance, phase: Phase, board: Board, prices: np.ndarray, days_of: dict[tuple[str, str], frozenset[date]],
     start: dict[str, str], previous: dict[str, str], *, capacity: bool = True, workers: int = 1, seed: int = 0,
-    dtime: float = 5.0, time_limit: float = 30.0, soft_days: dict[tuple[str, str], list[date]] | None = None,
-    soft_cost: dict[tuple[str, date], int] | None = None,
+    dtime: float = 5.0, time_limit: float = 30.0,
 ) -> Placement | None:
     """Placements for the phase, or None if none keeps R1/R2 (and the ward limits).
 
     ``prices``: exact phase prices per board cell (plus the board's own costs);
     ``days_of[(recruit, supervisor)]``: the dates that pair must practise (ward capacity);
     ``start``: the calendar search's placements (a hint, always on the short list);
-    ``previous``: the previous phase's placements (continuity);
-    ``soft_days``/``soft_cost``: the dates each pair would practise and, per (ward, date),
-    what a recruit over the capacity is expected to cost (the Lagrangian tolls of the
-    calendar search): where recruits may drop or move a day (practice phases), capacity
-    is priced rather than imposed, and the day model settles it exactly.
+    ``previous``: the previous phase's placements (continuity).
     """
     m = cp_model.CpModel()
     w_change = units(inst, "supervisor_change")
@@ -79,8 +74,6 @@ def place(
             m.Add(sum(lits) <= inst.supervisor[s].max_recruits)
     if capacity:
         _ward_capacity(inst, m, x, days_of)
-    if soft_days and soft_cost:
-        cost_terms += _overflow(inst, m, x, soft_days, soft_cost)
     if w_alone:
         cost_terms += _alone(inst, m, x, w_alone)
     m.Minimize(sum(cost_terms))
@@ -112,25 +105,6 @@ def _ward_capacity(inst: Instance, m: cp_model.CpModel, x: dict, days_of: dict) 
         cap = inst.ward[ward].capacity
         if len({r for r, _lit in entries}) > cap:
             m.Add(sum(lit for _r, lit in entries) <= cap)
-
-
-def _overflow(inst: Instance, m: cp_model.CpModel, x: dict, days_of: dict, cost: dict) -> list:
-    """Priced ward capacity: per (ward, date) with a price, the recruits over capacity."""
-    on: dict[tuple[str, date], list] = defaultdict(list)
-    for (r, s), lit in x.items():
-        ward = inst.supervisor[s].ward_id
-        for d in days_of.get((r, s), ()):
-            if cost.get((ward, d), 0) > 0:
-                on[(ward, d)].append((r, lit))
-    terms = []
-    for (ward, d), entries in sorted(on.items()):
-        cap = inst.ward[ward].capacity
-        if len({r for r, _lit in entries}) <= cap:
-            continue
-        over = m.NewIntVar(0, len(entries), f"over[{ward},{d}]")
-        m.Add(over >= sum(lit for _r, lit in entries) - cap)
-        terms.append(int(cost[(ward, d)]) * over)
-    return terms
 
 
 def _alone(inst: Instance, m: cp_model.CpModel, x: dict, weight: int) -> list:

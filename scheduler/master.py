@@ -539,7 +539,6 @@ class Outcome:
     bound: float  # lower bound of the phase's optimum
     proven: bool
     nodes: int
-    tolls: Tolls = field(default_factory=dict)  # ward-capacity prices used (practice phases)
 
 
 class Search:
@@ -864,13 +863,12 @@ class Search:
 
 def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
-    teachers: Teachers | None = None, tolls: Tolls | None = None, toll_rounds: int = 0, capacity_rounds: int = 0,
+    teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
     outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
     :func:`capacity_tolls`) the value and the bound are Lagrangian: they price ward
-    capacity and stay lower bounds. Practice phases with ``toll_rounds`` find their own
-    tolls (:func:`capacity_tolls`); weekly-model phases with ``capacity_rounds`` price and
+    capacity and stay lower bounds. Weekly-model phases with ``capacity_rounds`` price and
     keep the classes' ward capacity (:class:`ClassCapacity`); the node limit is shared by
     the rounds."""
     prices = Prices(inst, dom, pricer, phase, board, tolls)
@@ -882,11 +880,6 @@ def search_phase(
         value, cols = board.solve(matrix)
         if value >= BIG:
             return "no placement of every recruit with a supervisor within reach keeps R1 and R2"
-        if toll_rounds:
-            tolls, bound = capacity_tolls(prices, {}, toll_rounds)
-            value, cols = board.solve(board.base + prices.phase_chain({}))
-            return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
-                           value - prices.toll_total(), bound, True, toll_rounds + 1, tolls)
         value -= payback
         return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)}, value, value, True, 1)
     groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst))

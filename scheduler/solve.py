@@ -1,15 +1,20 @@
 """One entry point: ``solve(instance, ...) -> Result``. Never raises for infeasible or
 timed-out runs; the status says so and the explanation rides along.
 
-How a year is planned, phase by phase in time order:
+How a year is planned (the README's "How the solver works" tells the same at length):
 
-1. **Calendars and placements** (:mod:`scheduler.master`): a branch and bound over the
-   classes' school days per week, with every recruit week priced exactly for every
-   supervisor and an exact assignment problem at each node. Its bound is a lower bound of
-   the phase's cost (see that module for what it leaves out).
-2. **Placements with everything that couples recruits** (:mod:`scheduler.assign`): with
-   the calendars fixed, a CP-SAT model re-chooses the placements with supervisor
-   continuity, recruits alone at a site and ward capacity per date.
+1. **Search, every phase at once** (one process per worker; the searches are independent):
+   - alternation phases (:mod:`scheduler.master`): a branch and bound over the classes'
+     school days per week, every recruit week priced exactly for every supervisor
+     (:mod:`scheduler.weekdp`) and an exact assignment problem at each node; in the weekly
+     model, rounds with Lagrangian prices on the classes' ward capacity;
+   - practice phases (:mod:`scheduler.columns`): placements and schedules that keep ward
+     capacity by column generation, and a bound by tolls on (ward, date).
+   Each phase's bound is a lower bound of its cost.
+2. **Placements with what couples recruits**, phase by phase in time order: with the
+   calendars fixed, column generation again (practice and block phases, with supervisor
+   continuity), or a CP-SAT model (:mod:`scheduler.assign`, weekly model) with continuity,
+   recruits alone at a site and ward capacity on the days a class must practise.
 3. **The day plan** (:mod:`scheduler.constraints`, the day model): with calendars and
    placements fixed, the CP-SAT day model chooses every shift under all hard rules
    R1-R12 (teachers, rest across weeks and phases, ward capacity, fairness...). If that
@@ -21,13 +26,14 @@ weight, the most continuity could save), so the gap is a true gap for the year. 
 plan's cost equals that bound the status is OPTIMAL.
 
 Small instances (at most ``whole_year_limit`` possible practice days) are then given to
-the whole-year day model, started from that plan, for whatever time is left: it may
+the whole-year day model, started from that plan, for a share of the time limit: it may
 improve the plan and prove it optimal.
 
-Everything is deterministic: the calendar search stops after a number of nodes, and every
-CP-SAT run stops on deterministic time with ``interleave_search`` (deterministic with any
-number of workers), so the same instance, seed and options give the same plan on any
-machine. The wall clock is only a guard (``kpis.reproducible`` says whether it cut a run).
+Everything is deterministic: the calendar search stops after a number of nodes, HiGHS
+after a number of nodes, every CP-SAT run on deterministic time (several workers search
+interleaved, which is deterministic; hinted runs use one), so the same instance, seed and
+options give the same plan on any machine. The wall clock is only a guard
+(``kpis.reproducible`` says whether it cut a run).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, profile_of, search_phase
+from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, search_phase
 from scheduler.objective import add_objective, build_penalties
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
@@ -412,13 +418,10 @@ class _Planner:
         if not schedules:
             exact = prices.phase_chain(out.school)
             days_of = self._forced_days(prices, out)
-            soft_days = self._schedules(phase, out, board) if out.tolls else None
-            tries = [(days_of, soft_days), ({}, soft_days)]
-            for hard, soft in tries:  # ward capacity kept where a class must practise, else priced
+            for hard in (days_of, {}):  # ward capacity kept where a class must practise, else left to the day model
                 placement = place(inst, phase, board, exact, hard, out.assignment, previous,
                                   capacity=bool(hard), workers=opts.workers, seed=opts.seed,
-                                  dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()),
-                                  soft_days=soft, soft_cost=out.tolls)
+                                  dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
                 if placement is not None:
                     break
             assignment = placement.assignment if placement else out.assignment
@@ -451,21 +454,6 @@ class _Planner:
             forced = prices.forced_dates(r, out.school)
             for s in self.dom.candidate_supervisors(r, prices.phase):
                 days[(r, s)] = forced
-        return days
-
-    def _schedules(self, phase: Phase, out: Outcome, board: Board) -> dict[tuple[str, str], list[date]]:
-        """The dates each candidate pair would practise (its best schedule, no tolls)."""
-        inst = self.inst
-        memo: dict[tuple, list[date]] = {}
-        days: dict[tuple[str, str], list[date]] = {}
-        for r in board.rows:
-            profile = profile_of(inst, r, phase)
-            calendar = out.school.get(inst.recruit[r].class_id, {})
-            for s in self.dom.candidate_supervisors(r, phase):
-                if (profile, s) not in memo:
-                    price = self.pricer.chain(r, s, phase, calendar)
-                    memo[(profile, s)] = [p.day for p in price.picks] if price else []
-                days[(r, s)] = memo[(profile, s)]
         return days
 
     def _continuity(self, board: Board, *neighbours: dict[str, str]):
