@@ -34,7 +34,10 @@ def main() -> None:
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
               help="Language of calendar texts.")
 @click.option("--log/--no-log", default=False, help="Print CP-SAT's search log.")
-def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) -> None:
+@click.option("--from", "published_dir", type=click.Path(exists=True, file_okay=False),
+              help="Re-plan from this published plan folder: each recruit-phase placement that changes "
+                   "costs `plan_change` (weight 50 unless [weights] says otherwise).")
+def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, published_dir) -> None:
     """Plan INSTANCE (a folder or .xlsx workbook) into the plan folder --out."""
     from models import Result, Status
     from scheduler.explain import diagnose, precheck, render
@@ -44,6 +47,15 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
     from scheduler.validate import validate
 
     inst = _load(instance)
+    published = None
+    if published_dir:
+        from models import read_plan
+
+        try:
+            published = read_plan(published_dir)
+        except (OSError, ValueError) as exc:
+            click.echo(f"cannot read the published plan {published_dir}: {exc}", err=True)
+            sys.exit(2)
     target = Path(out_dir)
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "plan.json").exists())):
         click.echo(f"{target} exists and is not a plan folder: --out must be a new or empty folder, or the "
@@ -60,7 +72,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log) 
         with progress_printer(enabled=sys.stderr.isatty() and not log) as progress:
             opts = SolveOptions(
                 time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
-                log=log, progress=progress,
+                log=log, progress=progress, published=published,
             )
             result = solve(inst, options=opts)
         if result.status == Status.INFEASIBLE:
