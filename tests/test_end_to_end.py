@@ -108,7 +108,8 @@ def test_plan_tiny_twice_gives_the_same_files(tiny_plan: Path, tmp_path: Path) -
 
 def test_example_instance_solved_twice_gives_the_same_plan() -> None:
     inst = read(EXAMPLE)
-    opts = SolveOptions(time_limit=8, workers=2, seed=3)
+    # deterministic budgets well inside the time limit, so that a slow machine does not cut them
+    opts = SolveOptions(time_limit=8, workers=2, seed=3, nodes_per_second=500, dtime_per_second=0.1)
     first = solve(inst, options=opts)
     second = solve(inst, options=opts)
     for result in (first, second):
