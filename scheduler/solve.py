@@ -385,10 +385,10 @@ class _Planner:
             return out
         columns = None
         if phase.kind == "practice":
-            columns = practice_by_columns(Prices(inst, self.dom, self.pricer, phase, board), COLUMN_ROUNDS)
+            prices = Prices(inst, self.dom, self.pricer, phase, board)
+            columns = practice_by_columns(prices, COLUMN_ROUNDS)
             if columns is not None:
-                _tolls, lower = capacity_tolls(Prices(inst, self.dom, self.pricer, phase, board), {},
-                                               TOLL_ROUNDS, target=columns.value)
+                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value)
                 out.bound = max(out.bound, min(lower, columns.value))
         return Searched(phase.id, board, out, columns)
 
@@ -409,12 +409,10 @@ class _Planner:
             # schedules that keep ward capacity, by column generation (again with supervisor
             # continuity when there is a phase before)
             continuity = self._continuity(board, previous)
-            if columns is not None and continuity is None:
-                found = columns  # the search's plan (nothing before it to keep)
-            else:
-                found = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school)
-            if found is not None:
-                assignment, schedules = found.assignment, found.schedules
+            if columns is None or continuity is not None:  # else the search's plan (nothing before to keep)
+                columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school)
+            if columns is not None:
+                assignment, schedules = columns.assignment, columns.schedules
         if not schedules:
             exact = prices.phase_chain(out.school)
             days_of = self._forced_days(prices, out)
