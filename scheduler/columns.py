@@ -30,7 +30,7 @@ from datetime import date
 import numpy as np
 
 from models.score import units
-from scheduler.master import BIG, Prices, Tolls
+from scheduler.master import BIG, Prices, Tolls, late
 from scheduler.weekdp import Pick
 
 EPS = 1e-6
@@ -67,12 +67,13 @@ class ColumnResult:
 
 def practice_by_columns(
     prices: Prices, rounds: int, time_limit: float = 30.0, surcharge: np.ndarray | None = None,
-    school_of: dict[str, dict[tuple[int, int], frozenset[date]]] | None = None,
+    school_of: dict[str, dict[tuple[int, int], frozenset[date]]] | None = None, deadline: float | None = None,
 ) -> ColumnResult | None:
     """Plan a phase's placements under ward capacity (see the module docstring): a practice
     phase, or an alternation phase with its class calendars fixed (``school_of``, class ->
     week -> school days). ``surcharge`` adds a cost per pair (e.g. supervisor continuity,
-    which the bound must not count). Returns None if no placement exists."""
+    which the bound must not count). ``deadline`` (``time.monotonic()``) ends the rounds
+    early, a guard for slow machines. Returns None if no placement exists."""
     board = prices.board
     pool = _Pool(prices, surcharge, school_of or {})
     pool.short = [set(prices.sups) for _ in board.rows]
@@ -83,7 +84,7 @@ def practice_by_columns(
     best_bound, best_tolls = -np.inf, {}
     done = 0
     useful: set[int] = set(pool.start)
-    while done < rounds:
+    while done < rounds and not (done and late(deadline)):
         done += 1
         lp = _master(prices, pool.columns, integral=False, time_limit=time_limit)
         if lp is None:

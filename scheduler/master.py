@@ -34,6 +34,7 @@ model, :mod:`scheduler.constraints`), so its cost can only be at or above the bo
 from __future__ import annotations
 
 import heapq
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +56,11 @@ DIVE_EVERY = 16
 
 PATIENCE = 3
 """Subgradient steps without a better bound before the step size is halved."""
+
+
+def late(deadline: float | None) -> bool:
+    """Whether ``deadline`` (``time.monotonic()``, None for none) has passed."""
+    return deadline is not None and time.monotonic() > deadline
 
 
 # ---- the assignment problem ------------------------------------------------------------------
@@ -212,7 +218,7 @@ class Prices:
 
 def capacity_tolls(
     prices: Prices, school_of: dict[str, dict[tuple[int, int], frozenset[date]]], iterations: int,
-    target: float | None = None,
+    target: float | None = None, deadline: float | None = None,
 ) -> tuple[Tolls, float]:
     """Ward capacity (R2) by Lagrangian relaxation, for fixed calendars (practice phases).
 
@@ -223,13 +229,16 @@ def capacity_tolls(
     steps (Polyak, with the step halved when the bound does not improve) raise the tolls
     where the best assignment overfills a ward and lower them where it leaves room.
     ``target``: the cost of a known plan (an over-estimate of the best bound), which makes
-    the steps the right size; without it a rough estimate is used. Returns the best tolls
-    found and their bound (units)."""
+    the steps the right size; without it a rough estimate is used. ``deadline``
+    (``time.monotonic()``) stops the steps early, a guard for slow machines. Returns the
+    best tolls found and their bound (units)."""
     board, inst = prices.board, prices.inst
     best: tuple[float, Tolls] = (-np.inf, {})
     tolls: dict[tuple[str, date], float] = {}
     theta, stale = 1.0, 0
-    for _ in range(iterations):
+    for k in range(iterations):
+        if k and late(deadline):
+            break
         prices.tolls = {k: round(v) for k, v in tolls.items() if round(v) > 0}
         prices._week_patterns.clear()
         value, cols = board.solve(board.base + prices.phase_chain(school_of))
@@ -544,8 +553,10 @@ class Outcome:
 class Search:
     """Branch and bound over the stages of all groups of a phase (see the module docstring)."""
 
-    def __init__(self, phase: Phase, board: Board, groups: list[Group], node_limit: int) -> None:
+    def __init__(self, phase: Phase, board: Board, groups: list[Group], node_limit: int,
+                 deadline: float | None = None) -> None:
         self.board, self.groups, self.node_limit = board, groups, node_limit
+        self.deadline = deadline  # time.monotonic() at which a run stops as at its node limit
         self.machines = [[Machine(phase, b, m) for b, m in zip(g.block, g.min_days, strict=True)] for g in groups]
         self.order = [(gi, si) for gi, g in enumerate(groups) for si in range(len(g.stages))]
         self.nodes = 0
@@ -558,6 +569,10 @@ class Search:
         self.spent += self.nodes
         self.nodes = 0
         self.node_limit = max(1, limit)
+
+    def spent_all(self) -> bool:
+        """The node limit is reached, or the deadline passed (a guard for slow machines)."""
+        return self.nodes >= self.node_limit or late(self.deadline)
 
     @property
     def total_nodes(self) -> int:
@@ -713,7 +728,7 @@ class Search:
         heap: list[tuple[float, int, tuple[int, ...]]] = [(root[0], 0, ())]
         tick = 1
         steps = 0
-        while heap and self.nodes < self.node_limit:
+        while heap and not self.spent_all():
             bound, _t, path = heapq.heappop(heap)
             if bound >= best_value - 1e-6:
                 heap = []
@@ -721,7 +736,7 @@ class Search:
             steps += 1
             dive = steps % DIVE_EVERY == 0
             while True:  # expand ``path``; when diving, go on into its best child
-                if self.nodes >= self.node_limit:
+                if self.spent_all():
                     heapq.heappush(heap, (bound, tick, path))  # not expanded: still open
                     tick += 1
                     break
@@ -864,13 +879,15 @@ class Search:
 def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
     teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
+    deadline: float | None = None,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
     outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
     :func:`capacity_tolls`) the value and the bound are Lagrangian: they price ward
     capacity and stay lower bounds. Weekly-model phases with ``capacity_rounds`` price and
     keep the classes' ward capacity (:class:`ClassCapacity`); the node limit is shared by
-    the rounds."""
+    the rounds. ``deadline`` (``time.monotonic()``) ends the search early, as its node limit
+    would: a guard for slow machines (the bound stays valid)."""
     prices = Prices(inst, dom, pricer, phase, board, tolls)
     payback = prices.toll_total()
     board = Board(board.rows, board.cols, board.row_of, board.base.copy())
@@ -887,7 +904,7 @@ def search_phase(
         return groups
     # the plain search gets half the nodes (its bound is the fallback), the rounds share the rest
     first = node_limit if not capacity_rounds else max(1, node_limit // 2)
-    search = Search(phase, board, groups, first)
+    search = Search(phase, board, groups, first, deadline)
     fixed, scalar, states = search._replay(())
     root = search._evaluate(fixed, scalar, 0, states)
     if root is None:
@@ -927,7 +944,7 @@ def _capacity_rounds(
             got = capacity.assign(fixed)
             if got is not None and (best_upper is None or got[0] + scalar < best_upper[0] - 1e-9):
                 best_upper = (got[0] + scalar, p, got[1])
-        if k == rounds or best_upper is None:
+        if k == rounds or best_upper is None or late(search.deadline):
             break
         cols = search.assignment(path)
         grad = capacity.load(cols) - capacity.caps
@@ -960,5 +977,5 @@ def _capacity_rounds(
                    value - payback, lower - payback, proven and lower >= value - 1e-6, search.total_nodes)
 
 
-__all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "make_board",
+__all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "late", "make_board",
            "profile_of", "search_phase"]

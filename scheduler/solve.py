@@ -58,7 +58,7 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, make_board, search_phase
+from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, late, make_board, search_phase
 from scheduler.objective import add_objective, build_penalties
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
@@ -322,6 +322,7 @@ class Searched:
     board: Board
     outcome: Outcome
     columns: ColumnResult | None = None
+    clock_cut: bool = False  # the deadline passed before the search ended (it may have cut it)
 
 
 class _Planner:
@@ -372,25 +373,27 @@ class _Planner:
             board.base[i, keep] = saved
         return board
 
-    def search(self, phase: Phase, nodes: int) -> Searched | str:
+    def search(self, phase: Phase, nodes: int, deadline: float | None = None) -> Searched | str:
         """The calendar search of one phase (calendars, placements, bound), with ward
         capacity priced in (see scheduler.master): weekly-model phases by rounds of priced
         calendar searches; practice phases by column generation (placements and schedules
-        that keep ward capacity) and a bound from tolls on (ward, date) aimed at that plan."""
+        that keep ward capacity) and a bound from tolls on (ward, date) aimed at that plan.
+        ``nodes`` is the deterministic budget; ``deadline`` (``time.monotonic()``) a guard
+        that ends the search early on a slow machine."""
         inst = self.inst
         board = self.board(phase)
         out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
-                           capacity_rounds=CAPACITY_ROUNDS)
+                           capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
         if isinstance(out, str):
             return out
         columns = None
         if phase.kind == "practice":
             prices = Prices(inst, self.dom, self.pricer, phase, board)
-            columns = practice_by_columns(prices, COLUMN_ROUNDS)
+            columns = practice_by_columns(prices, COLUMN_ROUNDS, deadline=deadline)
             if columns is not None:
-                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value)
+                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value, deadline=deadline)
                 out.bound = max(out.bound, min(lower, columns.value))
-        return Searched(phase.id, board, out, columns)
+        return Searched(phase.id, board, out, columns, late(deadline))
 
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
@@ -410,7 +413,10 @@ class _Planner:
             # continuity when there is a phase before)
             continuity = self._continuity(board, previous)
             if columns is None or continuity is not None:  # else the search's plan (nothing before to keep)
-                columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school)
+                deadline = time.monotonic() + max(1.0, REALIZE_COLUMNS_SHARE * self.left())
+                columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school,
+                                              deadline=deadline)
+                self.clock_cut |= late(deadline)
             if columns is not None:
                 assignment, schedules = columns.assignment, columns.schedules
         if not schedules:
@@ -519,6 +525,7 @@ def solve(
     for phase, got in zip(phases, found, strict=True):
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
+        planner.clock_cut |= got.clock_cut
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: calendars searched", None, got.outcome.bound / SCALE)
     searched = [(p, 0.6 * sizes[p.id] / total_days, got) for p, got in zip(phases, found, strict=True)]
@@ -578,26 +585,36 @@ _FORKED: _Planner | None = None
 """The planner a forked search process works for (set before the pool starts)."""
 
 
-def _search_one(task: tuple[str, int]) -> Searched | str:
-    phase_id, nodes = task
+def _search_one(task: tuple[str, int, float]) -> Searched | str:
+    phase_id, nodes, deadline = task
     assert _FORKED is not None
-    return _FORKED.search(_FORKED.inst.phase[phase_id], nodes)
+    return _FORKED.search(_FORKED.inst.phase[phase_id], nodes, deadline)
 
 
 def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searched | str]:
     """Search every phase; with several workers, in that many forked processes at once
     (the phases' searches are independent and deterministic, so the results are the same
-    as one after the other)."""
+    as one after the other).
+
+    The node budgets are the measure of the work; the clock is only a guard for slow
+    machines: every search stops at :data:`SEARCH_WALL_SHARE` of the time limit (one after
+    the other, each phase may use the time left in proportion to its length)."""
     global _FORKED
     workers = min(planner.opts.workers, len(tasks))
+    end = planner.start + SEARCH_WALL_SHARE * planner.opts.time_limit
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [planner.search(p, n) for p, n in tasks]
+        found = []
+        for k, (p, n) in enumerate(tasks):
+            days = [(q.end - q.start).days + 1 for q, _n in tasks[k:]]
+            now = time.monotonic()
+            found.append(planner.search(p, n, now + max(0.0, end - now) * days[0] / sum(days)))
+        return found
     _FORKED = planner
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             # the longest searches first, so that the processes finish together
             order = sorted(range(len(tasks)), key=lambda i: -(tasks[i][0].end - tasks[i][0].start).days)
-            futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1])) for i in order}
+            futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1], end)) for i in order}
             return [futures[i].result() for i in range(len(tasks))]
     finally:
         _FORKED = None
@@ -635,6 +652,15 @@ def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
 
 SEARCH_SHARE = 0.5
 """Share of the time limit for the calendar searches, in nodes (``nodes_per_second``)."""
+
+SEARCH_WALL_SHARE = 0.55
+"""Share of the time limit (wall clock) after which every calendar search stops, whatever
+its node budget: a guard for slow machines, so that the phases' day plans keep their time.
+On the reference machine the node budgets end well before it (plans are reproducible)."""
+
+REALIZE_COLUMNS_SHARE = 0.5
+"""Share of the time left that a phase's column generation may take when it is realized
+(with supervisor continuity); a guard like :data:`SEARCH_WALL_SHARE`."""
 
 TOLL_ROUNDS = 30
 """Subgradient rounds of the ward-capacity tolls in practice phases."""

@@ -8,6 +8,7 @@ bound must stay below the optimum however early it is stopped.
 
 from __future__ import annotations
 
+import time
 from itertools import product
 
 import numpy as np
@@ -119,6 +120,21 @@ def test_bound_stays_below_the_optimum_when_stopped_early(tmp_path, limit):
     out = search_phase(inst, dom, pricer, phase, board, node_limit=limit)
     assert out.bound <= expected + 1e-6
     assert out.value >= expected - 1e-6
+
+
+@pytest.mark.parametrize("capacity_rounds", [0, 4])
+def test_a_passed_deadline_stops_the_search_with_a_valid_bound(tmp_path, capacity_rounds):
+    """The clock guard (a deadline already passed, as on a very slow machine) ends the
+    search as its node limit would: a real calendar and a bound below the optimum."""
+    inst = three_weeks(tmp_path)
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)
+    full = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=capacity_rounds)
+    cut = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=capacity_rounds,
+                       deadline=time.monotonic() - 1)
+    assert cut.nodes < full.nodes and not cut.proven
+    assert cut.bound <= expected + 1e-6 <= cut.value + 2e-6
+    assert cut.school and len(cut.assignment) == 3
 
 
 def test_search_is_reproducible(tmp_path):
