@@ -1252,7 +1252,7 @@ class _Loader:
             site = r.ref("site_id", "sites")
             name = r.text("name", what="a name")
             ward_type = r.text("ward_type", what="a ward type such as somatic")
-            capacity = r.integer("capacity", "a whole number of recruits per day", 1, MAX_CAPACITY)
+            capacity = r.integer("capacity", "a whole number of recruits per day", 0, MAX_CAPACITY)
             first_ok = r.boolean("first_placement_ok")
             if r.ok:
                 out.append(Ward(wid, site, name, ward_type, capacity, first_ok, source=r.source))
@@ -1274,7 +1274,7 @@ class _Loader:
                 if pct is None or not 1 <= pct <= 100:
                     r.error("position_pct", f"expected a position percentage from 1 to 100, got {_show(pct_text)}")
             qualified = r.boolean("qualified", required=False)
-            max_recruits = r.integer("max_recruits", "a whole number of recruits", 1, MAX_RECRUITS_PER_SUPERVISOR, required=False)
+            max_recruits = r.integer("max_recruits", "a whole number of recruits", 0, MAX_RECRUITS_PER_SUPERVISOR, required=False)
             if r.ok:
                 out.append(Supervisor(
                     sid, name, ward, roster, start, position_pct=pct, qualified=bool(qualified),

@@ -285,8 +285,8 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
      ("sites.csv", 2, None, "has 7 values but the header has 6 columns"), 1),
     ("site_duplicate_id", [rewrite("sites.csv", lambda t: t + "S01,Kopi,Kommune 1,58.9,5.6,\n")],
      ("sites.csv", 6, "id", "duplicate id 'S01'"), 1),
-    ("ward_capacity_zero", [sub("wards.csv", "short_term,2,true", "short_term,0,true")],
-     ("wards.csv", 2, "capacity", "from 1 to 1000, got '0'"), 1),
+    ("ward_capacity_negative", [sub("wards.csv", "short_term,2,true", "short_term,-1,true")],
+     ("wards.csv", 2, "capacity", "from 0 to 1000, got '-1'"), 1),
     ("ward_capacity_huge", [sub("wards.csv", "short_term,2,true", "short_term," + "9" * 5000 + ",true")],
      ("wards.csv", 2, "capacity", "expected a whole number of recruits per day"), 1),
     ("ward_capacity_fraction", [sub("wards.csv", "short_term,2,true", "short_term,2.5,true")],
@@ -299,8 +299,8 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
      ("supervisors.csv", 2, "roster_start", "2026-01-27 is a Tuesday; roster_start must be a Monday"), 1),
     ("supervisor_position_pct", [sub("supervisors.csv", "2026-01-26,70,true", "2026-01-26,150,true")],
      ("supervisors.csv", 2, "position_pct", "from 1 to 100, got '150'"), 1),
-    ("supervisor_max_recruits_zero", [sub("supervisors.csv", "70,true,1", "70,true,0")],
-     ("supervisors.csv", 2, "max_recruits", "got '0'"), 1),
+    ("supervisor_max_recruits_negative", [sub("supervisors.csv", "70,true,1", "70,true,-1")],
+     ("supervisors.csv", 2, "max_recruits", "from 0 to 100, got '-1'"), 1),
     ("supervisor_qualified", [sub("supervisors.csv", "70,true,1", "70,sure,1")],
      ("supervisors.csv", 2, "qualified", "got 'sure'"), 1),
     ("supervisor_unknown_roster", [sub("supervisors.csv", "S01W2,RLONG,", "S01W2,RLONGG,")],
@@ -492,7 +492,7 @@ def test_three_hand_edits_give_exactly_three_errors_in_one_run(tmp_path: Path) -
     lines = str(error).splitlines()
     assert lines[0] == f"3 errors in instance {folder}:"
     assert len(lines) == 4
-    assert "wards.csv line 6, column capacity: expected a whole number of recruits per day from 1 to 1000, got '-3'" in lines[1]
+    assert "wards.csv line 6, column capacity: expected a whole number of recruits per day from 0 to 1000, got '-3'" in lines[1]
     assert "supervisors.csv line 10, column ward_id: unknown ward 'S02W3'" in lines[2]
     assert "absences.csv line 5, column start: expected a date YYYY-MM-DD, got '2026-10-1g'" in lines[3]
 

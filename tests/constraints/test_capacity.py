@@ -72,3 +72,17 @@ def test_ward_capacity_counts_dates_in_a_practice_phase(tmp_path):
     assert costs(result) == {"without_supervisor": 300, "roster_shift_missed": 9}
     assert count(result, "without_supervisor") == 3
     assert not set(practice_days(result, "R1")) & set(practice_days(result, "R2"))
+
+
+def test_zero_places_take_no_recruit(tmp_path):
+    """``max_recruits = 0`` (a supervisor who takes no recruit this year) and ward
+    ``capacity = 0`` (a ward closed to recruits) are valid input: V1 and ward W2 (with V3)
+    get nobody, V2 and V4 on W1 take the two recruits."""
+    inst = micro(
+        tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19"), WEEK],
+        wards=[ward("W1"), ward("W2", capacity=0)],
+        supervisors=[supervisor("V1", max_recruits=0), "V2", supervisor("V3", "W2"), "V4"],
+    )
+    assert inst.supervisor["V1"].max_recruits == 0 and inst.ward["W2"].capacity == 0
+    result = solve_and_check(inst)
+    assert {a.supervisor_id for a in result.plan.assignments} == {"V2", "V4"}
