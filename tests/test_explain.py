@@ -187,6 +187,22 @@ def test_unavailable_weekdays_of_a_group_conflict(tmp_path: Path) -> None:
     assert "recruits.csv line 4" not in f.rows
 
 
+def test_weekly_pattern_cut_by_the_phase_end_is_not_blamed_on_unavailable_weekdays(tmp_path: Path) -> None:
+    # 3 school + 3 practice days with weekend practice: the phase ends on Friday 2026-09-11,
+    # so week 37 leaves every recruit only mon-fri, 2 of them free of school. R1 has no
+    # unavailable weekday and R2's (mon) does not matter there: the reason is the week's days.
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-11", practice_days_per_week=3)],
+                 rules={"practice_on_weekends": True},
+                 recruits=["R1", recruit("R2", unavailable_weekdays="mon")])
+    f = only(precheck(inst))
+    assert f.rule == "R4"
+    assert "cannot practise on -" not in f.message and "unavailable_weekdays" not in f.message
+    assert "R1 may practise only on mon, tue, wed, thu, fri in 2026-W37" in f.message
+    assert "R2 may practise only on tue, wed, thu, fri in 2026-W37" in f.message
+    assert "Lower school_days_per_week or practice_days_per_week" in f.suggestion
+    assert "R2 practise on mon" not in f.suggestion
+
+
 def test_block_phase_too_few_open_weeks(tmp_path: Path) -> None:
     # Block model: 3 weeks, one closed all week (closures.csv line 2): 10 open days < 12.
     inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", min_school_days=12)],

@@ -554,6 +554,7 @@ def check_weekly_pattern(ctx: _Ctx) -> list[Finding]:
                 continue
             failing: list[tuple[int, int]] = []
             culprit: list[str] = []
+            first_fail: dict[str, tuple[tuple[int, int], set[date]]] = {}  # week, days he may practise
             singly = False
             full = ctx.full_weeks(c.id, p)
             cache: dict[tuple, tuple[list[str], bool] | None] = {}
@@ -584,24 +585,23 @@ def check_weekly_pattern(ctx: _Ctx) -> list[Finding]:
                 if found is not None:
                     failing.append(week)
                     culprit = sorted(set(culprit) | set(found[0]))
+                    for r in found[0]:
+                        first_fail.setdefault(r, (week, free_of[r]))
                     singly = found[1]
             if not failing:
                 continue
             days_allowed = "weekdays and weekends" if inst.rules.practice_on_weekends else "weekdays"
             if culprit:
-                who = "; ".join(
-                    f"{r} cannot practise on {weekday_list(inst.recruit[r].unavailable_weekdays) or '-'}"
-                    for r in culprit
-                )
+                who = "; ".join(_pattern_culprit(ctx, p, r, *first_fail[r]) for r in culprit)
                 outcome = (f"so {'none of them has' if len(culprit) > 1 else 'he has no'} {ppw} consecutive "
                            f"days he may practise on" if singly else
                            f"so no choice of school days leaves all of them {ppw} consecutive days")
                 message = (
                     f"Class {c.id} cannot keep the weekly pattern in {_weeks_text(failing, len(full))} of {_phase_text(p)}: "
                     f"with {spw} school days a week, each recruit needs {ppw} consecutive practice days on the "
-                    f"other {days_allowed}, but {who} (unavailable_weekdays), {outcome}."
+                    f"other {days_allowed}, but {who}, {outcome}."
                 )
-                tip = _pattern_tip(ctx, c.id, p, failing[0], culprit, singly)
+                tip = _pattern_tip(ctx, c.id, p, failing[0], culprit, singly, first_fail)
                 rows = [ctx.rows.of(inst.recruit[r]) for r in culprit] + [ctx.rows.of(c)]
             else:
                 message = (
@@ -616,32 +616,62 @@ def check_weekly_pattern(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culprit: list[str], singly: bool) -> str:
+def _pattern_culprit(ctx: _Ctx, p: Phase, r: str, week: tuple[int, int], free: set[date]) -> str:
+    """Why recruit ``r`` is short of consecutive days: his unavailable weekdays where they
+    matter, or else the few days of his first failing week that he may practise on
+    (weekends not allowed, or cut off by the phase's start or end)."""
+    inst = ctx.inst
+    unavailable = inst.recruit[r].unavailable_weekdays
+    days = ctx.dom.week_days(p, week)
+    unbound = free | {d for d in days if d.weekday() in unavailable
+                      and (d.weekday() < 5 or inst.rules.practice_on_weekends)}
+    if unavailable and _pattern_exists([d for d in days if d.weekday() < 5], p.school_days_per_week,
+                                       {r: unbound}, p.practice_days_per_week):
+        return f"{r} cannot practise on {weekday_list(unavailable)} (unavailable_weekdays)"
+    may = weekday_list({d.weekday() for d in free}) or "no day"
+    return f"{r} may practise only on {may} in {week_label(week)} (the days of that week in the phase he may practise on)"
+
+
+def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culprit: list[str], singly: bool,
+                 first_fail: dict[str, tuple[tuple[int, int], set[date]]]) -> str:
     """The unavailable weekday(s) whose removal give the week a pattern (one per recruit
-    when each fails alone, else one for the group)."""
+    when each fails alone, in his own first failing week, else one for the group)."""
     inst, dom = ctx.inst, ctx.dom
-    days = dom.week_days(p, week)
-    weekdays = [d for d in days if d.weekday() < 5]
-    base = {}
-    for r in inst.recruits_of(class_id):
-        if any(inst.is_absent(r.id, d) for d in days):
-            continue
-        allowed = set(dom.practice_days(r.id, p))
-        base[r.id] = {d for d in days if d in allowed}
     spw, ppw = p.school_days_per_week, p.practice_days_per_week
 
-    def freed(r: str, wd: int) -> set[date]:
+    def base_of(days: list[date]) -> dict[str, set[date]]:
+        base = {}
+        for r in inst.recruits_of(class_id):
+            if any(inst.is_absent(r.id, d) for d in days):
+                continue
+            allowed = set(dom.practice_days(r.id, p))
+            base[r.id] = {d for d in days if d in allowed}
+        return base
+
+    def freed(base: dict[str, set[date]], days: list[date], r: str, wd: int) -> set[date]:
         return base[r] | {d for d in days if d.weekday() == wd and (d.weekday() < 5 or inst.rules.practice_on_weekends)}
 
     tips = []
+    no_fix = []
     for r in culprit:
+        days = dom.week_days(p, first_fail[r][0] if singly else week)
+        weekdays = [d for d in days if d.weekday() < 5]
+        base = base_of(days)
+        fixed = False
         for wd in sorted(inst.recruit[r].unavailable_weekdays):
-            trial = {r: freed(r, wd)} if singly else {**base, r: freed(r, wd)}
+            trial = {r: freed(base, days, r, wd)} if singly else {**base, r: freed(base, days, r, wd)}
             if _pattern_exists(weekdays, spw, trial, ppw):
                 tips.append(f"let {r} practise on {WEEKDAYS[wd]} (unavailable_weekdays, {ctx.rows.of(inst.recruit[r])})")
+                fixed = True
                 break
+        if not fixed:
+            no_fix.append(r)
         if tips and not singly:
             break
+    if singly and no_fix:
+        tips.append(f"lower school_days_per_week or practice_days_per_week of phase {p.id}"
+                    + ("" if inst.rules.practice_on_weekends else ", or allow practice_on_weekends")
+                    + f" ({', '.join(no_fix)} cannot get {ppw} consecutive days otherwise)")
     if not tips:
         return "Remove unavailable weekdays of these recruits, or move one of them to another class."
     joined = ("; and " if singly else "; or ").join(tips)
