@@ -1123,6 +1123,8 @@ class _Loader:
         schools = self._schools()
         classes = self._classes(rules)
         recruits = self._recruits()
+        if settings is not None:
+            self._check_recruit_periods(settings.phases, recruits)
         teachers = self._teachers()
         closures = self._closures()
         absences = self._absences()
@@ -1359,6 +1361,31 @@ class _Loader:
                     source=r.source,
                 ))
         return out
+
+    def _check_recruit_periods(self, phases: list[Phase], recruits: list[Recruit]) -> None:
+        """A recruit's own recruit period (the earliest practice phase, README) must not
+        reach into another phase: on those dates he would be in two phases at once."""
+        practice = sorted((p for p in phases if p.kind == "practice"), key=lambda p: p.start)
+        if not practice:
+            return
+        period = practice[0]
+        for r in recruits:
+            if r.recruit_period_start is None and r.recruit_period_end is None:
+                continue
+            start = r.recruit_period_start or period.start
+            end = r.recruit_period_end or period.end
+            for other in phases:
+                if other.id == period.id or not (start <= other.end and other.start <= end):
+                    continue
+                column = "recruit_period_end" if other.start > period.start else "recruit_period_start"
+                self.issues.add(
+                    r.source.file if r.source else self.label("recruits"), r.source.line if r.source else None,
+                    column,
+                    f"the recruit period {start} to {end} overlaps phase {_show(other.id)} ({other.start} to "
+                    f"{other.end}); a recruit period must end before the next phase starts and start after "
+                    "the previous one ends",
+                )
+                break
 
     def _teachers(self) -> list[Teacher]:
         out = []

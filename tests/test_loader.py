@@ -236,6 +236,9 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
      ("recruits.csv", 4, "max_travel_minutes", "expected a whole number of minutes, got '45 min'"), 1),
     ("recruit_travel_zero", [sub("recruits.csv", ",75,,S02,", ",0,,S02,")],
      ("recruits.csv", 3, "max_travel_minutes", "from 1 to 1440, got '0'"), 1),
+    ("recruit_period_into_next_phase",  # the example's vg1 starts 2026-08-17
+     [add_columns("recruits.csv", "recruit_period_start,recruit_period_end", {1: "2026-04-13,2026-08-20"})],
+     ("recruits.csv", 3, "recruit_period_end", "overlaps phase 'vg1' (2026-08-17 to 2026-12-18)"), 1),
     ("recruit_lat_out_of_range", [sub("recruits.csv", "59.00919", "99.00919")],
      ("recruits.csv", 2, "lat", "latitude in degrees from -90 to 90, got '99.00919'"), 1),
     ("recruit_lon_nan", [sub("recruits.csv", "5.47126", "nan")],
