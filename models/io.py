@@ -35,6 +35,7 @@ import re
 import tomllib
 import unicodedata
 import warnings
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -1301,6 +1302,10 @@ class _Loader:
             cid = r.raw.values.get("id", "")
             if cid and cid not in raw:
                 raw[cid] = r.raw.values
+        named_by: dict[str, list[str]] = defaultdict(list)  # class -> the classes naming it
+        for cid, values in raw.items():
+            if values.get("shared_day_with", ""):
+                named_by[values["shared_day_with"]].append(cid)
         out = []
         for r in rows:
             cid, school = r.text("id", what="a class id"), r.ref("school_id", "schools")
@@ -1312,7 +1317,11 @@ class _Loader:
                 if model not in ("weekly", "block"):
                     r.error("model", f"expected weekly, block or nothing (the phase's model), got {_show(model_text)}")
             partner = r.value("shared_day_with", required=False)
-            if partner is not None and cid is not None and r.check_ref("shared_day_with", "classes", partner):
+            implied = False
+            if partner is None and cid is not None and raw.get(cid) is r.raw.values and len(named_by[cid]) == 1:
+                # the pair is named on the partner's row only: it holds both ways
+                partner, implied = named_by[cid][0], True
+            if partner is not None and cid is not None and not implied and r.check_ref("shared_day_with", "classes", partner):
                 other = raw.get(partner, {})
                 if partner == cid:
                     r.error("shared_day_with", "a class cannot share its school day with itself")
@@ -1324,11 +1333,18 @@ class _Loader:
                     )
                 elif partner in raw and other.get("shared_day_with", "") != cid:
                     back = other.get("shared_day_with", "")
-                    r.error(
-                        "shared_day_with",
-                        f"class {_show(partner)} must name {_show(cid)} back in its shared_day_with"
-                        + (f" (it names {_show(back)})" if back else " (it is empty)"),
-                    )
+                    if back:
+                        r.error(
+                            "shared_day_with",
+                            f"class {_show(partner)} must name {_show(cid)} back in its shared_day_with, or "
+                            f"nothing (it names {_show(back)})",
+                        )
+                    elif len(named_by[partner]) > 1:
+                        r.error(
+                            "shared_day_with",
+                            f"classes {', '.join(_show(c) for c in named_by[partner])} all name {_show(partner)}; "
+                            "a class shares its school day with one partner only",
+                        )
             day_start, day_end = r.clock("school_day_start", required=False), r.clock("school_day_end", required=False)
             if r.ok and (day_start or day_end):
                 s, e = day_start or rules.school_day_start, day_end or rules.school_day_end

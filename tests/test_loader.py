@@ -226,6 +226,14 @@ def test_optional_columns_and_booleans(tmp_path: Path) -> None:
     assert inst.weight("without_supervisor") == DEFAULT_WEIGHTS["without_supervisor"]
 
 
+def test_shared_day_named_on_one_row_holds_both_ways(tmp_path: Path) -> None:
+    """SPEC: shared_day_with "names the partner class"; a coordinator who names the pair on
+    one row only means the same pair."""
+    folder = make_instance(tmp_path, sub("classes.csv", "2026 B,,K1", "2026 B,,"))
+    inst = read(folder)
+    assert (inst.klass["K1"].shared_day_with, inst.klass["K2"].shared_day_with) == ("K2", "K1")
+
+
 # ---------------------------------------------------------------------------------------
 # Invalid inputs: one case each, with the expected file, line, column and message
 # ---------------------------------------------------------------------------------------
@@ -336,8 +344,13 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
      ("classes.csv", 3, "school_id", "unknown school 'SK2'"), 1),
     ("class_bad_model", [sub("classes.csv", "2026 A,,K2", "2026 A,biweekly,K2")],
      ("classes.csv", 2, "model", "expected weekly, block or nothing"), 1),
-    ("class_shared_day_not_symmetric", [sub("classes.csv", "2026 B,,K1", "2026 B,,")],
-     ("classes.csv", 2, "shared_day_with", "class 'K2' must name 'K1' back"), 1),
+    ("class_shared_day_not_symmetric", [sub("classes.csv", "2026 B,,K1", "2026 B,,K3"),
+                                        rewrite("classes.csv", lambda t: t + "K3,SK1,Kopi,,\n")],
+     ("classes.csv", 2, "shared_day_with", "class 'K2' must name 'K1' back in its shared_day_with, or nothing "
+                                           "(it names 'K3')"), None),
+    ("class_shared_day_named_by_two", [sub("classes.csv", "2026 B,,K1", "2026 B,,"),
+                                       rewrite("classes.csv", lambda t: t + "K3,SK1,Kopi,,K2\n")],
+     ("classes.csv", 2, "shared_day_with", "classes 'K1', 'K3' all name 'K2'"), 2),
     ("class_shared_day_with_itself", [sub("classes.csv", "2026 A,,K2", "2026 A,,K1")],
      ("classes.csv", 2, "shared_day_with", "cannot share its school day with itself"), 2),
     ("class_shared_day_unknown", [sub("classes.csv", "2026 A,,K2", "2026 A,,K3")],
