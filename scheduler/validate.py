@@ -1294,8 +1294,9 @@ def _event_time(prop: _Prop | None, key: str, label: str, tzname: str, tz: ZoneI
     value = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
     tzid = prop.params.get("TZID")
     if m.group(2):
-        out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is in UTC; events are in "
-                             f"the instance's timezone with TZID={tzname}"))
+        if not _is_utc_zone(tz, value.year):  # in a UTC instance (timezone = "UTC") a Z time is local time
+            out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is in UTC; events are in "
+                                 f"the instance's timezone with TZID={tzname}"))
         return value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
     if tzid is None:
         out.append(_v("ICS", f"{label}: {key} {value:%Y-%m-%d %H:%M} is a floating time (no "
@@ -1383,6 +1384,12 @@ def _fmt_offset(delta: timedelta | None) -> str:
     minutes = int((delta or timedelta()).total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _is_utc_zone(tz: ZoneInfo, year: int) -> bool:
+    """Whether local time in ``tz`` is UTC all year (``UTC``, ``Etc/UTC``, ...)."""
+    return (not _zone_changes(tz, year, year)
+            and datetime(year, 1, 15, 12, tzinfo=tz).utcoffset() == timedelta(0))
 
 
 def _zone_changes(tz: ZoneInfo, first: int, last: int) -> bool:

@@ -969,6 +969,21 @@ def test_ics_utc_times_are_not_the_instance_timezone(folder: Path, inst: Instanc
                             "timezone with TZID=Europe/Oslo")
 
 
+def test_ics_utc_times_of_a_utc_instance(inst: Instance, control: Plan, tmp_path: Path) -> None:
+    # timezone = "UTC": the writers' calendar library writes UTC times in the Z form, which
+    # is the instance's local time, so the folder is valid
+    folder = tmp_path / "utc"
+    folder.mkdir()
+    for name, text in FILES.items():
+        text = text.replace('timezone = "Europe/Oslo"', 'timezone = "UTC"')
+        (folder / name).write_text(text.lstrip("\n"), encoding="utf-8")
+    utc = models.read(folder)
+    assert validate_plan(inst, control) == [] and utc.timezone == "UTC"
+    written = write_folder(utc, control, tmp_path / "plan")
+    assert re.search(r"^DTSTART:\d{8}T\d{6}Z", unfold((written / "ics/recruits/K1R1.ics").read_bytes()), re.M)
+    assert validate(utc, written) == []
+
+
 def test_ics_floating_times(folder: Path, inst: Instance) -> None:
     edit_ics(folder, "recruits/K1R1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
                                                "DTSTART:20260407T073000"))
