@@ -22,6 +22,15 @@ def segments(v: Vars, class_id: str, phase) -> list[list[tuple[int, int]]]:
     return [s for s in out if s]
 
 
+def week_school(v: Vars, class_id: str, phase, week: tuple[int, int]):
+    """``week_school[c,p,w]`` (true: a school week), created on first use, so each rule that
+    uses it may be added without the others (the infeasibility explanation drops rules)."""
+    key = (class_id, phase.id, week)
+    if key not in v.week_school:
+        v.week_school[key] = v.bool(f"week_school[{class_id},{phase.id},{week[0]}-W{week[1]:02d}]")
+    return v.week_school[key]
+
+
 def add_block_weeks(v: Vars) -> None:
     """Block model: each week with an open school day is a school week (school on every open
     day, no practice) or a practice week (no school); weeks without an open school day are
@@ -39,8 +48,7 @@ def add_block_weeks(v: Vars) -> None:
                             if (r.id, d) in v.prac:
                                 m.Add(v.prac[(r.id, d)] == 0)
                     continue
-                ws = v.bool(f"week_school[{c},{p.id},{week[0]}-W{week[1]:02d}]")
-                v.week_school[(c, p.id, week)] = ws
+                ws = week_school(v, c, p, week)
                 for d in open_days:
                     m.Add(v.school[(c, d)] == ws)
                 for r in recruits:
@@ -55,7 +63,7 @@ def add_block_lengths(v: Vars) -> None:
     for p in v.dom.phases:
         for c in block_classes(v, p):
             for seg in segments(v, c, p):
-                xs = [v.week_school[(c, p.id, w)] for w in seg]
+                xs = [week_school(v, c, p, w) for w in seg]
                 _run_bounds(v, xs, *p.school_block_weeks)
                 _run_bounds(v, [x.Not() for x in xs], *p.practice_block_weeks)
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.explain import diagnose, render
+from scheduler.explain import diagnose, explain_infeasible, render
+from scheduler.explain.infeasible import feasible
 from tests.builders import (
     D,
     absence,
@@ -193,6 +194,18 @@ def test_practice_week_with_too_few_possible_shifts_is_explained(tmp_path):
     text = "\n".join(render(fatal))
     assert any("R10" in f.rule and "min_shifts_per_practice_week" in f.message
                and "recruits.csv line 2" in f.rows for f in fatal), text
+
+
+def test_block_rules_can_be_added_without_the_school_week_rule(tmp_path):
+    """The diagnosis drops rule families one by one: the block lengths and practice weeks
+    must build without ``add_block_weeks`` (they once raised KeyError on week_school). Here
+    5 shifts of at least 7.5 h cannot fit into 30 h: the diagnosis names R10, not a crash."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", school_block_weeks=[1, 1],
+                                               min_shifts_per_practice_week=5,
+                                               max_hours_per_week=30)])
+    assert feasible(inst, ["add_block_lengths"]) is True
+    (f,) = explain_infeasible(inst, 10)
+    assert "R10" in f.rule and "at least 5 shifts" in f.message, f.message
 
 
 @pytest.mark.parametrize(("start", "end", "away", "without"), [
