@@ -203,6 +203,17 @@ def test_weekly_pattern_cut_by_the_phase_end_is_not_blamed_on_unavailable_weekda
     assert "R2 practise on mon" not in f.suggestion
 
 
+def test_too_few_open_days_names_the_weekly_cap_it_suggests(tmp_path: Path) -> None:
+    # Fri 2026-09-04 and Mon-Wed 2026-09-07..09: 4 open days, but at 2 school days a week at
+    # most 1 + 2 = 3; the message says so, since the suggestion lowers min_school_days to 3.
+    inst = micro(tmp_path, phases=[weekly_phase("2026-09-04", "2026-09-09", school_days_per_week=2,
+                                                min_school_days=5)])
+    f = only(precheck(inst))
+    assert f.rule == "R3+R11"
+    assert "only 4 open school days" in f.message and "at most 3 school days at 2 a week" in f.message
+    assert "to 3" in f.suggestion
+
+
 def test_block_phase_too_few_open_weeks(tmp_path: Path) -> None:
     # Block model: 3 weeks, one closed all week (closures.csv line 2): 10 open days < 12.
     inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", min_school_days=12)],

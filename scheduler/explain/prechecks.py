@@ -404,9 +404,12 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
             if len(open_days) < need:
                 out.append(Finding(
                     "R3+R11",
-                    f"Class {c.id} has only {len(open_days)} open school days in {_phase_text(p)}, but "
-                    f"min_school_days is {need}.{closed_text}",
-                    sort_rows(base_rows + c_rows),
+                    f"Class {c.id} has only {len(open_days)} open school days in {_phase_text(p)}"
+                    + (f" (and at most {cap} school days at {p.school_days_per_week} a week, R4)"
+                       if cap < len(open_days) else "")
+                    + f", but min_school_days is {need}.{closed_text}",
+                    sort_rows(base_rows + c_rows
+                              + ([ctx.rows.phase(p, "school_days_per_week")] if cap < len(open_days) else [])),
                     f"Lower min_school_days of phase {p.id} to {cap}, or lengthen the phase or shorten "
                     "the closures.",
                 ))
