@@ -133,6 +133,7 @@ def test_too_few_teacher_days(tmp_path: Path) -> None:
     inst = micro(tmp_path, phases=[WEEKLY], teachers=[teacher("T1", max_days_per_week=2)])
     f = only(precheck(inst))
     assert f.rule == "R4+R7" and "needs 3 teacher-days" in f.message and "only 2" in f.message
+    assert "shared day" not in f.message  # K1 has no partner class
     assert "teachers.csv line 2" in f.rows
 
 

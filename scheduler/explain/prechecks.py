@@ -456,7 +456,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             teachers = [t for t in inst.teachers if t.school_id == school.id]
             spw = p.school_days_per_week
             few_days: list[tuple[int, int]] = []
-            few_teacher_days: list[tuple[tuple[int, int], int, int]] = []
+            few_teacher_days: list[tuple[tuple[int, int], int, int, int]] = []  # week, supply, need, pairs
             full_any = []
             for week in dom.weeks(p):
                 full = [c for c in classes if dom.is_full_week(c.id, p, week)]
@@ -476,11 +476,11 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 need = spw * len(full) - len(pairs)
                 supply = sum(min(t.max_days_per_week, len(avail[t.id])) for t in teachers)
                 if supply < need:
-                    few_teacher_days.append((week, supply, need))
+                    few_teacher_days.append((week, supply, need, len(pairs)))
             if not few_days and not few_teacher_days:
                 continue
             t_rows = [ctx.rows.of(t) for t in teachers]
-            weeks_all = few_days + [w for w, _, _ in few_teacher_days]
+            weeks_all = few_days + [w for w, *_ in few_teacher_days]
             lo, hi = min(weeks_all), max(weeks_all)
             absence_rows = [
                 ctx.rows.of(a) for a in inst.absences
@@ -505,13 +505,13 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                     "(teachers.csv column weekdays).",
                 ))
             if few_teacher_days:
-                week, supply, need = few_teacher_days[0]
-                weeks = [w for w, _, _ in few_teacher_days]
+                week, supply, need, shared = few_teacher_days[0]
+                weeks = [w for w, *_ in few_teacher_days]
                 message = (
                     f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
-                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}, a shared day counted "
-                    f"once), but its teachers can give only {supply} (one group a day, within "
-                    f"max_days_per_week and their weekdays). Teachers: {listing}."
+                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}"
+                    f"{', a shared day counted once' if shared else ''}), but its teachers can give only "
+                    f"{supply} (one group a day, within max_days_per_week and their weekdays). Teachers: {listing}."
                 )
                 out.append(Finding(
                     "R4+R7", message,
