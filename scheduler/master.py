@@ -57,6 +57,13 @@ DIVE_EVERY = 16
 PATIENCE = 3
 """Subgradient steps without a better bound before the step size is halved."""
 
+ROUND_NODES = 1500
+"""Nodes of each search that moves the capacity prices (:func:`_capacity_rounds`): enough
+to prove a round on small phases, a good calendar to step from on large ones."""
+
+FINAL_SHARE = 0.4
+"""Share of the rounds' node budget kept for the last round, which proves the bound."""
+
 
 def late(deadline: float | None) -> bool:
     """Whether ``deadline`` (``time.monotonic()``, None for none) has passed."""
@@ -218,7 +225,7 @@ class Prices:
 
 def capacity_tolls(
     prices: Prices, school_of: dict[str, dict[tuple[int, int], frozenset[date]]], iterations: int,
-    target: float | None = None, deadline: float | None = None,
+    target: float | None = None, deadline: float | None = None, start: Tolls | None = None,
 ) -> tuple[Tolls, float]:
     """Ward capacity (R2) by Lagrangian relaxation, for fixed calendars (practice phases).
 
@@ -234,7 +241,7 @@ def capacity_tolls(
     best tolls found and their bound (units)."""
     board, inst = prices.board, prices.inst
     best: tuple[float, Tolls] = (-np.inf, {})
-    tolls: dict[tuple[str, date], float] = {}
+    tolls: dict[tuple[str, date], float] = dict(start or {})
     theta, stale = 1.0, 0
     for k in range(iterations):
         if k and late(deadline):
@@ -258,8 +265,8 @@ def capacity_tolls(
                 load[(prices.ward_of[sup], d)] += 1
         grad = {k: load.get(k, 0) - inst.ward[k[0]].capacity for k in set(load) | set(tolls)}
         grad = {k: g for k, g in grad.items() if g > 0 or tolls.get(k, 0) > 0}
-        if not any(g > 0 for g in grad.values()):
-            break  # the assignment keeps every capacity: the bound is exact for these calendars
+        if not any(g > 0 for g in grad.values()) and not any(tolls.get(k, 0) > 0 and g < 0 for k, g in grad.items()):
+            break  # capacities kept, and no toll on a ward-day with room: the bound is exact
         if target is None:  # a rough target: each surplus recruit-day costs a day without supervisor
             target = bound + sum(max(0, g) for g in grad.values()) * units(inst, "without_supervisor")
         if target <= bound + 1e-9:
@@ -928,8 +935,10 @@ def _capacity_rounds(
     """The weekly model's ward capacity (:class:`ClassCapacity`) by Lagrangian relaxation
     over every calendar: each round prices the rows, searches the calendars again, and
     moves the prices by a projected subgradient step (Polyak, towards the best capacitated
-    plan found). The bound is the best round's; the plan is the calendar whose
-    capacitated assignment (an exact MIP) costs least."""
+    plan found). The rounds are short searches (:data:`ROUND_NODES`) that move the prices;
+    the last round, with the prices they reached, gets what is left of the node budget (at
+    least :data:`FINAL_SHARE` of it) to prove its bound. The bound is the best round's; the
+    plan is the calendar whose capacitated assignment (an exact MIP) costs least."""
     board = search.board
     base = board.base.copy()
     lower = bound
@@ -937,6 +946,8 @@ def _capacity_rounds(
     best_upper: tuple[float, tuple[int, ...], np.ndarray] | None = None
     prices = np.zeros(len(capacity.rows))
     theta, stale = 1.0, 0
+    reserve = int(FINAL_SHARE * (total - search.total_nodes))
+    last = False
     for k in range(rounds + 1):
         for p in candidates:
             fixed, scalar, _states = search._replay(p)
@@ -944,7 +955,7 @@ def _capacity_rounds(
             got = capacity.assign(fixed)
             if got is not None and (best_upper is None or got[0] + scalar < best_upper[0] - 1e-9):
                 best_upper = (got[0] + scalar, p, got[1])
-        if k == rounds or best_upper is None or late(search.deadline):
+        if last or k == rounds or best_upper is None or late(search.deadline):
             break
         cols = search.assignment(path)
         grad = capacity.load(cols) - capacity.caps
@@ -955,7 +966,9 @@ def _capacity_rounds(
         prices = np.maximum(0.0, prices + theta * max(best_upper[0] - lower, 1.0) / norm * grad)
         add, back = capacity.surcharge(prices)
         board.base = base + add
-        search.nodes_limit_reset(max(1, (total - search.total_nodes) // (rounds - k)))
+        left = total - search.total_nodes
+        last = k == rounds - 1 or left - ROUND_NODES < reserve
+        search.nodes_limit_reset(left if last else ROUND_NODES)
         path2, _value, bound2, proven2 = search.run([best_upper[1], path])
         if path2 is None:
             break

@@ -391,7 +391,8 @@ class _Planner:
             prices = Prices(inst, self.dom, self.pricer, phase, board)
             columns = practice_by_columns(prices, COLUMN_ROUNDS, deadline=deadline)
             if columns is not None:
-                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value, deadline=deadline)
+                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value, deadline=deadline,
+                                               start=columns.tolls)
                 out.bound = max(out.bound, min(lower, columns.value))
         return Searched(phase.id, board, out, columns, late(deadline))
 
@@ -612,8 +613,10 @@ def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searc
     _FORKED = planner
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # the longest searches first, so that the processes finish together
-            order = sorted(range(len(tasks)), key=lambda i: -(tasks[i][0].end - tasks[i][0].start).days)
+            # the longest searches first, so that the processes finish together: practice phases
+            # (column generation, slow per day), then the others by length
+            order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0].kind != "practice",
+                                                             -(tasks[i][0].end - tasks[i][0].start).days))
             futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1], end)) for i in order}
             return [futures[i].result() for i in range(len(tasks))]
     finally:
@@ -665,7 +668,7 @@ REALIZE_COLUMNS_SHARE = 0.5
 TOLL_ROUNDS = 30
 """Subgradient rounds of the ward-capacity tolls in practice phases."""
 
-CAPACITY_ROUNDS = 4
+CAPACITY_ROUNDS = 8
 """Rounds of priced calendar searches for the weekly model's ward capacity."""
 
 COLUMN_ROUNDS = 8

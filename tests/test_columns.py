@@ -83,3 +83,17 @@ def test_solve_keeps_capacity_in_the_recruit_period(tmp_path):
     assert result.best_bound is not None and result.best_bound <= result.objective + 1e-6
     per_day = Counter((a.ward_id, a.date) for a in result.plan.activities if a.activity == "practice")
     assert max(per_day.values()) <= 1 or all(w != "W1" for (w, _d), n in per_day.items() if n > 1)
+
+
+def test_toll_steps_go_on_from_tolls_too_high(tmp_path):
+    """Started from tolls far too high (as a start from another round's tolls may be), the
+    first assignment keeps every capacity but pays back too much: the steps must lower the
+    tolls where wards have room rather than stop, so the bound climbs back to at least the
+    toll-free one and stays below the capacitated plan."""
+    inst = crowded(tmp_path, 1)
+    prices = setup(inst)
+    found = practice_by_columns(prices, rounds=8)
+    free, _cols = prices.board.solve(prices.board.base + prices.phase_chain({}))
+    high = {("W1", d): 1e6 for d in inst.phase["rp"].dates()}
+    _tolls, bound = capacity_tolls(setup(inst), {}, 20, target=found.value, start=high)
+    assert free - 1e-6 <= bound <= found.value + 1e-6
