@@ -278,6 +278,23 @@ def test_partner_classes_with_four_school_days_share_all_their_common_days(tmp_p
     assert all(c.joint_with for c in result.plan.class_days if c.date in k1 & k2)
 
 
+def test_partner_classes_with_four_school_days_need_only_four_teacher_days(tmp_path: Path) -> None:
+    # One teacher, 4 days a week, for two partner classes of 4 school days: they can share
+    # all four days (one group a date, D12), so the teacher-day pre-check must not call this
+    # infeasible (it counted 4 + 4 - 1 = 7 teacher-days, as if they shared only one day).
+    inst = micro(
+        tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", school_days_per_week=4,
+                                       practice_days_per_week=1)],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=["R1", recruit("R2", class_id="K2")], teachers=[teacher("T1", max_days_per_week=4)],
+    )
+    assert [f for f in precheck(inst) if f.fatal] == []
+    result = solve_and_check(inst, expect=None)
+    k1 = {c.date for c in result.plan.class_days if c.class_id == "K1"}
+    k2 = {c.date for c in result.plan.class_days if c.class_id == "K2"}
+    assert k1 == k2 and len(k1) == 8
+
+
 def _as_workbook(folder: Path) -> Path:
     """The CSV tables of an instance folder as sheets of ``book.xlsx`` beside a copy of
     its instance.toml (SPEC §1: an instance may be one workbook)."""

@@ -444,7 +444,8 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
 def check_teachers(ctx: _Ctx) -> list[Finding]:
     """R7: in each full week the teachers of a school can give every weekly class its
     ``school_days_per_week`` days: enough weekdays with a teacher, and enough teacher-days
-    (a teacher teaches one group a day and ``max_days_per_week``; a shared day counts once)."""
+    (a teacher teaches one group a day and ``max_days_per_week``; a day partner classes share
+    counts once: exactly one a week at 3 school days, R6, else they may share every day)."""
     inst, dom, out = ctx.inst, ctx.dom, []
     for p in ctx.phases:
         if p.kind != "alternation":
@@ -473,7 +474,9 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 ids = {c.id for c in full}
                 pairs = {tuple(sorted((c.id, c.shared_day_with))) for c in full
                          if c.shared_day_with in ids}
-                need = spw * len(full) - len(pairs)
+                # R6/D12: partner classes in school on the same date are one group. With 3 days a
+                # week each they share exactly one day; otherwise they may share all their days.
+                need = spw * len(full) - len(pairs) * (1 if spw == 3 else spw)
                 supply = sum(min(t.max_days_per_week, len(avail[t.id])) for t in teachers)
                 if supply < need:
                     few_teacher_days.append((week, supply, need, len(pairs)))
@@ -507,11 +510,13 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             if few_teacher_days:
                 week, supply, need, shared = few_teacher_days[0]
                 weeks = [w for w, *_ in few_teacher_days]
+                sharing = "" if not shared else (
+                    ", a shared day counted once" if spw == 3 else ", partner classes sharing all their days")
                 message = (
                     f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
-                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}"
-                    f"{', a shared day counted once' if shared else ''}), but its teachers can give only "
-                    f"{supply} (one group a day, within max_days_per_week and their weekdays). Teachers: {listing}."
+                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}{sharing}), but its teachers "
+                    f"can give only {supply} (one group a day, within max_days_per_week and their weekdays). "
+                    f"Teachers: {listing}."
                 )
                 out.append(Finding(
                     "R4+R7", message,
