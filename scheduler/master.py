@@ -490,22 +490,29 @@ def _possible(matrix: np.ndarray) -> bool:
 
 def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], block: list[bool]) -> list[tuple[int, ...]]:
     """Drop joint options that another one beats on every price, on its own cost and on
-    school days (and, for block classes, has the same week kinds)."""
-    def no_worse(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-        for ci, (ka, kb) in enumerate(zip(a, b, strict=True)):
-            sa, sb = steps[ci][ka], steps[ci][kb]
-            if block[ci] and sa.kind != sb.kind:
-                return False
-            if sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
-                return False
-        return True
-
-    keep = []
-    for b in combos:
-        if any(a != b and no_worse(a, b) and (not no_worse(b, a) or a < b) for a in combos):
-            continue
-        keep.append(b)
-    return keep
+    school days (and, for block classes, has the same week kinds). Of options equal in all
+    that, the first (``combos`` is sorted) is kept. Pairwise per class first (few options),
+    then over all pairs of joint options at once."""
+    if len(combos) < 2:
+        return list(combos)
+    n = len(combos)
+    at = np.array(combos, dtype=int).reshape(n, -1)
+    no_worse = np.ones((n, n), dtype=bool)  # [a, b]: a is no worse than b
+    for ci, lst in enumerate(steps):
+        k = len(lst)
+        table = np.ones((k, k), dtype=bool)
+        for ka, sa in enumerate(lst):
+            for kb, sb in enumerate(lst):
+                if block[ci] and sa.kind != sb.kind:
+                    table[ka, kb] = False
+                elif sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
+                    table[ka, kb] = False
+        no_worse &= table[np.ix_(at[:, ci], at[:, ci])]
+    earlier = np.triu(np.ones((n, n), dtype=bool), k=1)  # [a, b]: a < b
+    beats = no_worse & (~no_worse.T | earlier)
+    np.fill_diagonal(beats, False)
+    dominated = beats.any(axis=0)
+    return [c for c, d in zip(combos, dominated, strict=True) if not d]
 
 
 def _merge_types(stages: list[Stage]) -> list[Stage]:

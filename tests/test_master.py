@@ -197,3 +197,40 @@ def test_class_capacity_rounds_keep_capacity_and_a_valid_bound(tmp_path):
     assert plain.bound - 1e-6 <= capped.bound <= capped.value + 1e-6
     rows = ClassCapacity(inst, dom, phase, board).rows
     assert rows and all(w == "W1" for w, _r, _c in rows)
+
+
+def _undominated_by_pairs(steps, combos, block):
+    """The definition, one pair of joint options at a time."""
+    def no_worse(a, b):
+        for ci, (ka, kb) in enumerate(zip(a, b, strict=True)):
+            sa, sb = steps[ci][ka], steps[ci][kb]
+            if block[ci] and sa.kind != sb.kind:
+                return False
+            if sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
+                return False
+        return True
+    return [b for b in combos
+            if not any(a != b and no_worse(a, b) and (not no_worse(b, a) or a < b) for a in combos)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dominated_joint_options_are_dropped_as_defined(seed):
+    """Joint options of a school's classes that another one beats (prices, own cost, school
+    days, block week kind) are dropped; of equal ones the first stays. Three classes, one of
+    them without recruits (an empty price matrix: all its options tie), as in a school with
+    an empty class, where the joint options are many."""
+    from scheduler.master import ClassStep, _undominated
+
+    rng = np.random.default_rng(seed)
+    steps, block = [], []
+    for rows in (2, 1, 0):
+        is_block = bool(rng.integers(2))
+        block.append(is_block)
+        steps.append([ClassStep((frozenset(),), rng.integers(0, 3, size=(rows, 2)).astype(float),
+                                float(rng.integers(0, 2)), int(rng.integers(2, 4)),
+                                str(rng.choice(["S", "P"])) if is_block else None)
+                      for _ in range(int(rng.integers(2, 6)))])
+    combos = sorted({tuple(int(rng.integers(len(lst))) for lst in steps) for _ in range(60)})
+    kept = _undominated(steps, combos, block)
+    assert kept == _undominated_by_pairs(steps, combos, block)
+    assert kept  # something always survives
