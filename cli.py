@@ -28,7 +28,8 @@ def main() -> None:
 @click.argument("instance", type=click.Path(exists=True))
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Plan folder to write.")
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the solver.")
-@click.option("--workers", default=2, show_default=True, help="CP-SAT search workers.")
+@click.option("--workers", default=2, show_default=True,
+              help="Processes for the phase searches, CP-SAT workers and calendar rendering.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option("--gap", "relative_gap", default=0.0, show_default=True, help="Stop at this relative gap.")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
@@ -79,7 +80,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             result.explanation += render(diagnose(inst, min(60.0, time_limit), phase_id=result.failed_phase))
     try:
-        out = write_plan(inst, result, out_dir, lang=lang)
+        out = write_plan(inst, result, out_dir, lang=lang, workers=workers)
     except OSError as exc:  # the folder is left as it was (written atomically)
         click.echo(f"Could not write the plan to {out_dir}: {exc}. The folder is unchanged.", err=True)
         sys.exit(2)

@@ -128,6 +128,13 @@ def test_same_plan_gives_same_bytes(instance, tmp_path, files):
     assert tree(again) == files
 
 
+def test_calendars_rendered_by_two_processes_are_the_same_bytes(instance, tmp_path, files):
+    """``workers`` renders the calendars in forked processes: same files, same order."""
+    again = write_plan(instance, make_result(make_plan()), tmp_path / "two", workers=2)
+    assert tree(again) == files
+    assert list(build_feeds(instance, make_plan(), workers=3)) == list(build_feeds(instance, make_plan()))
+
+
 def test_one_calendar_per_recruit_supervisor_teacher_class_and_site(instance, files):
     expected = {f"ics/{folder}/{x.id}.ics" for folder, items in [
         ("recruits", instance.recruits), ("supervisors", instance.supervisors),

@@ -115,6 +115,7 @@ def _plan_files(
     lang: str,
     feed_base_url: str | None,
     stamp: datetime | None,
+    workers: int = 1,
 ) -> dict[str, bytes]:
     """Every file of the plan folder by relative path (computed before anything is written)."""
     files = {"plan.json": plan_json_text(instance, result).encode("utf-8")}
@@ -125,7 +126,7 @@ def _plan_files(
     files["assignments.csv"] = csv_text(ASSIGNMENT_COLUMNS, assignment_rows(plan)).encode("utf-8")
     files["recruit_calendar.csv"] = csv_text(CALENDAR_COLUMNS, activity_rows(plan)).encode("utf-8")
     files["class_calendar.csv"] = csv_text(CLASS_CALENDAR_COLUMNS, class_day_rows(plan)).encode("utf-8")
-    feeds = build_feeds(instance, plan, lang=lang, stamp=stamp, feed_base_url=feed_base_url)
+    feeds = build_feeds(instance, plan, lang=lang, stamp=stamp, feed_base_url=feed_base_url, workers=workers)
     for rel, data in feeds.items():
         files[f"ics/{rel}"] = data
     return files
@@ -152,6 +153,7 @@ def write_plan(
     lang: str = "nb",
     feed_base_url: str | None = None,
     stamp: datetime | None = None,
+    workers: int = 1,
 ) -> Path:
     """Write a plan folder: plan.json, the three CSV files and every .ics feed.
 
@@ -165,6 +167,7 @@ def write_plan(
         feed_base_url: where the folder is published; adds ``SOURCE`` to each calendar.
         stamp: DTSTAMP of every event (aware datetime); default: the latest date of the
             plan at 00:00 UTC.
+        workers: processes rendering the calendars (the files are the same for any).
 
     Returns:
         The plan folder.
@@ -178,7 +181,7 @@ def write_plan(
     _check_target(out_dir)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    files = _plan_files(instance, result, lang=lang, feed_base_url=feed_base_url, stamp=stamp)
+    files = _plan_files(instance, result, lang=lang, feed_base_url=feed_base_url, stamp=stamp, workers=workers)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
     try:

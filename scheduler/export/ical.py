@@ -27,7 +27,9 @@ from __future__ import annotations
 import calendar as _calendar
 import hashlib
 import json
+import multiprocessing
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -468,6 +470,7 @@ def build_feeds(
     lang: str = "nb",
     stamp: datetime | None = None,
     feed_base_url: str | None = None,
+    workers: int = 1,
 ) -> dict[str, bytes]:
     """All calendars of a plan, keyed by their path under ``ics/`` (``recruits/K1R01.ics``).
 
@@ -481,16 +484,43 @@ def build_feeds(
         stamp: DTSTAMP of every event; default :func:`plan_stamp`. An aware datetime.
         feed_base_url: where the ``ics/`` folder is published; when given, each calendar
             carries ``SOURCE;VALUE=URI`` with its own address.
+        workers: processes that render the calendars (forked; rendering is most of the
+            time of writing a plan). The files are the same for any number.
     """
     texts(lang)  # reject an unknown language before any work
     stamp = (stamp or plan_stamp(instance, plan)).astimezone(UTC)
     tz = vtimezone(instance.timezone, *_years(instance, plan))
-    out: dict[str, bytes] = {}
-    for feed in _Builder(instance, plan, lang).feeds():
+    feeds = _Builder(instance, plan, lang).feeds()
+    for feed in feeds:
         _check_file_id(feed.owner_id, feed.folder)
-        out[f"{feed.folder}/{feed.owner_id}.ics"] = _render(
-            feed, instance, tz, stamp, lang, feed_base_url)
-    return out
+    job = (feeds, instance, tz, stamp, lang, feed_base_url)
+    parts = [list(range(k, len(feeds), workers)) for k in range(max(1, workers))]
+    if workers <= 1 or len(feeds) < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
+        rendered = dict(_render_part(job, range(len(feeds))))
+    else:
+        global _JOB
+        _JOB = job
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                rendered = {k: data for got in pool.map(_render_forked, parts) for k, data in got}
+        finally:
+            _JOB = None
+    return {f"{feed.folder}/{feed.owner_id}.ics": rendered[k] for k, feed in enumerate(feeds)}
+
+
+_JOB: tuple | None = None
+"""What the forked rendering processes work on (set before the pool starts)."""
+
+
+def _render_part(job: tuple, indices) -> list[tuple[int, bytes]]:
+    feeds, instance, tz, stamp, lang, feed_base_url = job
+    return [(k, _render(feeds[k], instance, tz, stamp, lang, feed_base_url)) for k in indices]
+
+
+def _render_forked(indices: list[int]) -> list[tuple[int, bytes]]:
+    assert _JOB is not None
+    return _render_part(_JOB, indices)
 
 
 def _check_file_id(owner_id: str, folder: str) -> None:
