@@ -967,6 +967,10 @@ def _check_csv(path: Path, columns: list[str]) -> list[Violation]:
     return out
 
 
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _check_cells(name: str, line: int, cells: dict[str, str]) -> list[Violation]:
     out = []
     where = f"{name} line {line}"
@@ -976,6 +980,8 @@ def _check_cells(name: str, line: int, cells: dict[str, str]) -> list[Violation]
 
     if "date" in cells:
         try:
+            if not _DATE_TEXT.fullmatch(cells["date"]):
+                raise ValueError(cells["date"])
             date.fromisoformat(cells["date"])
         except ValueError:
             bad("date", "a date YYYY-MM-DD")
@@ -984,6 +990,8 @@ def _check_cells(name: str, line: int, cells: dict[str, str]) -> list[Violation]
     for col in ("start", "end"):
         if col in cells:
             try:
+                if not _TIME_TEXT.fullmatch(cells[col]):  # strptime would take 7:30 for 07:30
+                    raise ValueError(cells[col])
                 datetime.strptime(cells[col], TIME_FORMAT)
             except ValueError:
                 bad(col, "a local time YYYY-MM-DDTHH:MM")

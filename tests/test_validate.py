@@ -1140,6 +1140,22 @@ def test_file_bad_value(folder: Path, inst: Instance) -> None:
                for v in found)
 
 
+@pytest.mark.parametrize(("column", "pattern", "loose"), [
+    ("start", r"(\d{4}-\d{2}-\d{2})T0(\d):", r"\1T\2:"),   # 07:30 written 7:30
+    ("date", r"^([^,]*),(\d{4})-(\d{2})-(\d{2}),", r"\1,\2\3\4,"),  # 2026-04-13 written 20260413
+])
+def test_file_times_and_dates_exactly_as_spec_writes_them(folder: Path, inst: Instance, column: str, pattern: str,
+                                                          loose: str) -> None:
+    """SPEC's YYYY-MM-DD and YYYY-MM-DDTHH:MM, not what Python's parsers would also take."""
+    path = folder / "recruit_calendar.csv"
+    head, *rows = path.read_text(encoding="utf-8").split("\n")
+    k = next(i for i, row in enumerate(rows) if re.search(pattern, row, flags=re.MULTILINE))
+    rows[k] = re.sub(pattern, loose, rows[k], count=1)
+    path.write_text("\n".join([head, *rows]), encoding="utf-8")
+    found = validate(inst, folder)
+    assert any(f"line {k + 2}, column {column}: expected" in v.message for v in found), [v.message for v in found]
+
+
 def test_file_missing_column(folder: Path, inst: Instance) -> None:
     path = folder / "class_calendar.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",joint_with", ",joint", 1),
