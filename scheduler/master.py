@@ -942,7 +942,9 @@ def _capacity_rounds(
     """The weekly model's ward capacity (:class:`ClassCapacity`) by Lagrangian relaxation
     over every calendar: each round prices the rows, searches the calendars again, and
     moves the prices by a projected subgradient step (Polyak, towards the best capacitated
-    plan found). The rounds are short searches (:data:`ROUND_NODES`) that move the prices;
+    plan found, from the round's Lagrangian value, or from its best calendar's value when
+    the round is not proven; the step is halved after :data:`PATIENCE` rounds without a
+    better one). The rounds are short searches (:data:`ROUND_NODES`) that move the prices;
     the last round, with the prices they reached, gets what is left of the node budget (at
     least :data:`FINAL_SHARE` of it) to prove its bound. The bound is the best round's; the
     plan is the calendar whose capacitated assignment (an exact MIP) costs least."""
@@ -955,6 +957,7 @@ def _capacity_rounds(
     theta, stale = 1.0, 0
     reserve = int(FINAL_SHARE * (total - search.total_nodes))
     last = False
+    value_now, best_now = bound, bound  # the Lagrangian value at the current prices, as far as known
     for k in range(rounds + 1):
         for p in candidates:
             fixed, scalar, _states = search._replay(p)
@@ -970,17 +973,22 @@ def _capacity_rounds(
         norm = float(grad @ grad)
         if norm == 0:
             break
-        prices = np.maximum(0.0, prices + theta * max(best_upper[0] - lower, 1.0) / norm * grad)
+        prices = np.maximum(0.0, prices + theta * max(best_upper[0] - value_now, 1.0) / norm * grad)
         add, back = capacity.surcharge(prices)
         board.base = base + add
         left = total - search.total_nodes
         last = k == rounds - 1 or left - ROUND_NODES < reserve
         search.nodes_limit_reset(left if last else ROUND_NODES)
-        path2, _value, bound2, proven2 = search.run([best_upper[1], path])
+        path2, value2, bound2, proven2 = search.run([best_upper[1], path])
         if path2 is None:
             break
         if bound2 - back > lower + 1e-9:
-            lower, proven, stale = bound2 - back, proven2, 0
+            lower, proven = bound2 - back, proven2
+        # a short round that is not proven knows the Lagrangian value only from above (its
+        # best calendar): the step uses that, which keeps it small where it is not known
+        value_now = (bound2 if proven2 else value2) - back
+        if value_now > best_now + 1e-9:
+            best_now, stale = value_now, 0
         else:
             stale += 1
             if stale >= PATIENCE:

@@ -668,7 +668,7 @@ REALIZE_COLUMNS_SHARE = 0.5
 TOLL_ROUNDS = 30
 """Subgradient rounds of the ward-capacity tolls in practice phases."""
 
-CAPACITY_ROUNDS = 8
+CAPACITY_ROUNDS = 16
 """Rounds of priced calendar searches for the weekly model's ward capacity."""
 
 COLUMN_ROUNDS = 8
