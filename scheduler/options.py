@@ -132,7 +132,8 @@ class Teachers:
             edge(("src",), ("g", i), 1)
             for t in names:
                 edge(("g", i), ("td", t, d), 1)
-                edge(("td", t, d), ("tw", t, iso_week(d)), 1)
+                if ("tw", t, iso_week(d)) not in cap.get(("td", t, d), {}):  # one group a date, not one per group
+                    edge(("td", t, d), ("tw", t, iso_week(d)), 1)
                 cap[("tw", t, iso_week(d))].setdefault(("sink",), 0)
                 cap[("tw", t, iso_week(d))][("sink",)] = limit[t]
                 cap.setdefault(("sink",), {}).setdefault(("tw", t, iso_week(d)), 0)

@@ -9,6 +9,7 @@ bound must stay below the optimum however early it is stopped.
 from __future__ import annotations
 
 import time
+from datetime import date
 from itertools import product
 
 import numpy as np
@@ -165,6 +166,19 @@ def test_teachers_limit_the_calendars(tmp_path):
     out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
     for school in out.school["K1"].values():
         assert sorted(d.weekday() for d in school) == [0, 1, 2]
+
+
+def test_a_teacher_takes_one_group_a_date(tmp_path):
+    """R7/D13: two classes (not partners) in school on the same date are two groups and need
+    two teachers; one teacher cannot cover them, however many days a week he may teach."""
+    inst = three_weeks(tmp_path, classes=["K1", "K2"], recruits=["R1", recruit("R2", class_id="K2")],
+                       teachers=[teacher("T1")])
+    teachers = Teachers(inst)
+    mon, tue = date(2026, 8, 17), date(2026, 8, 18)
+    assert teachers.can_cover("SK1", [(mon, ("K1",)), (tue, ("K2",))])
+    assert not teachers.can_cover("SK1", [(mon, ("K1",)), (mon, ("K2",))])
+    # so the search finds no week where both classes have three school days (6 dates > 5)
+    assert isinstance(search_phase(inst, *setup(inst, "vg1"), node_limit=1_000), str)
 
 
 def test_block_lengths_bind_the_search(tmp_path):
