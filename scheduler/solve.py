@@ -340,6 +340,7 @@ class _Planner:
         self.published = {(a.recruit_id, a.phase_id): a.supervisor_id for a in published}
         self.pins = {(a.recruit_id, a.phase_id): a.supervisor_id for a in opts.pinned}
         self.clock_cut = False
+        self.unproven = False  # a phase's day model ended without a plan and without a proof
 
     def left(self) -> float:
         return self.opts.time_limit - (time.monotonic() - self.start)
@@ -447,6 +448,7 @@ class _Planner:
                 return PhasePlan(run.plan, out.bound, out.proven, out.nodes, run.clock_cut, stage)
             if run.status != Status.INFEASIBLE and self.left() <= 0:
                 break
+        self.unproven = run.status != Status.INFEASIBLE
         return (f"the day model found no plan for the chosen calendars and placements "
                 f"(status {run.status.value})")
 
@@ -627,6 +629,7 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
     """No phase plan: small instances get one try of the whole-year day model (phases can
     interact at their boundaries), else the phase's reason is the explanation."""
     inst, opts = planner.inst, planner.opts
+    unproven = planner.unproven
     if _practice_day_count(planner.dom) <= opts.whole_year_limit and planner.left() > 1:
         dtime = opts.dtime_per_second * opts.time_limit * REFINE_SHARE
         run = _run(build(inst, opts), opts, planner.left(), dtime, start)
@@ -635,8 +638,11 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
             return _result(planner, run.plan, None, [], start)
         if run.status == Status.INFEASIBLE:
             why += "; the whole-year model is infeasible too"
+            unproven = False
     wall = time.monotonic() - start
-    status = Status.UNKNOWN if planner.left() <= 0 else Status.INFEASIBLE
+    # INFEASIBLE only when a search or a CP-SAT run proved it; a day model that ran out of
+    # its work budget without a plan (UNKNOWN) proves nothing
+    status = Status.UNKNOWN if planner.left() <= 0 or unproven else Status.INFEASIBLE
     text = [f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned: {why}."]
     return Result(status, None, None, None, round(wall, 3), None, explanation=text, failed_phase=phase.id)
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
-from models import read
+from models import Status, read
 from scheduler.explain import precheck, render
 from scheduler.solve import SolveOptions, solve
 from scheduler.validate import validate_plan
@@ -132,6 +132,18 @@ def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan() -> No
     assert result.kpis["reproducible"] is False
     assert result.best_bound is None or result.best_bound <= result.objective + 1e-6
     assert validate_plan(inst, result.plan) == []
+
+
+def test_a_day_model_that_ends_without_a_plan_or_a_proof_is_unknown_not_infeasible(monkeypatch) -> None:
+    """When CP-SAT stops on its work budget without a plan (UNKNOWN) in every day model, as
+    on a large phase, nothing is proven: the status is UNKNOWN, not INFEASIBLE (and so the
+    diagnosis does not run)."""
+    import scheduler.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_run", lambda *args, **kwargs: solve_module.Run(Status.UNKNOWN))
+    result = solve(read(TINY), options=SolveOptions(time_limit=20, workers=1))
+    assert result.plan is None
+    assert result.status == Status.UNKNOWN, result.explanation
 
 
 # ---- 3. a broken instance --------------------------------------------------------------------
