@@ -91,6 +91,9 @@ class SolveOptions:
     dtime_per_second: CP-SAT deterministic seconds per second of ``time_limit``.
     whole_year_limit: run the whole-year day model after the phase plans when the
         instance has at most this many possible practice days.
+    wall_limit: the wall-clock guard in seconds, when it is not ``time_limit`` (the
+        command line keeps time for writing and validating the plan this way; the
+        deterministic budgets, and so the plans, still follow ``time_limit``).
     """
 
     time_limit: float = 60.0
@@ -103,7 +106,13 @@ class SolveOptions:
     nodes_per_second: int = 2000
     dtime_per_second: float = 0.25
     whole_year_limit: int = 6000
+    wall_limit: float | None = None
     progress: Progress | None = field(default=None, compare=False)
+
+    @property
+    def wall(self) -> float:
+        """The wall-clock guard in seconds."""
+        return self.time_limit if self.wall_limit is None else self.wall_limit
 
 
 STATUS = {
@@ -343,7 +352,7 @@ class _Planner:
         self.unproven = False  # a phase's day model ended without a plan and without a proof
 
     def left(self) -> float:
-        return self.opts.time_limit - (time.monotonic() - self.start)
+        return self.opts.wall - (time.monotonic() - self.start)
 
     def pair_cost(self, phase: Phase):
         inst, u = self.inst, lambda g: units(self.inst, g)
@@ -604,7 +613,7 @@ def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searc
     the other, each phase may use the time left in proportion to its length)."""
     global _FORKED
     workers = min(planner.opts.workers, len(tasks))
-    end = planner.start + SEARCH_WALL_SHARE * planner.opts.time_limit
+    end = planner.start + SEARCH_WALL_SHARE * planner.opts.wall
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         found = []
         for k, (p, n) in enumerate(tasks):

@@ -122,12 +122,15 @@ def test_example_instance_solved_twice_gives_the_same_plan() -> None:
     assert validate_plan(inst, first.plan) == []
 
 
-def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan() -> None:
-    """The wall clock is a guard: with a time limit far below what the deterministic budgets
-    need, the searches stop early, the plan is still whole and valid, and plan.json says
-    it may not be reproducible."""
+@pytest.mark.parametrize("opts", [SolveOptions(time_limit=0.01, workers=1),
+                                  SolveOptions(time_limit=60, wall_limit=0.01, workers=1)],
+                         ids=["time limit", "wall limit"])
+def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan(opts: SolveOptions) -> None:
+    """The wall clock is a guard: with a time limit (or, as the command line sets it, a wall
+    limit) far below what the deterministic budgets need, the searches stop early, the plan
+    is still whole and valid, and plan.json says it may not be reproducible."""
     inst = read(TINY)
-    result = solve(inst, options=SolveOptions(time_limit=0.01, workers=1))
+    result = solve(inst, options=opts)
     assert result.plan is not None, result.explanation
     assert result.kpis["reproducible"] is False
     assert result.best_bound is None or result.best_bound <= result.objective + 1e-6
