@@ -438,8 +438,16 @@ class Machine:
 
 
 # ---- building the stages -----------------------------------------------------------------------
-def build_groups(inst: Instance, dom: Domains, phase: Phase, prices: Prices, teachers: Teachers) -> list[Group] | str:
-    """The phase's groups and stages, or a sentence saying which week has no calendar."""
+def build_groups(
+    inst: Instance, dom: Domains, phase: Phase, prices: Prices, teachers: Teachers,
+    keep: dict[str, frozenset[date]] | None = None,
+) -> list[Group] | str:
+    """The phase's groups and stages, or a sentence saying which week has no calendar.
+
+    ``keep`` (re-planning): each class's published school days. A week's options are then
+    only those that keep the class's published days of that week, where any does (a week
+    whose published days no longer work, e.g. after a new closure, keeps all its options).
+    A class without published days in the phase is free."""
     w_unused = units(inst, "short_week_unused")
     board = prices.board
     groups: list[Group] = []
@@ -454,6 +462,8 @@ def build_groups(inst: Instance, dom: Domains, phase: Phase, prices: Prices, tea
         for week in dom.weeks(phase):
             cws = [class_week(inst, dom, c, phase, week) for c in classes]
             joint = joint_options(inst, phase, school.id, cws, teachers)
+            if keep:
+                joint = _kept(joint, classes, keep, phase, dom.week_days(phase, week))
             if not joint:
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps the shared day (R6) and the teachers (R7)")
@@ -482,6 +492,19 @@ def build_groups(inst: Instance, dom: Domains, phase: Phase, prices: Prices, tea
             g.stages = _merge_types(g.stages)
         groups.append(g)
     return groups
+
+
+def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
+          phase: Phase, days: list[date]) -> list[tuple[frozenset[date], ...]]:
+    """The joint options that keep each class's published school days of the week (see
+    :func:`build_groups`); all of them when none does."""
+    wanted = {}
+    for ci, c in enumerate(classes):
+        published = keep.get(c, frozenset())
+        if any(phase.start <= d <= phase.end for d in published):
+            wanted[ci] = frozenset(d for d in days if d in published)
+    same = [j for j in joint if all(j[ci] == want for ci, want in wanted.items())]
+    return same or joint
 
 
 def _possible(matrix: np.ndarray) -> bool:
@@ -893,7 +916,7 @@ class Search:
 def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
     teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
-    deadline: float | None = None,
+    deadline: float | None = None, keep: dict[str, frozenset[date]] | None = None,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
     outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
@@ -901,7 +924,9 @@ def search_phase(
     capacity and stay lower bounds. Weekly-model phases with ``capacity_rounds`` price and
     keep the classes' ward capacity (:class:`ClassCapacity`); the node limit is shared by
     the rounds. ``deadline`` (``time.monotonic()``) ends the search early, as its node limit
-    would: a guard for slow machines (the bound stays valid)."""
+    would: a guard for slow machines (the bound stays valid). ``keep``: published school
+    days to keep (re-planning, see :func:`build_groups`); the bound is then one of the plans
+    that keep them."""
     prices = Prices(inst, dom, pricer, phase, board, tolls)
     payback = prices.toll_total()
     board = Board(board.rows, board.cols, board.row_of, board.base.copy())
@@ -913,7 +938,7 @@ def search_phase(
             return "no placement of every recruit with a supervisor within reach keeps R1 and R2"
         value -= payback
         return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)}, value, value, True, 1)
-    groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst))
+    groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst), keep)
     if isinstance(groups, str):
         return groups
     # the plain search gets half the nodes (its bound is the fallback), the rounds share the rest

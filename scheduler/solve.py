@@ -348,6 +348,12 @@ class _Planner:
         published = opts.published.assignments if opts.published else []
         self.published = {(a.recruit_id, a.phase_id): a.supervisor_id for a in published}
         self.pins = {(a.recruit_id, a.phase_id): a.supervisor_id for a in opts.pinned}
+        # re-planning keeps the published class calendars where they still work (the school's
+        # timetable); only placements and shifts move, and each changed placement is priced
+        school_days: dict[str, set[date]] = {}
+        for c in opts.published.class_days if opts.published else []:
+            school_days.setdefault(c.class_id, set()).add(c.date)
+        self.published_school = {c: frozenset(ds) for c, ds in school_days.items()} or None
         self.clock_cut = False
         self.unproven = False  # a phase's day model ended without a plan and without a proof
 
@@ -393,7 +399,7 @@ class _Planner:
         inst = self.inst
         board = self.board(phase)
         out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
-                           capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
+                           capacity_rounds=CAPACITY_ROUNDS, deadline=deadline, keep=self.published_school)
         if isinstance(out, str):
             return out
         columns = None
@@ -577,7 +583,7 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
         opts.progress(wall, "year planned", objective, None if bound is None else min(bound, objective))
     status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
     kpis = kpis_of(instance, plan)
-    kpis["bound_scope"] = "year"
+    kpis["bound_scope"] = "year" if planner.published_school is None else "year, published school days kept"
     kpis["phases"] = details
     kpis["reproducible"] = not planner.clock_cut
     return Result(
@@ -700,7 +706,9 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
     if left < 1:
         planner.clock_cut = True
         return plan, sc, bound
-    built = build(instance, opts, hint=plan)
+    # re-planning: the school days stay as the phase plans kept them (published where they work)
+    keep = Fixings(school={(c.class_id, c.date): True for c in plan.class_days}) if opts.published else None
+    built = build(instance, opts, hint=plan, fix=keep)
     run = _run(built, opts, left, opts.dtime_per_second * opts.time_limit * REFINE_SHARE, planner.start)
     planner.clock_cut |= run.clock_cut
     if run.plan is None:

@@ -1,0 +1,61 @@
+"""Re-planning from a published plan (``SolveOptions.published``, ``plan --from``): the
+class calendars are the school's timetable, so they stay as published wherever they still
+work; placements and shifts move, each changed placement priced (``plan_change``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.builders import (
+    OPTIONS,
+    absence,
+    closure,
+    micro,
+    school_days,
+    solve_and_check,
+    supervisor,
+    ward,
+    weekly_phase,
+)
+from tests.test_master import ROSTERS
+
+BASE = dict(
+    phases=[weekly_phase("2026-08-17", "2026-09-06")],
+    recruits=["R1", "R2", "R3"],
+    wards=[ward("W1", capacity=3)],
+    supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB"),
+                 supervisor("V3", roster_id="RC"), supervisor("V4", roster_id="RA", qualified="false")],
+    rosters=ROSTERS,
+)
+
+
+def published(tmp_path):
+    first = solve_and_check(micro(tmp_path / "published", **BASE), expect=None)
+    return first.plan, school_days(first)
+
+
+def test_replanning_keeps_the_published_school_days(tmp_path):
+    """Two supervisors away in the first week: planned afresh, the class would move its
+    school days; re-planned from the published plan, it keeps them (and the bound says it
+    is a bound of such plans)."""
+    plan, days = published(tmp_path)
+    changed = micro(tmp_path / "changed", **BASE,
+                    absences=[absence("V1", "2026-08-17", "2026-08-23"), absence("V4", "2026-08-17", "2026-08-23")])
+    fresh = solve_and_check(changed, expect=None)
+    assert school_days(fresh) != days  # the rule has something to keep
+    again = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
+    assert school_days(again) == days
+    assert again.kpis["bound_scope"] == "year, published school days kept"
+
+
+def test_a_week_whose_published_days_no_longer_work_is_planned_afresh(tmp_path):
+    """A new closure on a published school day: that week gets new school days, the other
+    weeks keep theirs."""
+    plan, days = published(tmp_path)
+    shut = days[3]  # a school day of the second week
+    changed = micro(tmp_path / "closed", **BASE, closures=[closure(shut.isoformat())])
+    again = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
+    new = school_days(again)
+    week = shut.isocalendar()[1]
+    assert shut not in new and any(d.isocalendar()[1] == week for d in new)
+    assert [d for d in new if d.isocalendar()[1] != week] == [d for d in days if d.isocalendar()[1] != week]
