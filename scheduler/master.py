@@ -45,7 +45,7 @@ from scipy.optimize import linear_sum_assignment
 from models import Instance, Phase
 from models.score import units
 from scheduler.domains import Domains
-from scheduler.options import CLOSED, SCHOOL, Teachers, class_week, joint_options, kind_of
+from scheduler.options import CLOSED, SCHOOL, Teachers, class_week, joint_options, kind_of, partner_pairs
 from scheduler.weekdp import INF, WeekPricer
 
 BIG = 1e12
@@ -63,6 +63,13 @@ to prove a round on small phases, a good calendar to step from on large ones."""
 
 FINAL_SHARE = 0.4
 """Share of the rounds' node budget kept for the last round, which proves the bound."""
+
+DECOMPOSE_SHARE = 1.0
+"""Nodes for :func:`_decomposed_bound`, as a share of the phase's node budget (only spent
+when the joint search ends unproven and the classes are not all partners)."""
+
+DECOMPOSE_ROUNDS = 10
+"""Subgradient rounds of :func:`_decomposed_bound`."""
 
 
 def late(deadline: float | None) -> bool:
@@ -440,19 +447,20 @@ class Machine:
 # ---- building the stages -----------------------------------------------------------------------
 def build_groups(
     inst: Instance, dom: Domains, phase: Phase, prices: Prices, teachers: Teachers,
-    keep: dict[str, frozenset[date]] | None = None,
+    keep: dict[str, frozenset[date]] | None = None, only: set[str] | None = None,
 ) -> list[Group] | str:
     """The phase's groups and stages, or a sentence saying which week has no calendar.
 
     ``keep`` (re-planning): each class's published school days. A week's options are then
     only those that keep the class's published days of that week, where any does (a week
     whose published days no longer work, e.g. after a new closure, keeps all its options).
-    A class without published days in the phase is free."""
+    A class without published days in the phase is free. ``only``: these classes alone
+    (the board's rows are their recruits; see :func:`_decomposed_bound`)."""
     w_unused = units(inst, "short_week_unused")
     board = prices.board
     groups: list[Group] = []
     for school in inst.schools:
-        classes = [c.id for c in inst.classes if c.school_id == school.id]
+        classes = [c.id for c in inst.classes if c.school_id == school.id and (only is None or c.id in only)]
         if not classes:
             continue
         rows = [[board.row_of[r.id] for r in inst.recruits_of(c)] for c in classes]
@@ -955,9 +963,100 @@ def search_phase(
     capacity = ClassCapacity(inst, dom, phase, board) if capacity_rounds else None
     if capacity is None or not capacity.rows:
         cols = search.assignment(path)
-        return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
-                       value - payback, bound - payback, proven, search.nodes)
-    return _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback, node_limit)
+        out = Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
+                      value - payback, bound - payback, proven, search.nodes)
+    else:
+        got = _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback, node_limit)
+        if isinstance(got, str):
+            return got
+        out = got
+    parts = _components(inst, phase)
+    if not out.proven and tolls is None and len(parts) > 1 and not late(deadline):
+        lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,
+                                  out.value, int(DECOMPOSE_SHARE * node_limit), deadline)
+        out.bound = max(out.bound, min(lower, out.value))
+    return out
+
+
+def _components(inst: Instance, phase: Phase) -> list[list[str]]:
+    """The classes in groups that nothing but supervisors and teachers couple: a class with
+    its partner (R6), else alone."""
+    ids = [c.id for c in inst.classes]
+    part = {c: c for c in ids}
+    for a, b in partner_pairs(inst, ids):
+        part[b] = part[a]
+    out: dict[str, list[str]] = defaultdict(list)
+    for c in ids:
+        out[part[c]].append(c)
+    return [sorted(v) for _k, v in sorted(out.items())]
+
+
+def _decomposed_bound(
+    inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, teachers: Teachers,
+    keep: dict[str, frozenset[date]] | None, parts: list[list[str]], target: float, budget: int,
+    deadline: float | None,
+) -> float:
+    """A lower bound of the phase by Lagrangian decomposition, for schools whose classes
+    are not partners: each group of classes (:func:`_components`) is searched on its own,
+    with its own recruits, its own teachers' check (R7 between groups relaxed) and prices
+    on the supervisors' places; the groups' bounds added, less the prices times the places,
+    bound the phase for any prices >= 0 (the supervisors' ``max_recruits`` is the only rule
+    relaxed that way). Subgradient steps on the prices (Polyak towards ``target``, the
+    joint search's plan). Each group's search is small (a class has four weekly options),
+    so this often proves far more than the joint search can in its budget."""
+    subs = []
+    for classes in parts:
+        rows = [board.row_of[r.id] for c in classes for r in inst.recruits_of(c)]
+        if not rows:
+            continue  # no recruits: nothing to pay but class costs, which are >= 0
+        sub = Board([board.rows[i] for i in rows], board.cols, {board.rows[i]: k for k, i in enumerate(rows)},
+                    board.base[rows].copy())
+        groups = build_groups(inst, dom, phase, Prices(inst, dom, pricer, phase, sub), teachers, keep, set(classes))
+        if isinstance(groups, str):
+            return -np.inf
+        search = Search(phase, sub, groups, 1, deadline)
+        fixed, scalar, states = search._replay(())
+        root = search._evaluate(fixed, scalar, 0, states)
+        if root is None:
+            return -np.inf
+        start = search.descend(root[1])
+        subs.append([sub, sub.base.copy(), search, [start[0]] if start else []])
+    if len(subs) < 2:
+        return -np.inf
+    sups = sorted(set(board.cols))
+    col_sup = np.array([sups.index(s) for s in board.cols])
+    places = np.array([inst.supervisor[s].max_recruits for s in sups], dtype=float)
+    prices = np.zeros(len(sups))
+    best, theta, stale, spent = -np.inf, 1.0, 0, 0
+    for k in range(DECOMPOSE_ROUNDS):
+        # a round may take twice its share of what is left: most rounds prove with less
+        per_round = max(1, 2 * (budget - spent) // ((DECOMPOSE_ROUNDS - k) * len(subs)))
+        total = -float(prices @ places)
+        load = np.zeros(len(sups))
+        for item in subs:
+            sub, base, search, starts = item
+            sub.base = base + prices[col_sup][None, :]
+            search.nodes_limit_reset(per_round)
+            path, _value, bound, _proven = search.run(starts)
+            spent += search.nodes
+            if path is None:
+                return best
+            item[3] = [path]
+            total += bound
+            np.add.at(load, col_sup[search.assignment(path)], 1)
+        if total > best + 1e-9:
+            best, stale = total, 0
+        else:
+            stale += 1
+            if stale >= PATIENCE:
+                theta, stale = theta / 2, 0
+        grad = load - places
+        grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
+        norm = float(grad @ grad)
+        if norm == 0 or target <= total + 1e-9 or spent >= budget or late(deadline):
+            break
+        prices = np.maximum(0.0, prices + theta * (target - total) / norm * grad)
+    return best
 
 
 def _capacity_rounds(

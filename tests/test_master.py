@@ -248,3 +248,28 @@ def test_dominated_joint_options_are_dropped_as_defined(seed):
     kept = _undominated(steps, combos, block)
     assert kept == _undominated_by_pairs(steps, combos, block)
     assert kept  # something always survives
+
+
+@pytest.mark.parametrize("budget", [2, 20, 200, 10_000])
+def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optimum(tmp_path, budget):
+    """Two classes that are not partners, one recruit each, and one trained supervisor
+    both want: searched one class at a time (a Lagrangian decomposition), each class takes
+    him and the bound without prices is 0; prices on his place make one class pay for an
+    untrained one, as the real optimum does. However small the budget, the bound never
+    passes the brute-force optimum of both classes together."""
+    from scheduler.master import _components, _decomposed_bound
+
+    inst = three_weeks(tmp_path, classes=[klass("K1"), klass("K2")], recruits=["R1", recruit("R3", class_id="K2")],
+                       teachers=["T1", "T2"],
+                       supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB", qualified="false"),
+                                    supervisor("V3", roster_id="RC", qualified="false")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)
+    parts = _components(inst, phase)
+    assert parts == [["K1"], ["K2"]]
+    bound = _decomposed_bound(inst, dom, pricer, phase, board, Teachers(inst), None, parts, expected, budget, None)
+    assert bound <= expected + 1e-6
+    if budget == 10_000:
+        no_prices = _decomposed_bound(inst, dom, pricer, phase, board, Teachers(inst), None, parts, -np.inf, budget,
+                                      None)  # a target below the bound stops after the first round (no prices)
+        assert no_prices == 0 < expected == pytest.approx(bound)
