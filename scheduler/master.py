@@ -980,11 +980,12 @@ def search_phase(
 
 def _components(inst: Instance, phase: Phase) -> list[list[str]]:
     """The classes in groups that nothing but supervisors and teachers couple: a class with
-    its partner (R6), else alone."""
+    its partner where both are on the weekly model in the phase (R6), else alone."""
     ids = [c.id for c in inst.classes]
     part = {c: c for c in ids}
     for a, b in partner_pairs(inst, ids):
-        part[b] = part[a]
+        if inst.model_of(a, phase) == "weekly" and inst.model_of(b, phase) == "weekly":
+            part[b] = part[a]
     out: dict[str, list[str]] = defaultdict(list)
     for c in ids:
         out[part[c]].append(c)

@@ -273,3 +273,15 @@ def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optim
         no_prices = _decomposed_bound(inst, dom, pricer, phase, board, Teachers(inst), None, parts, -np.inf, budget,
                                       None)  # a target below the bound stops after the first round (no prices)
         assert no_prices == 0 < expected == pytest.approx(bound)
+
+
+@pytest.mark.parametrize(("model", "parts"), [("", [["K1", "K2"]]), ("block", [["K1"], ["K2"]])])
+def test_partners_are_searched_together_only_where_they_share_a_day(tmp_path, model, parts):
+    """R6 binds two partner classes only when both are on the weekly model in the phase;
+    a weekly class whose partner is on the block model can be bounded on its own."""
+    from scheduler.master import _components
+
+    inst = three_weeks(tmp_path, classes=[klass("K1", shared_day_with="K2"),
+                                          klass("K2", shared_day_with="K1", model=model)],
+                       recruits=["R1", "R2", recruit("R3", class_id="K2")], teachers=["T1", "T2"])
+    assert _components(inst, inst.phase["vg1"]) == parts
