@@ -50,6 +50,18 @@ def only(findings: list[Finding]) -> Finding:
 
 
 # ---- pre-checks ---------------------------------------------------------------------------
+def test_ids_a_spreadsheet_would_read_as_formulas_are_warned_about(tmp_path: Path) -> None:
+    """Ids starting with =, +, - or @ are planned as they are, with a warning naming them
+    and their rows: a spreadsheet opening the plan's CSV files may take them for formulas."""
+    inst = micro(tmp_path, phases=[WEEKLY], recruits=["=R1", "R2"], supervisors=[supervisor("@V1"), supervisor("V2")])
+    found = [f for f in precheck(inst) if f.rule == "§4"]
+    assert len(found) == 1 and not found[0].fatal
+    assert "=R1" in found[0].message and "@V1" in found[0].message and "R2" not in found[0].message
+    assert found[0].rows == ["recruits.csv line 2", "supervisors.csv line 2"]
+    plain = micro(tmp_path / "plain", phases=[WEEKLY])
+    assert not [f for f in precheck(plain) if f.rule == "§4"]
+
+
 def test_recruit_without_supervisor_in_reach(tmp_path: Path) -> None:
     # R2 may travel 20 minutes; the only site is 35 minutes away (travel.csv line 3).
     inst = micro(tmp_path, phases=[WEEKLY], recruits=["R1", recruit("R2", max_travel_minutes=20)],

@@ -795,6 +795,30 @@ def check_supervisor_rosters(ctx: _Ctx) -> list[Finding]:
     return out
 
 
+FORMULA_START = ("=", "+", "-", "@")
+"""First characters that make a spreadsheet read a CSV cell as a formula."""
+
+
+def check_spreadsheet_ids(ctx: _Ctx) -> list[Finding]:
+    """The plan files (warning): ids that start like a spreadsheet formula. They are
+    written as they are (other tools read the files), but Excel or LibreOffice opening
+    ``assignments.csv`` may take ``=R1`` for a formula and show or run something else."""
+    inst = ctx.inst
+    items = [*inst.schools, *inst.classes, *inst.teachers, *inst.sites, *inst.wards, *inst.supervisors, *inst.recruits]
+    odd = [x for x in items if x.id.startswith(FORMULA_START)]
+    if not odd:
+        return []
+    return [Finding(
+        "§4",
+        f"{len(odd)} id(s) start with =, +, - or @ ({', '.join(x.id for x in odd[:8])}"
+        f"{', ...' if len(odd) > 8 else ''}): they go into the plan's CSV files as they are, where a "
+        "spreadsheet opening them may read such a cell as a formula.",
+        sort_rows([ctx.rows.of(x) for x in odd]),
+        "Start ids with a letter or a digit.",
+        fatal=False,
+    )]
+
+
 CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_travel,
     check_places,
@@ -803,6 +827,7 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_weekly_pattern,
     check_practice_weeks,
     check_supervisor_rosters,
+    check_spreadsheet_ids,
 )
 """Every pre-check, in the order its findings are reported."""
 
