@@ -460,12 +460,44 @@ class _Planner:
             run = _run(built, opts, max(1.0, self.left()), dtime, self.start)
             self.clock_cut |= run.clock_cut
             if run.plan is not None:
+                if opts.published is not None:
+                    run = self._calm(built, run, dtime)
                 return PhasePlan(run.plan, out.bound, out.proven, out.nodes, run.clock_cut, stage)
             if run.status != Status.INFEASIBLE and self.left() <= 0:
                 break
         self.unproven = run.status != Status.INFEASIBLE
         return (f"the day model found no plan for the chosen calendars and placements "
                 f"(status {run.status.value})")
+
+    def _calm(self, built: Built, run: Run, dtime: float) -> Run:
+        """Re-planning: of the day plans that cost no more than the one found, the one that
+        changes the fewest published practice days (a second CP-SAT run on the same model,
+        the objective capped at the found value). Recruits the change does not touch keep
+        their shifts, also where other days would cost the same."""
+        v, opts = built.vars, self.opts
+        assert opts.published is not None and run.plan is not None and run.objective is not None
+        published = {(a.recruit_id, a.date): a for a in opts.published.activities if a.activity == "practice"}
+        changed = []
+        for (r, d), lit in sorted(v.prac.items()):
+            a = published.get((r, d))
+            if a is None:
+                changed.append(lit)
+                continue
+            same = v.work.get((r, d, a.shift_code)) if a.with_supervisor else v.without.get((r, d))
+            if same is not None:
+                changed.append(1 - same)
+        if not changed:
+            return run
+        objective = sum(p.coefficient * p.total for p in built.penalties if p.coefficient)
+        v.model.Add(objective <= round(run.objective * SCALE))
+        v.model.Minimize(sum(changed))
+        v.model.clear_hints()
+        _hint(v, run.plan)
+        calm = _run(built, opts, max(1.0, self.left()), max(0.2, dtime / 2), self.start)
+        self.clock_cut |= calm.clock_cut
+        if calm.plan is None:
+            return run
+        return Run(run.status, run.objective, run.bound, calm.plan, run.clock_cut or calm.clock_cut)
 
     def _forced_days(self, prices: Prices, out: Outcome) -> dict[tuple[str, str], frozenset[date]]:
         """Per candidate pair, the dates the recruit must practise whoever his supervisor is
@@ -715,6 +747,8 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
         return plan, sc, bound
     new = score(instance, run.plan, opts.published)
     if run.status == Status.OPTIMAL and abs(new.total - run.objective) < 1e-6:
+        if opts.published is not None and new.total >= sc.total - 1e-6:
+            return plan, sc, max(bound, new.total)  # re-planning: the calm plan, now proven optimal
         return run.plan, new, max(bound, new.total)
     if run.bound is not None:
         bound = max(bound, run.bound)

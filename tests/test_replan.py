@@ -5,12 +5,17 @@ work; placements and shifts move, each changed placement priced (``plan_change``
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
+from models.plan import Plan
+from scheduler.validate import validate_plan
 from tests.builders import (
     OPTIONS,
     absence,
     closure,
     micro,
+    practice_phase,
+    practice_rows,
     school_days,
     solve_and_check,
     supervisor,
@@ -59,3 +64,25 @@ def test_a_week_whose_published_days_no_longer_work_is_planned_afresh(tmp_path):
     week = shut.isocalendar()[1]
     assert shut not in new and any(d.isocalendar()[1] == week for d in new)
     assert [d for d in new if d.isocalendar()[1] != week] == [d for d in days if d.isocalendar()[1] != week]
+
+
+def test_replanning_keeps_published_shifts_where_others_cost_the_same(tmp_path):
+    """Practice phase: each supervisor works two days a week, so each recruit works a third
+    day without him, any of five (a tie; the fairness goals, which would tie the two
+    recruits' weekends together, are off). The published plan has R1's extra day on a
+    Thursday where a fresh plan takes the Friday: re-planning keeps the Thursday."""
+    base = dict(phases=[practice_phase("2026-04-13", "2026-04-26")], recruits=["R1", "R2"],
+                supervisors=[supervisor("V1", roster_id="RT"), supervisor("V2", roster_id="RT")],
+                rosters={"RT": ["D D - - - - -"]}, wards=[ward("W1", capacity=2)],
+                weights={"weekend_fairness": 0, "evening_fairness": 0})
+    inst = micro(tmp_path, **base)
+    fresh = solve_and_check(inst, expect=None)
+    friday, day = date(2026, 4, 17), timedelta(days=1)
+    assert friday in [a.date for a in practice_rows(fresh, "R1")]
+    moved = [replace(a, date=a.date - day, start=a.start - day, end=a.end - day)
+             if a.recruit_id == "R1" and a.date == friday else a for a in fresh.plan.activities]
+    published = Plan(fresh.plan.assignments, moved, fresh.plan.class_days)
+    assert validate_plan(inst, published) == []
+    again = solve_and_check(inst, expect=None, options=replace(OPTIONS, published=published))
+    assert again.objective == fresh.objective
+    assert [a.date for a in practice_rows(again, "R1")] == sorted(a.date for a in moved if a.recruit_id == "R1")
