@@ -57,6 +57,24 @@ DIVE_EVERY = 16
 PATIENCE = 3
 """Subgradient steps without a better bound before the step size is halved."""
 
+class _StepSize:
+    """The step factor of a subgradient method: halved after :data:`PATIENCE` rounds whose
+    value is no better than the best so far."""
+
+    def __init__(self, best: float = -np.inf) -> None:
+        self.theta, self.best, self.stale = 1.0, best, 0
+
+    def seen(self, value: float) -> bool:
+        """Record a round's value; True if it is the best so far."""
+        if value > self.best + 1e-9:
+            self.best, self.stale = value, 0
+            return True
+        self.stale += 1
+        if self.stale >= PATIENCE:
+            self.theta, self.stale = self.theta / 2, 0
+        return False
+
+
 ROUND_NODES = 1500
 """Nodes of each search that moves the capacity prices (:func:`_capacity_rounds`): enough
 to prove a round on small phases, a good calendar to step from on large ones."""
@@ -249,7 +267,7 @@ def capacity_tolls(
     board, inst = prices.board, prices.inst
     best: tuple[float, Tolls] = (-np.inf, {})
     tolls: dict[tuple[str, date], float] = dict(start or {})
-    theta, stale = 1.0, 0
+    size = _StepSize()
     for k in range(iterations):
         if k and late(deadline):
             break
@@ -259,12 +277,8 @@ def capacity_tolls(
         if value >= BIG:
             break
         bound = value - prices.toll_total()
-        if bound > best[0] + 1e-9:
-            best, stale = (bound, dict(prices.tolls)), 0
-        else:
-            stale += 1
-            if stale >= PATIENCE:
-                theta, stale = theta / 2, 0
+        if size.seen(bound):
+            best = (bound, dict(prices.tolls))
         load: dict[tuple[str, date], int] = defaultdict(int)
         for i, c in enumerate(cols):
             sup = board.cols[c]
@@ -279,7 +293,7 @@ def capacity_tolls(
         if target <= bound + 1e-9:
             break  # the bound has reached the known plan's cost
         norm = sum(g * g for g in grad.values())
-        step = theta * max(target - bound, 1.0) / norm
+        step = size.theta * max(target - bound, 1.0) / norm
         for k, g in grad.items():
             tolls[k] = max(0.0, tolls.get(k, 0.0) + step * g)
     prices.tolls = best[1]
@@ -1028,7 +1042,7 @@ def _decomposed_bound(
     col_sup = np.array([sups.index(s) for s in board.cols])
     places = np.array([inst.supervisor[s].max_recruits for s in sups], dtype=float)
     prices = np.zeros(len(sups))
-    best, theta, stale, spent = -np.inf, 1.0, 0, 0
+    size, spent = _StepSize(), 0
     for k in range(DECOMPOSE_ROUNDS):
         # a round may take twice its share of what is left: most rounds prove with less
         per_round = max(1, 2 * (budget - spent) // ((DECOMPOSE_ROUNDS - k) * len(subs)))
@@ -1041,23 +1055,18 @@ def _decomposed_bound(
             path, _value, bound, _proven = search.run(starts)
             spent += search.nodes
             if path is None:
-                return best
+                return size.best
             item[3] = [path]
             total += bound
             np.add.at(load, col_sup[search.assignment(path)], 1)
-        if total > best + 1e-9:
-            best, stale = total, 0
-        else:
-            stale += 1
-            if stale >= PATIENCE:
-                theta, stale = theta / 2, 0
+        size.seen(total)
         grad = load - places
         grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
         norm = float(grad @ grad)
         if norm == 0 or target <= total + 1e-9 or spent >= budget or late(deadline):
             break
-        prices = np.maximum(0.0, prices + theta * (target - total) / norm * grad)
-    return best
+        prices = np.maximum(0.0, prices + size.theta * (target - total) / norm * grad)
+    return size.best
 
 
 def _capacity_rounds(
@@ -1079,10 +1088,10 @@ def _capacity_rounds(
     candidates = [path]
     best_upper: tuple[float, tuple[int, ...], np.ndarray] | None = None
     prices = np.zeros(len(capacity.rows))
-    theta, stale = 1.0, 0
     reserve = int(FINAL_SHARE * (total - search.total_nodes))
     last = False
-    value_now, best_now = bound, bound  # the Lagrangian value at the current prices, as far as known
+    value_now = bound  # the Lagrangian value at the current prices, as far as known
+    size = _StepSize(bound)
     for k in range(rounds + 1):
         for p in candidates:
             fixed, scalar, _states = search._replay(p)
@@ -1098,7 +1107,7 @@ def _capacity_rounds(
         norm = float(grad @ grad)
         if norm == 0:
             break
-        prices = np.maximum(0.0, prices + theta * max(best_upper[0] - value_now, 1.0) / norm * grad)
+        prices = np.maximum(0.0, prices + size.theta * max(best_upper[0] - value_now, 1.0) / norm * grad)
         add, back = capacity.surcharge(prices)
         board.base = base + add
         left = total - search.total_nodes
@@ -1112,12 +1121,7 @@ def _capacity_rounds(
         # a short round that is not proven knows the Lagrangian value only from above (its
         # best calendar): the step uses that, which keeps it small where it is not known
         value_now = (bound2 if proven2 else value2) - back
-        if value_now > best_now + 1e-9:
-            best_now, stale = value_now, 0
-        else:
-            stale += 1
-            if stale >= PATIENCE:
-                theta, stale = theta / 2, 0
+        size.seen(value_now)
         path = path2
         candidates = [path2]
     board.base = base

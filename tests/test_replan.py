@@ -20,22 +20,12 @@ from tests.builders import (
     solve_and_check,
     supervisor,
     ward,
-    weekly_phase,
 )
-from tests.test_master import ROSTERS
-
-BASE = dict(
-    phases=[weekly_phase("2026-08-17", "2026-09-06")],
-    recruits=["R1", "R2", "R3"],
-    wards=[ward("W1", capacity=3)],
-    supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB"),
-                 supervisor("V3", roster_id="RC"), supervisor("V4", roster_id="RA", qualified="false")],
-    rosters=ROSTERS,
-)
+from tests.test_master import three_weeks  # three weeks, three rosters that disagree
 
 
 def published(tmp_path):
-    first = solve_and_check(micro(tmp_path / "published", **BASE), expect=None)
+    first = solve_and_check(three_weeks(tmp_path / "published"), expect=None)
     return first.plan, school_days(first)
 
 
@@ -44,8 +34,8 @@ def test_replanning_keeps_the_published_school_days(tmp_path):
     school days; re-planned from the published plan, it keeps them (and the bound says it
     is a bound of such plans)."""
     plan, days = published(tmp_path)
-    changed = micro(tmp_path / "changed", **BASE,
-                    absences=[absence("V1", "2026-08-17", "2026-08-23"), absence("V4", "2026-08-17", "2026-08-23")])
+    changed = three_weeks(tmp_path / "changed",
+                          absences=[absence("V1", "2026-08-17", "2026-08-23"), absence("V4", "2026-08-17", "2026-08-23")])
     fresh = solve_and_check(changed, expect=None)
     assert school_days(fresh) != days  # the rule has something to keep
     again = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
@@ -58,7 +48,7 @@ def test_a_week_whose_published_days_no_longer_work_is_planned_afresh(tmp_path):
     weeks keep theirs."""
     plan, days = published(tmp_path)
     shut = days[3]  # a school day of the second week
-    changed = micro(tmp_path / "closed", **BASE, closures=[closure(shut.isoformat())])
+    changed = three_weeks(tmp_path / "closed", closures=[closure(shut.isoformat())])
     again = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
     new = school_days(again)
     week = shut.isocalendar()[1]
