@@ -469,7 +469,9 @@ def build_groups(
     only those that keep the class's published days of that week, where any does (a week
     whose published days no longer work, e.g. after a new closure, keeps all its options).
     A class without published days in the phase is free. ``only``: these classes alone
-    (the board's rows are their recruits; see :func:`_decomposed_bound`)."""
+    (the board's rows are their recruits; see :func:`_decomposed_bound`); with ``keep``, a
+    week keeps their published days only where the whole school's do (a relaxation of
+    the joint search's weeks)."""
     w_unused = units(inst, "short_week_unused")
     board = prices.board
     groups: list[Group] = []
@@ -485,7 +487,15 @@ def build_groups(
             cws = [class_week(inst, dom, c, phase, week) for c in classes]
             joint = joint_options(inst, phase, school.id, cws, teachers)
             if keep:
-                joint = _kept(joint, classes, keep, phase, dom.week_days(phase, week))
+                days = dom.week_days(phase, week)
+                if only is not None:  # kept where the whole school keeps them (else a larger set)
+                    every = [c.id for c in inst.classes if c.school_id == school.id]
+                    whole = joint_options(inst, phase, school.id, [class_week(inst, dom, c, phase, week) for c in every],
+                                          teachers)
+                    if _kept(whole, every, keep, phase, days) is not whole:
+                        joint = _kept(joint, classes, keep, phase, days)
+                else:
+                    joint = _kept(joint, classes, keep, phase, days)
             if not joint:
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps the shared day (R6) and the teachers (R7)")
@@ -519,7 +529,7 @@ def build_groups(
 def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
           phase: Phase, days: list[date]) -> list[tuple[frozenset[date], ...]]:
     """The joint options that keep each class's published school days of the week (see
-    :func:`build_groups`); all of them when none does."""
+    :func:`build_groups`); ``joint`` itself when none does."""
     wanted = {}
     for ci, c in enumerate(classes):
         published = keep.get(c, frozenset())

@@ -20,7 +20,7 @@ from scheduler.domains import Domains
 from scheduler.master import BIG, ClassCapacity, Prices, build_groups, make_board, search_phase
 from scheduler.options import Teachers
 from scheduler.weekdp import WeekPricer
-from tests.builders import block_phase, klass, micro, recruit, supervisor, teacher, ward, weekly_phase
+from tests.builders import absence, block_phase, klass, micro, recruit, supervisor, teacher, ward, weekly_phase
 
 # Three supervisors on three 3-week rotations: no one weekly pattern suits them all, so the
 # class's best practice days change from week to week (which is what the search decides).
@@ -285,3 +285,30 @@ def test_partners_are_searched_together_only_where_they_share_a_day(tmp_path, mo
                                           klass("K2", shared_day_with="K1", model=model)],
                        recruits=["R1", "R2", recruit("R3", class_id="K2")], teachers=["T1", "T2"])
     assert _components(inst, inst.phase["vg1"]) == parts
+
+
+def test_decomposed_bound_keeps_published_days_only_where_the_whole_school_can(tmp_path):
+    """Re-planning: both classes published Mon, Thu, Fri of the first week, but now one teacher
+    alone is in on that Monday, so no joint option keeps both calendars and the week is
+    free in the joint search. Each class alone could keep its days; the decomposition must
+    not force them (it would bound a smaller set of plans than the phase's): its bound
+    stays below the optimum of the free week."""
+    from scheduler.master import _components, _decomposed_bound
+
+    inst = three_weeks(tmp_path, classes=[klass("K1"), klass("K2")],
+                       recruits=["R1", "R2", recruit("R3", class_id="K2")], teachers=["T1", "T2", "T3"],
+                       absences=[absence("T2", "2026-08-17"), absence("T3", "2026-08-17")],
+                       supervisors=[supervisor(f"V{k}{r}", roster_id=r) for k in (1, 2) for r in ROSTERS])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)  # no week keeps both: all free
+    published = frozenset(date(2026, 8, d) for d in (17, 20, 21))  # practice Tue-Wed: costly
+    keep = {"K1": published, "K2": published}
+    prices = Prices(inst, dom, pricer, phase, board)
+    (group,) = build_groups(inst, dom, phase, prices, Teachers(inst), keep)
+    free = build_groups(inst, dom, phase, prices, Teachers(inst))[0]
+    assert [st.joint for st in group.stages] == [st.joint for st in free.stages]
+    parts = _components(inst, phase)
+    bound = _decomposed_bound(inst, dom, pricer, phase, board, Teachers(inst), keep, parts, expected, 10_000, None)
+    assert bound <= expected + 1e-6
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=3, keep=keep)
+    assert out.bound <= expected + 1e-6
