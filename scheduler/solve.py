@@ -746,6 +746,10 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
     if run.plan is None:
         return plan, sc, bound
     new = score(instance, run.plan, opts.published)
+    if keep is not None and not _published_calendar(instance, plan, opts.published):
+        # the run bounds only the plans with these school days, not every plan of the scope
+        # (weeks planned afresh, classes without published days): it may improve the plan only
+        return (run.plan, new, bound) if new.total < sc.total - 1e-6 else (plan, sc, bound)
     if run.status == Status.OPTIMAL and abs(new.total - run.objective) < 1e-6:
         if opts.published is not None and new.total >= sc.total - 1e-6:
             return plan, sc, max(bound, new.total)  # re-planning: the calm plan, now proven optimal
@@ -755,6 +759,16 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
     if new.total < sc.total - 1e-6:
         return run.plan, new, bound
     return plan, sc, bound
+
+
+def _published_calendar(instance: Instance, plan: Plan, published: Plan) -> bool:
+    """Whether the plan's school days are the published ones, and every class has published
+    days in every alternation phase: then re-planning's scope holds this calendar alone."""
+    days = {(c.class_id, c.date) for c in plan.class_days}
+    if days != {(c.class_id, c.date) for c in published.class_days}:
+        return False
+    return all(any(k.id == c and p.start <= d <= p.end for c, d in days)
+               for k in instance.classes for p in instance.phases if p.kind == "alternation")
 
 
 def _practice_day_count(dom: Domains) -> int:

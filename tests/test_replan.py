@@ -76,3 +76,25 @@ def test_replanning_keeps_published_shifts_where_others_cost_the_same(tmp_path):
     again = solve_and_check(inst, expect=None, options=replace(OPTIONS, published=published))
     assert again.objective == fresh.objective
     assert [a.date for a in practice_rows(again, "R1")] == sorted(a.date for a in moved if a.recruit_id == "R1")
+
+
+def test_the_refinement_bounds_only_the_calendars_the_scope_fixes(tmp_path):
+    """The whole-year refinement of a re-plan keeps the plan's school days. When the
+    published plan has no school days (the calendars are free), its optimum over those days
+    is no bound of the year: the returned bound stays below the optimum of free calendars."""
+    import time
+
+    from models.score import score
+    from scheduler.solve import Status, _Planner, _refine, _run, build
+
+    plan, days = published(tmp_path)
+    changed = three_weeks(tmp_path / "changed",
+                          absences=[absence("V1", "2026-08-17", "2026-08-23"), absence("V4", "2026-08-17", "2026-08-23")])
+    kept = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
+    assert school_days(kept) == days  # a valid plan with the old calendar
+    options = replace(OPTIONS, published=Plan(plan.assignments, plan.activities, []))
+    best = _run(build(changed, options), options, 60, 20, time.monotonic())
+    assert best.status == Status.OPTIMAL
+    planner = _Planner(changed, options, time.monotonic())
+    _plan, _sc, bound = _refine(changed, options, planner, kept.plan, score(changed, kept.plan, options.published), 0.0)
+    assert bound <= best.objective + 1e-6
