@@ -1033,6 +1033,8 @@ def _decomposed_bound(
     for classes in parts:
         rows = [board.row_of[r.id] for c in classes for r in inst.recruits_of(c)]
         if not rows:
+            if units(inst, "short_week_unused") < 0:
+                return -np.inf  # its class costs could be negative: no bound without them
             continue  # no recruits: nothing to pay but class costs, which are >= 0
         sub = Board([board.rows[i] for i in rows], board.cols, {board.rows[i]: k for k, i in enumerate(rows)},
                     board.base[rows].copy())

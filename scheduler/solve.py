@@ -400,6 +400,12 @@ class _Planner:
         board = self.board(phase)
         out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
                            capacity_rounds=CAPACITY_ROUNDS, deadline=deadline, keep=self.published_school)
+        if isinstance(out, str) and self.published_school is not None:
+            # the published school days, kept week by week, leave no calendar (a recruit's new
+            # unavailable weekday, block lengths or minimum school days across weeks): the
+            # phase is planned afresh
+            out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
+                               capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
         if isinstance(out, str):
             return out
         columns = None
@@ -600,7 +606,10 @@ def solve(
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           bound_units / SCALE)
-    return _result(planner, plan.sorted(), _year_bound(instance, bound_units / SCALE), details, start)
+    year = _year_bound(instance, bound_units / SCALE)
+    if planner.published_school is not None and any(d["day_plan"] == "free" for d in details):
+        year = None  # a day plan with its calendars free left the kept school days: no bound of it
+    return _result(planner, plan.sorted(), year, details, start)
 
 
 def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, start: float) -> Result:

@@ -98,3 +98,39 @@ def test_the_refinement_bounds_only_the_calendars_the_scope_fixes(tmp_path):
     planner = _Planner(changed, options, time.monotonic())
     _plan, _sc, bound = _refine(changed, options, planner, kept.plan, score(changed, kept.plan, options.published), 0.0)
     assert bound <= best.objective + 1e-6
+
+
+def test_published_days_that_no_longer_work_for_a_recruit_are_planned_afresh(tmp_path):
+    """R1 can no longer practise on Thursdays, published practice days of his: the weeks
+    whose published days leave him no practice week get new school days, and he practises
+    on no Thursday."""
+    from tests.builders import recruit
+
+    plan, _days = published(tmp_path)
+    thursdays = [a.date for a in plan.activities if a.recruit_id == "R1" and a.activity == "practice"
+                 and a.date.weekday() == 3]
+    assert thursdays  # the published plan has him practise on Thursdays
+    changed = three_weeks(tmp_path / "thursdays", recruits=[recruit("R1", unavailable_weekdays="thu"), "R2", "R3"])
+    again = solve_and_check(changed, expect=None, options=replace(OPTIONS, published=plan))
+    assert not [a for a in practice_rows(again, "R1") if a.date.weekday() == 3]
+
+
+def test_published_block_weeks_that_break_the_new_block_lengths_are_planned_afresh(tmp_path):
+    """Published with two-week blocks (school, school, practice, practice); the school now
+    alternates every week. Kept week by week, the published days break the new block lengths
+    (R5), so the phase's calendars are planned afresh instead of the phase given up (the
+    whole-year fallback of small instances is off here, as on large ones)."""
+    from tests.builders import block_phase
+
+    def blocks(name, weeks):
+        return micro(tmp_path / name, recruits=["R1", "R2"],
+                     phases=[block_phase("2026-08-17", "2026-09-13", school_block_weeks=weeks,
+                                         practice_block_weeks=weeks, min_school_days=10)])
+
+    options = replace(OPTIONS, whole_year_limit=0)
+    first = solve_and_check(blocks("two", [2, 2]), expect=None, options=options)
+    weeks = sorted({d.isocalendar()[1] for d in school_days(first)})
+    assert weeks[1] == weeks[0] + 1  # two school weeks in a row
+    again = solve_and_check(blocks("one", [1, 1]), expect=None, options=replace(options, published=first.plan))
+    weeks = sorted({d.isocalendar()[1] for d in school_days(again)})
+    assert weeks[1] == weeks[0] + 2  # school every other week
