@@ -999,6 +999,7 @@ def search_phase(
         lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,
                                   out.value, int(DECOMPOSE_SHARE * node_limit), deadline)
         out.bound = max(out.bound, min(lower, out.value))
+        out.proven = out.bound >= out.value - 1e-6  # the decomposition may prove the joint plan
     return out
 
 

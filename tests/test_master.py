@@ -273,6 +273,9 @@ def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optim
         no_prices = _decomposed_bound(inst, dom, pricer, phase, board, Teachers(inst), None, parts, -np.inf, budget,
                                       None)  # a target below the bound stops after the first round (no prices)
         assert no_prices == 0 < expected == pytest.approx(bound)
+        # the joint search stopped after two nodes proves nothing; the decomposition proves its plan
+        out = search_phase(inst, dom, pricer, phase, board, node_limit=2)
+        assert out.value == pytest.approx(expected) and out.bound == pytest.approx(expected) and out.proven
 
 
 @pytest.mark.parametrize(("model", "parts"), [("", [["K1", "K2"]]), ("block", [["K1"], ["K2"]])])
