@@ -1131,9 +1131,9 @@ def _capacity_rounds(
             break
         if bound2 - back > lower + 1e-9:
             lower, proven = bound2 - back, proven2
-        # a short round that is not proven knows the Lagrangian value only from above (its
-        # best calendar): the step uses that, which keeps it small where it is not known
-        value_now = (bound2 if proven2 else value2) - back
+        # the round's best calendar: the Lagrangian value when the round is proven, else a
+        # value from above, which keeps the step small where the value is not known
+        value_now = value2 - back
         size.seen(value_now)
         path = path2
         candidates = [path2]
