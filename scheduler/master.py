@@ -74,6 +74,15 @@ class _StepSize:
             self.theta, self.stale = self.theta / 2, 0
         return False
 
+    def step(self, prices: np.ndarray, grad: np.ndarray, gap: float) -> np.ndarray | None:
+        """Prices >= 0 after a projected step of Polyak size (``gap``: target minus value)
+        along ``grad``; None when the projected gradient is zero (nothing to move)."""
+        grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
+        norm = float(grad @ grad)
+        if norm == 0:
+            return None
+        return np.maximum(0.0, prices + self.theta * gap / norm * grad)
+
 
 ROUND_NODES = 1500
 """Nodes of each search that moves the capacity prices (:func:`_capacity_rounds`): enough
@@ -104,6 +113,11 @@ class Board:
     cols: list[str]  # a supervisor id per place (max_recruits places each)
     row_of: dict[str, int]
     base: np.ndarray  # costs that depend on the pairing only (travel, wishes, ...), BIG if out of reach
+
+    def supervisors(self) -> tuple[list[str], np.ndarray]:
+        """The board's supervisors (sorted) and, per column, the index of its supervisor."""
+        sups = sorted(set(self.cols))
+        return sups, np.array([sups.index(s) for s in self.cols], dtype=int)
 
     def solve(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
         """The least total and the column of each row (value >= BIG: no assignment)."""
@@ -153,8 +167,7 @@ class Prices:
         for i, r in enumerate(board.rows):
             profiles[profile_of(inst, r, phase)].append(i)
         self.profiles = list(profiles.values())  # rows of each profile
-        self.sups = sorted(set(board.cols))
-        self.col_sup = np.array([self.sups.index(s) for s in board.cols], dtype=int)
+        self.sups, self.col_sup = board.supervisors()
         self.ward_of = {s: inst.supervisor[s].ward_id for s in self.sups}
         self.tolls: Tolls = dict(tolls or {})
         self._week_patterns: dict[tuple[int, int], tuple[list[tuple], np.ndarray]] = {}
@@ -486,15 +499,12 @@ def build_groups(
         for week in dom.weeks(phase):
             cws = [class_week(inst, dom, c, phase, week) for c in classes]
             joint = joint_options(inst, phase, school.id, cws, teachers)
-            if keep:
+            if keep:  # kept where the whole school keeps them (with ``only``, else a larger set)
                 days = dom.week_days(phase, week)
-                if only is not None:  # kept where the whole school keeps them (else a larger set)
-                    every = [c.id for c in inst.classes if c.school_id == school.id]
-                    whole = joint_options(inst, phase, school.id, [class_week(inst, dom, c, phase, week) for c in every],
-                                          teachers)
-                    if _kept(whole, every, keep, phase, days) is not whole:
-                        joint = _kept(joint, classes, keep, phase, days)
-                else:
+                every = [c.id for c in inst.classes if c.school_id == school.id]
+                whole = joint if only is None else joint_options(
+                    inst, phase, school.id, [class_week(inst, dom, c, phase, week) for c in every], teachers)
+                if _kept(whole, every, keep, phase, days) is not whole:
                     joint = _kept(joint, classes, keep, phase, days)
             if not joint:
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
@@ -835,6 +845,16 @@ class Search:
         proven = not heap and best_path is not None
         return best_path, best_value, lower, proven
 
+    def start_paths(self) -> list[tuple[int, ...]] | None:
+        """Paths to start a run from: the coordinate descent's from the root's placements
+        (none if it finds no calendar); None if the root has no placement at all."""
+        fixed, scalar, states = self._replay(())
+        root = self._evaluate(fixed, scalar, 0, states)
+        if root is None:
+            return None
+        found = self.descend(root[1])
+        return [found[0]] if found else []
+
     def leaf_value(self, path: tuple[int, ...]) -> float | None:
         if len(path) != len(self.order):
             return None
@@ -976,12 +996,10 @@ def search_phase(
     # the plain search gets half the nodes (its bound is the fallback), the rounds share the rest
     first = node_limit if not capacity_rounds else max(1, node_limit // 2)
     search = Search(phase, board, groups, first, deadline)
-    fixed, scalar, states = search._replay(())
-    root = search._evaluate(fixed, scalar, 0, states)
-    if root is None:
+    starts = search.start_paths()
+    if starts is None:
         return "no placement of every recruit with a supervisor within reach keeps R1, R2, R5 and R11"
-    start = search.descend(root[1])
-    path, value, bound, proven = search.run([start[0]] if start else [])
+    path, value, bound, proven = search.run(starts)
     if path is None:
         return "no calendar of the classes keeps R4, R5 and R11 with a placement of every recruit"
     capacity = ClassCapacity(inst, dom, phase, board) if capacity_rounds else None
@@ -1043,16 +1061,13 @@ def _decomposed_bound(
         if isinstance(groups, str):
             return -np.inf
         search = Search(phase, sub, groups, 1, deadline)
-        fixed, scalar, states = search._replay(())
-        root = search._evaluate(fixed, scalar, 0, states)
-        if root is None:
+        starts = search.start_paths()
+        if starts is None:
             return -np.inf
-        start = search.descend(root[1])
-        subs.append([sub, sub.base.copy(), search, [start[0]] if start else []])
+        subs.append([sub, sub.base.copy(), search, starts])
     if len(subs) < 2:
         return -np.inf
-    sups = sorted(set(board.cols))
-    col_sup = np.array([sups.index(s) for s in board.cols])
+    sups, col_sup = board.supervisors()
     places = np.array([inst.supervisor[s].max_recruits for s in sups], dtype=float)
     prices = np.zeros(len(sups))
     size, spent = _StepSize(), 0
@@ -1073,12 +1088,12 @@ def _decomposed_bound(
             total += bound
             np.add.at(load, col_sup[search.assignment(path)], 1)
         size.seen(total)
-        grad = load - places
-        grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
-        norm = float(grad @ grad)
-        if norm == 0 or target <= total + 1e-9 or spent >= budget or late(deadline):
+        if target <= total + 1e-9 or spent >= budget or late(deadline):
             break
-        prices = np.maximum(0.0, prices + size.theta * (target - total) / norm * grad)
+        moved = size.step(prices, load - places, target - total)
+        if moved is None:
+            break
+        prices = moved
     return size.best
 
 
@@ -1114,13 +1129,11 @@ def _capacity_rounds(
                 best_upper = (got[0] + scalar, p, got[1])
         if last or k == rounds or best_upper is None or late(search.deadline):
             break
-        cols = search.assignment(path)
-        grad = capacity.load(cols) - capacity.caps
-        grad = np.where((grad < 0) & (prices <= 0), 0.0, grad)
-        norm = float(grad @ grad)
-        if norm == 0:
+        moved = size.step(prices, capacity.load(search.assignment(path)) - capacity.caps,
+                          max(best_upper[0] - value_now, 1.0))
+        if moved is None:
             break
-        prices = np.maximum(0.0, prices + size.theta * max(best_upper[0] - value_now, 1.0) / norm * grad)
+        prices = moved
         add, back = capacity.surcharge(prices)
         board.base = base + add
         left = total - search.total_nodes

@@ -218,7 +218,12 @@ def _short_weeks(v: Vars) -> Penalty:
     return _penalty(v, "short_week_unused", per)
 
 
+def objective_expr(penalties: list[Penalty]) -> cp_model.LinearExprT:
+    """The objective in units: every goal's total times its coefficient."""
+    return sum(p.coefficient * p.total for p in penalties if p.coefficient)
+
+
 def add_objective(v: Vars, penalties: list[Penalty]) -> None:
-    v.model.Minimize(sum(p.coefficient * p.total for p in penalties if p.coefficient))
+    v.model.Minimize(objective_expr(penalties))
 
 

@@ -59,7 +59,7 @@ from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
 from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, late, make_board, search_phase
-from scheduler.objective import add_objective, build_penalties
+from scheduler.objective import add_objective, build_penalties, objective_expr
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
 from scheduler.weekdp import WeekPricer
@@ -494,8 +494,7 @@ class _Planner:
                 changed.append(1 - same)
         if not changed:
             return run
-        objective = sum(p.coefficient * p.total for p in built.penalties if p.coefficient)
-        v.model.Add(objective <= round(run.objective * SCALE))
+        v.model.Add(objective_expr(built.penalties) <= round(run.objective * SCALE))
         v.model.Minimize(sum(changed))
         v.model.clear_hints()
         _hint(v, run.plan)
@@ -516,20 +515,17 @@ class _Planner:
                 days[(r, s)] = forced
         return days
 
-    def _continuity(self, board: Board, *neighbours: dict[str, str]):
+    def _continuity(self, board: Board, previous: dict[str, str]):
         """Supervisor continuity as a cost per pair: a change from the placements of the
-        given (neighbouring) phases."""
+        phase before (None when there is nothing to keep)."""
         w = units(self.inst, "supervisor_change")
-        if not w or not any(neighbours):
+        if not w or not previous:
             return None
         extra = np.zeros_like(board.base)
-        for other in neighbours:
-            for r, s in other.items():
-                if r in board.row_of:
-                    i = board.row_of[r]
-                    row = np.full(len(board.cols), float(w))
-                    row[[j for j, sup in enumerate(board.cols) if sup == s]] = 0
-                    extra[i, :] += row
+        for r, s in previous.items():
+            if r in board.row_of:
+                extra[board.row_of[r], :] = w
+                extra[board.row_of[r], [j for j, sup in enumerate(board.cols) if sup == s]] = 0
         return extra
 
     def _hint_plan(self, phase: Phase, out: Outcome, assignment: dict[str, str],
