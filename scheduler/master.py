@@ -1131,13 +1131,14 @@ def _capacity_rounds(
             break
         moved = size.step(prices, capacity.load(search.assignment(path)) - capacity.caps,
                           max(best_upper[0] - value_now, 1.0))
-        if moved is None:
-            break
-        prices = moved
+        left = total - search.total_nodes
+        # nothing to move (the round's placement fills no priced row over or under): the
+        # prices stay, and the last round proves what it can at them
+        last = moved is None or k == rounds - 1 or left - ROUND_NODES < reserve
+        if moved is not None:
+            prices = moved
         add, back = capacity.surcharge(prices)
         board.base = base + add
-        left = total - search.total_nodes
-        last = k == rounds - 1 or left - ROUND_NODES < reserve
         search.nodes_limit_reset(left if last else ROUND_NODES)
         path2, value2, bound2, proven2 = search.run([best_upper[1], path])
         if path2 is None:

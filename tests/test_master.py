@@ -315,3 +315,32 @@ def test_decomposed_bound_keeps_published_days_only_where_the_whole_school_can(t
     assert bound <= expected + 1e-6
     out = search_phase(inst, dom, pricer, phase, board, node_limit=3, keep=keep)
     assert out.bound <= expected + 1e-6
+
+
+def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(tmp_path, monkeypatch):
+    """When a round's placement leaves no price to move (the projected step is zero), the
+    rounds do not just stop: the last round still searches at the prices reached, with the
+    rest of the node budget, to prove its bound (it used to stop with the plain search's
+    bound from half the budget)."""
+    import scheduler.master as master
+
+    inst = three_weeks(
+        tmp_path, recruits=["R1", "R2"],
+        wards=[ward("W1", capacity=1), ward("W2", capacity=3)],
+        supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RA"),
+                     supervisor("V3", "W2", roster_id="RB"), supervisor("V4", "W2", roster_id="RC")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    limits = []
+    run = master.Search.run
+
+    def recording(self, starts):
+        limits.append(self.node_limit)
+        return run(self, starts)
+
+    monkeypatch.setattr(master.Search, "run", recording)
+    monkeypatch.setattr(master._StepSize, "step", lambda self, prices, grad, gap: None)
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert len(limits) == 2  # the plain search, then the proving round
+    assert limits[1] > master.ROUND_NODES  # with the rest of the budget, not a short round
+    assert out.bound <= out.value + 1e-6
+    assert sum(inst.supervisor[s].ward_id == "W1" for s in out.assignment.values()) == 1
