@@ -548,7 +548,7 @@ class _Row:
         if text is None:
             return None
         if text.lower() not in _BOOLS:
-            self.error(column, f"expected true or false (or yes/no, 1/0), got {_show(text)}")
+            self.error(column, f"expected true or false (or yes/no, ja/nei, 1/0), got {_show(text)}")
             return None
         return _BOOLS[text.lower()]
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from itertools import combinations
 
+import numpy as np
+
 from models import DAY_SHIFT, WEEKDAYS, Instance, Phase, Recruit, iso_week, week_label
 from scheduler.domains import Domains
 from scheduler.explain.findings import Finding, Rows, day_span, sort_rows, weekday_list
@@ -180,11 +182,12 @@ def check_places(ctx: _Ctx) -> list[Finding]:
         who = f"All {len(members)} recruits ({who})"
     else:
         who = f"{len(members)} recruits of {who}"
-    sup_list = ", ".join(sorted(sups))
+    sup_list = ", ".join(f"{s} (max_recruits {inst.supervisor[s].max_recruits})" for s in sorted(sups))
     short = len(members) - places
     msg = (
         f"{who} ({', '.join(r.id for r in members)}) can reach only the supervisor(s) "
-        f"{sup_list} within their travel limits, with {places} place(s) in all (max_recruits), "
+        f"{sup_list} within their travel limits, "
+        f"with {places} place(s) in all, "
         f"so in each phase {short} of them cannot have a supervisor."
     )
     rows = [ctx.rows.of(r) for r in members] + [ctx.rows.of(inst.supervisor[s]) for s in sups]
@@ -202,7 +205,14 @@ def check_places(ctx: _Ctx) -> list[Finding]:
             f"at site {ctx.site_of(s_id)}"
         )
     if sups:
-        first = inst.supervisor[sorted(sups)[0]]
+        # the supervisor to give more places: one whose ward has room for them (its capacity
+        # above its supervisors' places; a class on the weekly model is on the ward together),
+        # a supervisor with no place first (often a slip), then in id order
+        on_ward: dict[str, int] = defaultdict(int)
+        for s in inst.supervisors:
+            on_ward[s.ward_id] += max(0, s.max_recruits)
+        first = min((inst.supervisor[s] for s in sups), key=lambda s: (
+            on_ward[s.ward_id] + short > inst.ward[s.ward_id].capacity, s.max_recruits > 0, s.id))
         tips.append(
             f"raise max_recruits of {first.id} ({ctx.rows.of(first)}) from {first.max_recruits} "
             f"to {first.max_recruits + short}"
@@ -210,6 +220,105 @@ def check_places(ctx: _Ctx) -> list[Finding]:
     tips.append("add supervisors within their reach")
     tip = "; or ".join(tips)
     return [Finding("R1+R2", msg, sort_rows(rows), tip[0].upper() + tip[1:] + ".")]
+
+
+# ---------------------------------------------------------------------------------------
+# R2 with R4: a weekly class practises together; the wards it reaches hold fewer
+# ---------------------------------------------------------------------------------------
+def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True) -> tuple[int, list[str], list[str]]:
+    """How many of ``recruits`` can be on wards on one same day at once: a maximum flow
+    recruits -> supervisor places (``max_recruits``, within the travel limit) -> wards
+    (``capacity``; unlimited without ``wards_limit``). Returns the flow and the minimum
+    cut's wards and supervisors, whose capacities and places hold the recruits back."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    inst = ctx.inst
+    sups = sorted({s.id for r in recruits for s in inst.reachable_supervisors(r)})
+    wards = sorted({inst.supervisor[s].ward_id for s in sups})
+    n_r, n_s = len(recruits), len(sups)
+    node_s = {s: 1 + n_r + k for k, s in enumerate(sups)}
+    node_w = {w: 1 + n_r + n_s + k for k, w in enumerate(wards)}
+    sink = 1 + n_r + n_s + len(wards)
+    edges: dict[tuple[int, int], int] = {}
+    for k, r in enumerate(recruits):
+        edges[(0, 1 + k)] = 1
+        for s in inst.reachable_supervisors(r):
+            edges[(1 + k, node_s[s.id])] = 1
+    for s in sups:
+        edges[(node_s[s], node_w[inst.supervisor[s].ward_id])] = max(0, inst.supervisor[s].max_recruits)
+    for w in wards:
+        edges[(node_w[w], sink)] = max(0, inst.ward[w].capacity) if wards_limit else len(recruits)
+    rows, cols = zip(*edges, strict=True) if edges else ((), ())
+    graph = csr_matrix((list(edges.values()), (rows, cols)), shape=(sink + 1, sink + 1), dtype=np.int32)
+    flow = maximum_flow(graph, 0, sink)
+    residual = graph - flow.flow  # forward room, and the flow sent as room backwards
+    residual.data[residual.data < 0] = 0  # (a reverse edge's negative entry is room too)
+    back = (-flow.flow).tocsr()
+    back.data[back.data < 0] = 0
+    room = residual + back
+    room.eliminate_zeros()
+    seen = set(breadth_first_order(room, 0, return_predecessors=False).tolist())
+    cut_w = [w for w in wards if node_w[w] in seen]
+    cut_s = [s for s in sups if node_s[s] in seen and node_w[inst.supervisor[s].ward_id] not in seen]
+    return int(flow.flow_value), cut_w, cut_s
+
+
+def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
+    """R2 with R4: in a full week of the weekly model, when practice is on weekdays only and
+    ``school_days_per_week + practice_days_per_week`` fill the five weekdays (as usual:
+    3 + 2), every recruit of a class who is not absent that week practises on exactly the
+    class's practice days (his unavailable weekdays do not excuse him), all on the same dates. So the wards within their
+    reach must hold them all on one day: a maximum flow through the supervisors' places
+    (``max_recruits``) and the wards' ``capacity``. One finding per phase and class."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    if inst.rules.practice_on_weekends:
+        return out
+    for p in ctx.phases:
+        if p.kind != "alternation" or p.school_days_per_week + p.practice_days_per_week != 5:
+            continue
+        for c in inst.classes:
+            if inst.model_of(c.id, p) != "weekly":
+                continue
+            full = [w for w in dom.weeks(p) if dom.is_full_week(c.id, p, w)]
+            failing: dict[frozenset[str], list[tuple[int, int]]] = defaultdict(list)
+            checked: dict[frozenset[str], bool] = {}
+            for week in full:
+                days = dom.week_days(p, week)
+                there = frozenset(r.id for r in inst.recruits_of(c.id)  # (the unreachable: check_travel)
+                                  if inst.reachable_supervisors(r.id)
+                                  and not any(inst.is_absent(r.id, d) for d in days))
+                if there not in checked:  # (too few places alone: check_places says so)
+                    checked[there] = (_placeable(ctx, sorted(there))[0] >= len(there)
+                                      or _placeable(ctx, sorted(there), wards_limit=False)[0] < len(there))
+                if not checked[there]:
+                    failing[there].append(week)
+            if not failing:
+                continue
+            there, weeks = max(failing.items(), key=lambda kv: (len(kv[0]), -len(kv[1])))
+            weeks = sorted(w for ws in failing.values() for w in ws)
+            held, cut_w, cut_s = _placeable(ctx, sorted(there))
+            cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
+            cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
+            parts = [f"ward {w} capacity {inst.ward[w].capacity}" for w in cut_w]
+            parts += [f"supervisor {s} max_recruits {inst.supervisor[s].max_recruits}" for s in cut_s]
+            everyone = len(there) == len(inst.recruits_of(c.id))
+            who = f"all {len(there)} recruits" if everyone else f"the {len(there)} recruits there all week"
+            msg = (
+                f"In {_phase_text(p)}, {_weeks_text(weeks, len(full))}, {who} of class {c.id} practise on the "
+                f"same two weekdays (R4: {p.school_days_per_week} school days and {p.practice_days_per_week} "
+                f"practice days a week, the class together), but the wards within their reach hold at most "
+                f"{held} of them on one day (R2: each ward's capacity per day and each supervisor's "
+                f"max_recruits): {', '.join(parts) or 'no ward takes a recruit'}."
+            )
+            rows = [ctx.rows.of(c)] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
+            rows += [ctx.rows.of(inst.supervisor[s]) for s in cut_s]
+            short = len(there) - held
+            raise_what = "the capacity of these wards" + (" or the places of these supervisors" if cut_s else "")
+            tip = (f"Raise {raise_what} by {short} in all, add supervisors on other wards within their reach, "
+                   f"or move {short} recruit(s) of {c.id} to a class with other school days.")
+            out.append(Finding("R2+R4", msg, sort_rows(rows), tip))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -735,6 +844,33 @@ def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------------------
+# closures long enough to be a slip in the year (warning)
+# ---------------------------------------------------------------------------------------
+LONG_CLOSURE_DAYS = 100
+"""A closure longer than this (the summer break is about 60 days) is likely a year typo.
+The loader refuses spans over ten years; between the two it is a warning."""
+
+
+def check_long_closures(ctx: _Ctx) -> list[Finding]:
+    """Warnings for closures of more than :data:`LONG_CLOSURE_DAYS` days: a school shut for
+    months is rare, a year typed wrong in ``end`` is not (``2028-08-28`` for ``2026-08-28``)."""
+    out = []
+    for c in ctx.inst.closures:
+        days = (c.end - c.start).days + 1
+        if days > LONG_CLOSURE_DAYS:
+            where = f"school {c.school_id}" if c.school_id else "every school"
+            out.append(Finding(
+                "R3",
+                f"The closure {c.reason or '(no reason)'!r} from {c.start} to {c.end} shuts {where} for {days} days; "
+                f"no school can be planned in it.",
+                [ctx.rows.of(c)],
+                "Check the years of start and end.",
+                fatal=False,
+            ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # R8: a supervisor who never works in a phase (warning)
 # ---------------------------------------------------------------------------------------
 def check_supervisor_rosters(ctx: _Ctx) -> list[Finding]:
@@ -822,11 +958,13 @@ def check_spreadsheet_ids(ctx: _Ctx) -> list[Finding]:
 CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_travel,
     check_places,
+    check_class_on_wards,
     check_school_days,
     check_teachers,
     check_weekly_pattern,
     check_practice_weeks,
     check_supervisor_rosters,
+    check_long_closures,
     check_spreadsheet_ids,
 )
 """Every pre-check, in the order its findings are reported."""
