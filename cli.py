@@ -327,6 +327,9 @@ def explain_cmd(plan_dir, instance_path, top, time_limit) -> None:
         click.echo("")
         if any(f.fatal for f in findings):
             click.echo("Why the instance cannot be planned:")
+        elif meta.get("status") == "INFEASIBLE":
+            click.echo(f"The planner proved that no plan keeps every rule, but no conflict between the rules "
+                       f"was narrowed down within {time_limit:g} s; run explain with a longer --time-limit.")
         else:
             click.echo("No conflict between the hard rules was found; a longer solve may find a plan.")
         for finding in findings:

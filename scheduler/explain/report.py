@@ -290,7 +290,9 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
     Args:
         plan_dir: A plan folder written by ``write_plan``.
         instance: The instance that was planned; without it the report has the costs but
-            not the reasons (nearest site, supervisor's roster and absences).
+            not the reasons (nearest site, supervisor's roster and absences). For a folder
+            without a plan, the explanation stored in ``plan.json`` is shown only without
+            it (with it, the caller diagnoses the instance again).
         top: How many recruits to explain in detail.
     """
     meta, assignments, calendar = read_tables(plan_dir)
@@ -303,7 +305,8 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
                    f"{instance.name!r} given with --instance; the reasons below may not fit it.")
     if meta.get("status") not in ("OPTIMAL", "FEASIBLE"):
         out.append("No plan was made.")
-        out += [str(x) for x in meta.get("explanation") or []]
+        if instance is None:  # with the instance, the caller explains afresh (``diagnose``)
+            out += [str(x) for x in meta.get("explanation") or []]
         return "\n".join(out)
     goals = goal_table(meta)
     out += ["", "Objective by soft goal (cost = weight x count):",
