@@ -175,6 +175,23 @@ def test_teacher_absence_in_one_week(tmp_path: Path) -> None:
     assert {"absences.csv line 2", "teachers.csv line 2", "teachers.csv line 3"} <= set(f.rows)
 
 
+def test_rest_between_school_days_in_a_row(tmp_path: Path) -> None:
+    # 3 school days and 2 consecutive practice days in five weekdays put two school days in
+    # a row; a school day 08:30-15:00 leaves 17.5 h, below min_rest_hours = 18 (R9). The
+    # suggestion is also below the rest of two day shifts D (07:30-15:00) in a row, 16.5 h,
+    # and the instance plans with it. A class with a shorter school day (19 h rest) passes.
+    inst = micro(tmp_path / "a", phases=[WEEKLY], rules={"min_rest_hours": 18})
+    f = only(precheck(inst))
+    assert f.rule == "R4+R9"
+    assert "Class K1 has school on two days in a row" in f.message and "08:30-15:00 leaves 17.5 h" in f.message
+    assert "min_rest_hours = 18" in f.message and f.rows[0].startswith("instance.toml line")
+    assert f.suggestion.startswith("Lower min_rest_hours to 16.5")
+    solve_and_check(micro(tmp_path / "b", phases=[WEEKLY], rules={"min_rest_hours": 16.5}))
+    short = micro(tmp_path / "c", phases=[WEEKLY], rules={"min_rest_hours": 18},
+                  classes=[klass("K1", school_day_start="08:30", school_day_end="13:30")])
+    assert not [g for g in precheck(short) if g.rule == "R4+R9"]
+
+
 def test_a_closure_of_months_is_warned_about_as_a_year_typo(tmp_path: Path) -> None:
     # A planning day typed with the wrong end year (2028 for 2026) shuts the school for two
     # years: a warning naming the row; the autumn break beside it is not mentioned.

@@ -844,6 +844,55 @@ def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------------------
+# R9 with R4: two school days in a row leave too little rest
+# ---------------------------------------------------------------------------------------
+def check_rest_between_school_days(ctx: _Ctx) -> list[Finding]:
+    """R9 with R4: in a full week of the weekly model with 3 school days and 2 consecutive
+    practice days in the five weekdays (or 4 or more school days), two of the class's
+    school days are consecutive, so the rest from the end of a school day to the start of
+    the next must reach ``min_rest_hours``. One finding per class."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    need = inst.rules.min_rest_hours
+    d_shift = inst.shift.get(DAY_SHIFT)
+    for c in inst.classes:
+        phases = [p for p in ctx.phases
+                  if p.kind == "alternation" and inst.model_of(c.id, p) == "weekly"
+                  and (p.school_days_per_week >= 4 or (p.school_days_per_week == 3 and p.practice_days_per_week == 2
+                                                      and not inst.rules.practice_on_weekends))
+                  and any(dom.is_full_week(c.id, p, w) for w in dom.weeks(p))]
+        if not phases:
+            continue
+        start = c.school_day_start or inst.rules.school_day_start
+        end = c.school_day_end or inst.rules.school_day_end
+        length = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
+        rest = 24 - length
+        if rest >= need - 1e-9:
+            continue
+        lower = rest
+        tip_d = ""
+        if d_shift is not None and not d_shift.overnight:
+            d_rest = 24 - d_shift.hours
+            if d_rest < lower:
+                lower = d_rest
+                tip_d = (f"; two day shifts {DAY_SHIFT} in a row ({d_shift.start:%H:%M}-{d_shift.end:%H:%M}), as a "
+                         f"recruit without his supervisor on two practice days works, leave {d_rest:g} h")
+        rows = [ctx.rows.rule("min_rest_hours")]
+        rows.append(ctx.rows.of(c) if c.school_day_start or c.school_day_end else ctx.rows.rule("school_day"))
+        out.append(Finding(
+            "R4+R9",
+            f"Class {c.id} has school on two days in a row in every full week of {_phase_text(phases[0])}"
+            f"{' and the other weekly phases' if len(phases) > 1 else ''} (R4: {phases[0].school_days_per_week} "
+            f"school days and {phases[0].practice_days_per_week} consecutive practice days in five weekdays), and "
+            f"a school day {start:%H:%M}-{end:%H:%M} leaves {rest:g} h until the next one starts: less than "
+            f"min_rest_hours = {need:g} (R9).",
+            sort_rows(rows),
+            f"Lower min_rest_hours to {lower:g} (two school days in a row leave {rest:g} h{tip_d}), or shorten "
+            f"the school day.",
+        ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # closures long enough to be a slip in the year (warning)
 # ---------------------------------------------------------------------------------------
 LONG_CLOSURE_DAYS = 100
@@ -962,6 +1011,7 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_school_days,
     check_teachers,
     check_weekly_pattern,
+    check_rest_between_school_days,
     check_practice_weeks,
     check_supervisor_rosters,
     check_long_closures,
