@@ -641,3 +641,13 @@ def test_cli_explain_not_a_plan_folder(tmp_path: Path) -> None:
 
     out = CliRunner().invoke(main, ["explain", str(tmp_path)])
     assert out.exit_code == 2 and "cannot read the plan" in out.output
+
+
+def test_weeks_text_shows_a_range_only_for_weeks_in_a_row() -> None:
+    from scheduler.explain.prechecks import _weeks_text
+
+    assert _weeks_text([(2026, 34), (2026, 35), (2026, 36)], 3) == "every full week (2026-W34 to 2026-W36)"
+    # week 35 is not full (a closure): the two full weeks are not a range that includes it
+    assert _weeks_text([(2026, 34), (2026, 36)], 2) == "every full week (2026-W34, 2026-W36)"
+    assert _weeks_text([(2026, 52), (2026, 53), (2027, 1)], 3) == "every full week (2026-W52 to 2027-W01)"
+    assert _weeks_text([(2026, 34)]) == "week 2026-W34"

@@ -61,8 +61,15 @@ class _Ctx:
 
 
 def _weeks_text(weeks: list[tuple[int, int]], of: int | None = None) -> str:
+    """``weeks`` as text; ``of``: how many full weeks there are (all of them: "every full week")."""
+    mondays = [date.fromisocalendar(y, w, 1) for y, w in weeks]
+    in_a_row = all((b - a).days == 7 for a, b in zip(mondays, mondays[1:], strict=False))
     if of is not None and len(weeks) == of and of > 1:
-        return f"every full week ({week_label(weeks[0])} to {week_label(weeks[-1])})"
+        if in_a_row:
+            return f"every full week ({week_label(weeks[0])} to {week_label(weeks[-1])})"
+        if len(weeks) <= MAX_WEEKS_SHOWN:
+            return f"every full week ({', '.join(week_label(w) for w in weeks)})"
+        return f"every full week ({len(weeks)} weeks from {week_label(weeks[0])} to {week_label(weeks[-1])})"
     shown = ", ".join(week_label(w) for w in weeks[:MAX_WEEKS_SHOWN])
     more = f" and {len(weeks) - MAX_WEEKS_SHOWN} more" if len(weeks) > MAX_WEEKS_SHOWN else ""
     return ("week " if len(weeks) == 1 else "weeks ") + shown + more
