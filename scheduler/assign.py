@@ -29,6 +29,7 @@ search's choice and his previous supervisor."""
 class Placement:
     assignment: dict[str, str]  # recruit -> supervisor
     optimal: bool  # proven optimal for this model
+    infeasible: bool = False  # proven that none keeps the rules (on the short lists); assignment empty
 
 
 def place(
@@ -36,7 +37,8 @@ def place(
     start: dict[str, str], previous: dict[str, str], *, capacity: bool = True, workers: int = 1, seed: int = 0,
     dtime: float = 5.0, time_limit: float = 30.0,
 ) -> Placement | None:
-    """Placements for the phase, or None if none keeps R1/R2 (and the ward limits).
+    """Placements for the phase; an ``infeasible`` placement when CP-SAT proves that none
+    keeps R1/R2 (and the ward limits) on the short lists, None when it finds none in time.
 
     ``prices``: exact phase prices per board cell (plus the board's own costs);
     ``days_of[(recruit, supervisor)]``: the dates that pair must practise (ward capacity);
@@ -64,7 +66,7 @@ def place(
             change = w_change if (r in previous and previous[r] != s) else 0
             cost_terms.append(round(row[s] + change) * lit)
         if not lits:
-            return None
+            return Placement({}, True, infeasible=True)
         m.AddExactlyOne(lits)
     by_sup: dict[str, list] = defaultdict(list)
     for (_r, s), lit in x.items():
@@ -88,6 +90,8 @@ def place(
     solver.parameters.max_deterministic_time = dtime
     solver.parameters.max_time_in_seconds = time_limit
     code = solver.Solve(m)
+    if code == cp_model.INFEASIBLE:
+        return Placement({}, True, infeasible=True)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = {r: s for (r, s), lit in x.items() if solver.BooleanValue(lit)}

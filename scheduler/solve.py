@@ -411,11 +411,14 @@ class _Planner:
         columns = None
         if phase.kind == "practice":
             prices = Prices(inst, self.dom, self.pricer, phase, board)
-            columns = practice_by_columns(prices, COLUMN_ROUNDS, deadline=deadline)
+            # on a slow machine the column rounds leave time for the tolls, which raise the bound
+            cg_deadline = None if deadline is None else time.monotonic() + COLUMN_WALL_SHARE * (deadline - time.monotonic())
+            columns = practice_by_columns(prices, COLUMN_ROUNDS, deadline=cg_deadline)
             if columns is not None:
                 _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value, deadline=deadline,
                                                start=columns.tolls)
-                out.bound = max(out.bound, min(lower, columns.value))
+                # the tolls' bound, or the column rounds' own when the clock cut the tolls short
+                out.bound = max(out.bound, columns.bound, min(lower, columns.value))
         return Searched(phase.id, board, out, columns, late(deadline))
 
     def realize(
@@ -442,14 +445,19 @@ class _Planner:
                 self.clock_cut |= late(deadline)
             if columns is not None:
                 assignment, schedules = columns.assignment, columns.schedules
+        overfull = False  # the calendars put more recruits on some ward than it holds, whoever goes where
         if not schedules:
             exact = prices.phase_chain(out.school)
             days_of = self._forced_days(prices, out)
+            placement = None
             for hard in (days_of, {}):  # ward capacity kept where a class must practise, else left to the day model
-                placement = place(inst, phase, board, exact, hard, out.assignment, previous,
-                                  capacity=bool(hard), workers=opts.workers, seed=opts.seed,
-                                  dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
-                if placement is not None:
+                got = place(inst, phase, board, exact, hard, out.assignment, previous,
+                            capacity=bool(hard), workers=opts.workers, seed=opts.seed,
+                            dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
+                if got is not None and got.infeasible:
+                    overfull |= bool(hard)
+                elif got is not None:
+                    placement = got
                     break
             assignment = placement.assignment if placement else out.assignment
         school = {(c, d): True for c, weeks in out.school.items() for s in weeks.values() for d in s}
@@ -459,6 +467,12 @@ class _Planner:
             ("placements free", Fixings(school=school), 15),
             ("free", None, 15),
         ]
+        if overfull:
+            # e.g. two classes that are not partners practise on the same days and their
+            # recruits fill the wards twice over (the search prices capacity class by class):
+            # the chosen calendars cannot be kept, so the day model chooses them too, with
+            # all the time left
+            attempts = attempts[2:]
         run = Run(Status.UNKNOWN)
         for stage, fix, top_k in attempts:
             built = build(inst, opts, phase_ids=(phase.id,), previous=previous, before=before, fix=fix,
@@ -652,29 +666,59 @@ def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searc
     as one after the other).
 
     The node budgets are the measure of the work; the clock is only a guard for slow
-    machines: every search stops at :data:`SEARCH_WALL_SHARE` of the time limit (one after
-    the other, each phase may use the time left in proportion to its length)."""
+    machines: every search stops by :data:`SEARCH_WALL_SHARE` of the time limit, and each
+    by its own deadline (:func:`_deadlines`), which keeps time for the searches that will
+    run after it on the same worker, so that on a slow machine every phase gets its share
+    rather than the first ones all of it."""
     global _FORKED
     workers = min(planner.opts.workers, len(tasks))
     end = planner.start + SEARCH_WALL_SHARE * planner.opts.wall
+    # the longest searches first, so that the processes finish together: practice phases
+    # (column generation, slow per day), then the others by length
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0].kind != "practice",
+                                                     -(tasks[i][0].end - tasks[i][0].start).days))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        found = []
-        for k, (p, n) in enumerate(tasks):
-            days = [(q.end - q.start).days + 1 for q, _n in tasks[k:]]
-            now = time.monotonic()
-            found.append(planner.search(p, n, now + max(0.0, end - now) * days[0] / sum(days)))
-        return found
+        reserve = _deadlines([tasks[i][0] for i in order], 1, end - time.monotonic())
+        found: dict[int, Searched | str] = {}
+        for k, i in enumerate(order):
+            found[i] = planner.search(tasks[i][0], tasks[i][1], end - reserve[k])
+        return [found[i] for i in range(len(tasks))]
+    reserve = _deadlines([tasks[i][0] for i in order], workers, end - time.monotonic())
     _FORKED = planner
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # the longest searches first, so that the processes finish together: practice phases
-            # (column generation, slow per day), then the others by length
-            order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0].kind != "practice",
-                                                             -(tasks[i][0].end - tasks[i][0].start).days))
-            futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1], end)) for i in order}
+            futures = {i: pool.submit(_search_one, (tasks[i][0].id, tasks[i][1], end - reserve[k]))
+                       for k, i in enumerate(order)}
             return [futures[i].result() for i in range(len(tasks))]
     finally:
         _FORKED = None
+
+
+COLUMN_WALL_SHARE = 0.5
+"""Share of a practice phase's search time (its deadline, a guard) for the column rounds;
+the toll steps get the rest."""
+
+PRACTICE_DAY_WORK = 4.0
+"""Search work of a day of a practice phase (column generation) against a day of an
+alternation phase (calendar search), for sharing the searches' time (measured on the
+bundled instances: about 0.23 s against 0.04-0.08 s a day)."""
+
+
+def _deadlines(phases: list[Phase], workers: int, seconds: float) -> list[float]:
+    """For searches started in this order on ``workers`` processes (each taken by the first
+    free process), the seconds before the common end that each must leave for the searches
+    that will follow it on its process: the pool is simulated with each search's expected
+    work (its days, :data:`PRACTICE_DAY_WORK` for practice), each process's searches scaled
+    to fill ``seconds``."""
+    work = [((p.end - p.start).days + 1) * (PRACTICE_DAY_WORK if p.kind == "practice" else 1.0) for p in phases]
+    free = [0.0] * max(1, workers)
+    on: list[int] = []
+    for w in work:
+        k = min(range(len(free)), key=lambda j: (free[j], j))
+        on.append(k)
+        free[k] += w
+    return [max(0.0, seconds) / (free[on[i]] or 1.0) * sum(work[j] for j in range(i + 1, len(work)) if on[j] == on[i])
+            for i in range(len(work))]
 
 
 def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:

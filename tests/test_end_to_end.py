@@ -137,6 +137,27 @@ def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan(opts: S
     assert validate_plan(inst, result.plan) == []
 
 
+def test_search_deadlines_keep_time_for_the_searches_that_follow_on_the_same_worker() -> None:
+    """The wall-clock guard of the calendar searches, shared by their expected work: a
+    recruit period (practice, 4x per day), then Vg2 and Vg1 (alternation) on two workers:
+    the recruit period alone on one, Vg2 then Vg1 on the other, so Vg2 must stop in time
+    to leave Vg1 its share (it used to run to the common end, leaving Vg1 a few nodes)."""
+    from datetime import date
+
+    from models import Phase
+    from scheduler.solve import _deadlines
+
+    def phase(kind: str, start: date, end: date) -> Phase:
+        return Phase(id=kind + str(start), kind=kind, start=start, end=end)
+
+    recruit = phase("practice", date(2026, 4, 6), date(2026, 6, 26))  # 82 days: 328
+    vg2 = phase("alternation", date(2027, 1, 4), date(2027, 6, 18))  # 166
+    vg1 = phase("alternation", date(2026, 8, 17), date(2026, 12, 18))  # 124
+    reserve = _deadlines([recruit, vg2, vg1], 2, 29.0)
+    assert reserve == pytest.approx([0.0, 29.0 * 124 / 290, 0.0])  # each worker's searches fill 29 s
+    assert _deadlines([recruit, vg2, vg1], 1, 61.8) == pytest.approx([29.0, 12.4, 0.0])
+
+
 def test_a_day_model_that_ends_without_a_plan_or_a_proof_is_unknown_not_infeasible(monkeypatch) -> None:
     """When CP-SAT stops on its work budget without a plan (UNKNOWN) in every day model, as
     on a large phase, nothing is proven: the status is UNKNOWN, not INFEASIBLE (and so the
