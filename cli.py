@@ -106,6 +106,10 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     click.echo(f"practice days {k['practice_days']}, without own supervisor "
                f"{k['practice_days_without_supervisor']} ({100 * k['share_without_supervisor']:.1f} %), "
                f"mean travel {k['mean_travel_minutes']} min")
+    estimated = k.get("travel_estimated") or {}
+    if estimated.get("placements"):
+        click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "
+                   f"estimated: {estimated['method']}")
     violations = validate(inst, Path(out))
     if violations:
         click.echo(f"The validator found {len(violations)} violation(s) in the written plan:", err=True)

@@ -988,6 +988,7 @@ class _Loader:
         self.labels: dict[str, str] = {}
         self.ids: dict[str, dict[str, int] | None] = {}
         self._suggestions: dict[tuple[str, str], str] = {}
+        self.missing_teachers: str | None = None  # why teachers.csv is missing, if it is
 
     def suggest(self, word: str, table: str, known: Iterable[str]) -> str:
         """A "did you mean" hint, cached and capped so that many errors stay fast."""
@@ -1016,7 +1017,10 @@ class _Loader:
                 self.labels[name] = file
                 csv_path = path / file
                 if not csv_path.is_file():
-                    if name in REQUIRED_TABLES:
+                    if name == "teachers":  # needed only with alternation phases (checked in load)
+                        self.missing_teachers = f"is missing; an instance with alternation phases needs it (SPEC §1), expected at {csv_path}"
+                        self.tables[name] = None  # no rows, and no ids to check others against
+                    elif name in REQUIRED_TABLES:
                         self.issues.add(file, None, None, f"is missing; every instance needs it (SPEC §1), expected at {csv_path}")
                         self.tables[name] = None
                     else:
@@ -1035,7 +1039,10 @@ class _Loader:
                     continue
                 if name not in sheets:
                     self.labels[name] = label
-                    if name in REQUIRED_TABLES:
+                    if name == "teachers":  # needed only with alternation phases (checked in load)
+                        self.missing_teachers = f"has no sheet {_show(name)}; an instance with alternation phases needs it (SPEC §1)"
+                        self.tables[name] = None  # no rows, and no ids to check others against
+                    elif name in REQUIRED_TABLES:
                         self.issues.add(path.name, None, None, f"has no sheet {_show(name)}; every instance needs it (SPEC §1)")
                         self.tables[name] = None
                     else:
@@ -1127,6 +1134,9 @@ class _Loader:
         if settings is not None:
             self._check_recruit_periods(settings.phases, recruits)
         teachers = self._teachers()
+        if self.missing_teachers and (settings is None or any(p.kind == "alternation" for p in settings.phases)):
+            self.issues.add(self.labels["teachers"] if self.path.is_dir() else self.path.name, None, None,
+                            self.missing_teachers)
         closures = self._closures()
         absences = self._absences()
         travel = self._travel()

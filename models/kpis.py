@@ -47,10 +47,26 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
         "share_without_supervisor": round(len(without) / len(practice), 4) if practice else 0.0,
         "mean_travel_minutes": round(mean(travel), 2) if travel else 0.0,
         "max_travel_minutes": max(travel) if travel else 0,
+        "travel_estimated": _travel_estimated(instance, plan),
         "weekend_shifts_per_recruit": _spread([per[r]["weekend_shifts"] for r in per]),
         "evening_shifts_per_recruit": _spread([per[r]["evening_shifts"] + per[r]["night_shifts"] for r in per]),
         "holiday_shifts_per_recruit": _spread([per[r]["holiday_shifts"] for r in per]),
         "school_days_per_class": dict(sorted(class_days.items())),
         "recruit_school_days": len([1 for _ in school.elements()]),
         "recruits": {r: {k: per[r][k] for k in keys} for r in sorted(per)},
+    }
+
+
+def _travel_estimated(instance: Instance, plan: Plan) -> dict[str, Any]:
+    """How many placements' travel times come from coordinates (no ``travel.csv`` row for
+    the pair), and how they are estimated (SPEC §1: the planner says how)."""
+    from models.domain import ROAD_FACTOR, ROAD_SPEED_KMH, TRAVEL_OVERHEAD_MINUTES
+
+    n = sum(instance.travel_is_estimated(a.recruit_id, a.site_id) for a in plan.assignments)
+    return {
+        "placements": n,
+        "of": len(plan.assignments),
+        "method": (f"great-circle distance from the recruit's home (recruits.csv lat, lon) to the site "
+                   f"(sites.csv lat, lon) x {ROAD_FACTOR:g} for roads, at {ROAD_SPEED_KMH:g} km/h, plus "
+                   f"{TRAVEL_OVERHEAD_MINUTES:g} minutes, rounded up; travel.csv rows are taken as they are"),
     }

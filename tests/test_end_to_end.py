@@ -268,3 +268,22 @@ def test_replan_from_a_published_plan_keeps_placements_that_still_work(tmp_path:
     assert all(after[k] == "V099" for k in moved)
     meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert meta["breakdown"]["plan_change"]["count"] == len(moved)
+
+
+def test_plan_json_says_how_many_travel_times_are_estimated_and_how(tmp_path: Path) -> None:
+    """SPEC §1: without a travel.csv row the planner estimates the time from coordinates and
+    says how: plan.json's kpis count those placements and name the method, and the command
+    prints it."""
+    from tests.builders import weekly_phase, write_instance
+
+    folder = write_instance(tmp_path / "inst", phases=[weekly_phase("2026-08-17", "2026-08-21")])
+    rows = (folder / "travel.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "travel.csv").write_text("\n".join(r for r in rows if not r.startswith("R2,")) + "\n", encoding="utf-8")
+    inst = read(folder)
+    result = solve(inst, options=SolveOptions(time_limit=10, workers=1))
+    estimated = result.kpis["travel_estimated"]
+    assert estimated["placements"] == 1 and estimated["of"] == 2  # R2's, for one phase
+    assert "great-circle" in estimated["method"] and "50 km/h" in estimated["method"]
+    out = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "plan"), "--time-limit", "10"])
+    assert out.exit_code == 0, out.output
+    assert "travel: 1 of 2 placements without a travel.csv row, estimated: great-circle" in out.output

@@ -188,6 +188,16 @@ def test_optional_files_may_be_missing(tmp_path: Path) -> None:
     assert inst.travel_overrides == {} and inst.closures == () and inst.absences == ()
 
 
+def test_teachers_file_is_needed_only_with_alternation_phases(tmp_path: Path) -> None:
+    """A recruit period alone has no school days to teach: teachers.csv may be left out.
+    (With an alternation phase its absence is an error: see ``required_file_missing``.)"""
+    from tests.builders import practice_phase, write_instance
+
+    folder = write_instance(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19")])
+    (folder / "teachers.csv").unlink()
+    assert read(folder).teachers == ()
+
+
 def test_bom_whitespace_case_and_extra_columns_are_accepted(tmp_path: Path, example_instance: Instance) -> None:
     def pad(text: str) -> str:
         return "\n".join(" , ".join(f" {cell} " for cell in line.split(",")) for line in text.splitlines())
