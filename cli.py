@@ -128,9 +128,14 @@ def validate_cmd(instance, plan_dir) -> None:
 
     inst = _load(instance)
     try:
-        read_plan_json(Path(plan_dir))  # a folder without a readable plan.json is no plan folder
+        meta = read_plan_json(Path(plan_dir))  # a folder without a readable plan.json is no plan folder
     except (OSError, ValueError) as exc:
         click.echo(f"cannot read the plan: {exc}", err=True)
+        sys.exit(2)
+    if isinstance(meta, dict) and meta.get("status") in ("INFEASIBLE", "UNKNOWN"):
+        # the planner's answer that there is no plan: nothing to check against the rules
+        click.echo(f"no plan to validate: plan.json has status {meta['status']} (see its explanation, or "
+                   f"`cli.py explain {plan_dir} --instance {instance}`)", err=True)
         sys.exit(2)
     try:
         violations = validate(inst, Path(plan_dir))

@@ -241,6 +241,18 @@ def test_validate_says_a_folder_without_plan_json_cannot_be_read(tmp_path: Path)
     assert "plan.json is missing" in result.output
 
 
+def test_validate_says_a_folder_without_a_plan_has_nothing_to_validate(tmp_path: Path) -> None:
+    """An INFEASIBLE result is the planner's answer, not a plan with violations: exit 2
+    (cannot validate) with a pointer to the explanation, not a rule violation (exit 1)."""
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    (folder / "plan.json").write_text('{"instance": "tiny", "status": "INFEASIBLE", "explanation": ["R1: ..."]}',
+                                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(TINY), str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "no plan to validate: plan.json has status INFEASIBLE" in result.output and "explain" in result.output
+
+
 # ---- 7. re-planning ---------------------------------------------------------------------
 def test_replan_from_a_published_plan_keeps_placements_that_still_work(tmp_path: Path, tiny_plan: Path) -> None:
     """A supervisor of the published plan leaves and a colleague with the same ward and roster
