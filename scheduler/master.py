@@ -155,6 +155,27 @@ Tolls = dict[tuple[str, date], int]
 """Lagrangian prices of ward capacity (R2): units per recruit practising on (ward, date)."""
 
 
+def weekend_surcharge(inst: Instance, phase: Phase) -> dict[date, int]:
+    """A share of the weekend-fairness goal that a phase's bound may count, as a surcharge
+    on every weekend date (:attr:`Prices.day_surcharge`).
+
+    When some recruit cannot practise on any weekend day of the phase (unavailable on
+    saturday and sunday, away, or outside his window), the fewest weekend shifts is 0, so
+    the spread is the most any recruit works, which is at least their mean over the ``n``
+    recruits who can: ``weight x spread >= weight / n x (weekend shifts of all)``. A
+    surcharge of ``floor(weight / n)`` units per weekend shift (nothing paid back) thus
+    keeps every bound a bound of the phase's cost with its weekend fairness. Empty when no
+    recruit is held to 0, or the weight is not positive."""
+    w = units(inst, "weekend_fairness")
+    weekend = [d for d in phase.dates() if d.weekday() >= 5]
+    if w <= 0 or not weekend:
+        return {}
+    able = [r for r in inst.recruits if any(inst.may_practise(r.id, phase, d) for d in weekend)]
+    if not able or len(able) == len(inst.recruits) or w // len(able) <= 0:
+        return {}
+    return {d: w // len(able) for d in weekend}
+
+
 class Prices:
     """Price matrices (rows x columns, in units) for one phase, computed once per profile
     of recruits and per distinct supervisor week. With ``tolls``, practising on a ward on a
@@ -170,6 +191,9 @@ class Prices:
         self.sups, self.col_sup = board.supervisors()
         self.ward_of = {s: inst.supervisor[s].ward_id for s in self.sups}
         self.tolls: Tolls = dict(tolls or {})
+        # units per recruit practising on a date, on any ward, that nothing pays back: a
+        # share of a goal the bound may count (see weekend_surcharge); set it for bounds only
+        self.day_surcharge: dict[date, int] = {}
         self._week_patterns: dict[tuple[int, int], tuple[list[tuple], np.ndarray]] = {}
 
     def toll_total(self) -> float:
@@ -177,8 +201,13 @@ class Prices:
         return float(sum(t * self.inst.ward[k].capacity for (k, _d), t in self.tolls.items()))
 
     def ward_tolls(self, sup_id: str) -> dict[date, int]:
+        """Per date, what practising on this supervisor's ward costs on top: its toll and
+        the day surcharge."""
         ward = self.ward_of[sup_id]
-        return {d: t for (k, d), t in self.tolls.items() if k == ward and t}
+        out = {d: t for (k, d), t in self.tolls.items() if k == ward and t}
+        for d, t in self.day_surcharge.items():
+            out[d] = out.get(d, 0) + t
+        return out
 
     def week(self, rows: list[int], week: tuple[int, int], school: frozenset[date]) -> np.ndarray:
         """Relaxed week prices for ``rows`` (one class) when the class is in school on ``school``:
@@ -212,7 +241,7 @@ class Prices:
             for s in self.sups:
                 sdays = self.pricer.supervisor_days(s, self.phase, week)
                 ward = self.ward_of[s]
-                tolls = tuple(self.tolls.get((ward, d), 0) for d in days)
+                tolls = tuple(self.tolls.get((ward, d), 0) + self.day_surcharge.get(d, 0) for d in days)
                 key = (sdays, tolls if any(tolls) else None)
                 per_sup.append(index.setdefault(key, len(index)))
             found = (list(index), np.array(per_sup, dtype=int)[self.col_sup])
@@ -983,6 +1012,10 @@ def search_phase(
     payback = prices.toll_total()
     board = Board(board.rows, board.cols, board.row_of, board.base.copy())
     prices.board = board
+    if phase.kind == "alternation":
+        # practice weeks of the block model (or weekly practice on weekends): the value and
+        # the bound count a share of the weekend fairness (the plan is the day model's)
+        prices.day_surcharge = weekend_surcharge(inst, phase)
     if phase.kind == "practice":
         matrix = board.base + prices.phase_chain({})
         value, cols = board.solve(matrix)
@@ -1162,4 +1195,5 @@ def _capacity_rounds(
 
 
 __all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "late", "make_board",
+           "weekend_surcharge",
            "profile_of", "search_phase"]

@@ -58,7 +58,8 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import BIG, Board, Outcome, Prices, capacity_tolls, late, make_board, search_phase
+from scheduler.master import (BIG, Board, Outcome, Prices, capacity_tolls, late, make_board, search_phase,
+                              weekend_surcharge)
 from scheduler.objective import add_objective, build_penalties, objective_expr
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
@@ -415,10 +416,14 @@ class _Planner:
             cg_deadline = None if deadline is None else time.monotonic() + COLUMN_WALL_SHARE * (deadline - time.monotonic())
             columns = practice_by_columns(prices, COLUMN_ROUNDS, deadline=cg_deadline)
             if columns is not None:
-                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=columns.value, deadline=deadline,
+                # the bound also counts a share of the phase's weekend fairness when it can
+                prices.day_surcharge = weekend_surcharge(inst, phase)
+                target = columns.value + sum(prices.day_surcharge.get(p.day, 0)
+                                             for picks in columns.schedules.values() for p in picks)
+                _tolls, lower = capacity_tolls(prices, {}, TOLL_ROUNDS, target=target, deadline=deadline,
                                                start=columns.tolls)
                 # the tolls' bound, or the column rounds' own when the clock cut the tolls short
-                out.bound = max(out.bound, columns.bound, min(lower, columns.value))
+                out.bound = max(out.bound, columns.bound, min(lower, target))
         return Searched(phase.id, board, out, columns, late(deadline))
 
     def realize(

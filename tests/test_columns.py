@@ -97,3 +97,36 @@ def test_toll_steps_go_on_from_tolls_too_high(tmp_path):
     high = {("W1", d): 1e6 for d in inst.phase["rp"].dates()}
     _tolls, bound = capacity_tolls(setup(inst), {}, 20, target=found.value, start=high)
     assert free - 1e-6 <= bound <= found.value + 1e-6
+
+
+def test_weekend_fairness_share_raises_a_practice_phase_bound(tmp_path, monkeypatch):
+    """R1 cannot practise on weekends (unavailable sat and sun), so the fewest weekend
+    shifts is 0 and the weekend spread is the most R2 or R3 works: the bound may count
+    weight / 2 per weekend shift of theirs (scheduler.master.weekend_surcharge). Both
+    supervisors work every weekend, so the bound rises, and stays at or below the proven
+    optimum of the whole plan (phase cost and fairness)."""
+    import time
+
+    import scheduler.solve
+    from scheduler.master import weekend_surcharge
+    from scheduler.solve import SolveOptions, _Planner
+    from tests.builders import recruit
+
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-26")],
+                 recruits=[recruit("R1", unavailable_weekdays="sat;sun"), "R2", "R3"],
+                 supervisors=["V1", "V2", "V3"], rosters={"RD": ["D D - - D D D"]},
+                 weights={"roster_shift_missed": 20})  # a missed shift costs more than the spread
+    phase = inst.phase["rp"]
+    share = weekend_surcharge(inst, phase)
+    assert sorted(share) == [d for d in phase.dates() if d.weekday() >= 5]
+    assert set(share.values()) == {units(inst, "weekend_fairness") // 2}
+
+    def bound() -> float:
+        return _Planner(inst, SolveOptions(time_limit=10, workers=1), time.monotonic()).search(phase, 10_000).outcome.bound
+
+    with_share = bound()
+    monkeypatch.setattr(scheduler.solve, "weekend_surcharge", lambda inst, phase: {})
+    without = bound()
+    best = solve_and_check(inst)  # OPTIMAL: the whole-year model proves it on an instance this small
+    assert without < with_share <= best.objective * 10 + 1e-6  # bounds in units (SCALE = 10)
+    assert best.breakdown["weekend_fairness"]["cost"] > 0

@@ -344,3 +344,27 @@ def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(
     assert limits[1] > master.ROUND_NODES  # with the rest of the budget, not a short round
     assert out.bound <= out.value + 1e-6
     assert sum(inst.supervisor[s].ward_id == "W1" for s in out.assignment.values()) == 1
+
+
+def test_block_phase_bound_counts_a_share_of_weekend_fairness(tmp_path, monkeypatch):
+    """Block model, four weeks: R1 cannot practise on weekends, so the weekend spread is the
+    most R2 works, and the search's bound counts weight / 1 per weekend shift of R2 (the only
+    recruit who can). It rises above the bound without that share and stays at or below the
+    proven optimum of the whole plan."""
+    import scheduler.master as master
+    from tests.builders import solve_and_check
+
+    inst = three_weeks(
+        tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=5,
+                                      school_block_weeks=[1, 2], practice_block_weeks=[1, 2])],
+        recruits=[recruit("R1", unavailable_weekdays="sat;sun"), "R2"],
+        rosters={"RA": ["D D - - - D D"], "RB": ["- D D - - D D"], "RC": ["D - - D - D D"]},
+        weights={"roster_shift_missed": 20})
+    dom, pricer, phase, board = setup(inst, "vg2")
+    with_share = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    monkeypatch.setattr(master, "weekend_surcharge", lambda inst, phase: {})
+    without = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    monkeypatch.undo()
+    best = solve_and_check(inst)
+    assert best.breakdown["weekend_fairness"]["cost"] > 0
+    assert without.bound < with_share.bound <= best.objective * 10 + 1e-6  # units (SCALE = 10)
