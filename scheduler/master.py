@@ -998,6 +998,7 @@ def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
     teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
     deadline: float | None = None, keep: dict[str, frozenset[date]] | None = None,
+    surcharge: dict[date, int] | None = None,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
     outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
@@ -1007,15 +1008,13 @@ def search_phase(
     the rounds. ``deadline`` (``time.monotonic()``) ends the search early, as its node limit
     would: a guard for slow machines (the bound stays valid). ``keep``: published school
     days to keep (re-planning, see :func:`build_groups`); the bound is then one of the plans
-    that keep them."""
+    that keep them. ``surcharge``: :attr:`Prices.day_surcharge` (for a bound only, see the
+    end of this function)."""
     prices = Prices(inst, dom, pricer, phase, board, tolls)
     payback = prices.toll_total()
     board = Board(board.rows, board.cols, board.row_of, board.base.copy())
     prices.board = board
-    if phase.kind == "alternation":
-        # practice weeks of the block model (or weekly practice on weekends): the value and
-        # the bound count a share of the weekend fairness (the plan is the day model's)
-        prices.day_surcharge = weekend_surcharge(inst, phase)
+    prices.day_surcharge = dict(surcharge or {})
     if phase.kind == "practice":
         matrix = board.base + prices.phase_chain({})
         value, cols = board.solve(matrix)
@@ -1046,11 +1045,23 @@ def search_phase(
             return got
         out = got
     parts = _components(inst, phase)
+    if surcharge is not None:
+        return out  # the search for the weekend share's bound (below): nothing more
     if not out.proven and tolls is None and len(parts) > 1 and not late(deadline):
         lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,
                                   out.value, int(DECOMPOSE_SHARE * node_limit), deadline)
         out.bound = max(out.bound, min(lower, out.value))
         out.proven = out.bound >= out.value - 1e-6  # the decomposition may prove the joint plan
+    share = weekend_surcharge(inst, phase) if tolls is None else {}
+    if share and not late(deadline):
+        # practice weeks of the block model (or weekly practice on weekends) where some
+        # recruit cannot practise on weekends: a second search, with half the nodes, whose
+        # bound counts a share of the weekend fairness too. Its plan is not taken: the share
+        # steers the calendars away from weekend shifts, which the day model weighs exactly.
+        again = search_phase(inst, dom, pricer, phase, board, max(1, node_limit // 2), teachers, None,
+                             capacity_rounds, deadline, keep, surcharge=share)
+        if not isinstance(again, str):
+            out.bound = max(out.bound, again.bound)  # of the cost with the fairness share: may pass value
     return out
 
 
