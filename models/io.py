@@ -677,16 +677,63 @@ class _Settings:
     weights: dict[str, float] = field(default_factory=dict)
 
 
+_TOML_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\]\]?")
+_TOML_KEY_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+_TOML_LABEL_RE = re.compile(r"^\[\[?(\w+)\]\]?(?: '(.*)'| no\. (\d+))?(?: (\w+))?")
+
+
+class _TomlLines:
+    """Line numbers of instance.toml's tables and keys, for the messages (tomllib keeps none).
+
+    A label as the messages write it -- ``[rules] min_rest_hours``, ``[rules] school_day.start``,
+    ``[[phases]] 'vg1' model``, ``[[phases]] no. 2 end``, ``[weights]`` -- gives the line of
+    that key, else of its table's header, else None."""
+
+    def __init__(self, text: str) -> None:
+        self.tables: list[tuple[str, int, dict[str, int], str | None]] = []  # (name, header line, keys, id)
+        keys: dict[str, int] = {}
+        for n, line in enumerate(text.splitlines(), start=1):
+            m = _TOML_HEADER_RE.match(line)
+            if m:
+                keys = {}
+                self.tables.append((m[2], n, keys, None))
+                continue
+            k = _TOML_KEY_RE.match(line)
+            if k and self.tables:
+                keys.setdefault(k[1], n)
+                if k[1] == "id":
+                    name, header, _keys, _id = self.tables[-1]
+                    self.tables[-1] = (name, header, keys, k[2].split("#")[0].strip().strip("\"'"))
+
+    def line_of(self, label: str) -> int | None:
+        m = _TOML_LABEL_RE.match(label)
+        if not m:
+            return None
+        name, phase_id, number, key = m[1], m[2], m[3], m[4]
+        tables = [t for t in self.tables if t[0] == name]
+        if phase_id is not None:
+            tables = [t for t in tables if t[3] == phase_id][:1]
+        elif number is not None:
+            tables = tables[int(number) - 1:int(number)]
+        if not tables:
+            return None
+        for _name, _header, keys, _id in tables:
+            if key in keys:
+                return keys[key]
+        return tables[0][1]
+
+
 class _Toml:
     """Typed access to instance.toml values; every bad value is one issue."""
 
-    def __init__(self, issues: _Issues) -> None:
+    def __init__(self, issues: _Issues, lines: _TomlLines | None = None) -> None:
         self.issues = issues
+        self.lines = lines
         self.ok = True
 
     def error(self, key: str, message: str) -> None:
         self.ok = False
-        self.issues.add(TOML_FILE, None, key, message)
+        self.issues.add(TOML_FILE, self.lines.line_of(key) if self.lines else None, key, message)
 
     def table(self, doc: dict[str, Any], name: str, required: bool) -> dict[str, Any] | None:
         value = doc.get(name)
@@ -795,7 +842,7 @@ def _read_settings(path: Path, issues: _Issues) -> _Settings | None:
         issues.add(TOML_FILE, int(match[1]) if match else None, None, f"is not valid TOML: {exc}")
         return None
 
-    t = _Toml(issues)
+    t = _Toml(issues, _TomlLines(text))
     out = _Settings()
 
     section = t.table(doc, "instance", required=True)
@@ -907,7 +954,7 @@ def _read_phases(t: _Toml, tables: list[dict[str, Any]], rules: Rules) -> list[P
         pid = t.string(raw_id, f"{label} id", "an id in quotes") if "id" in section else None
         if pid is not None:
             if pid in seen:
-                t.error(f"{label} id", f"phase id {_show(pid)} is used twice (also by [[phases]] no. {seen[pid]})")
+                t.error(f"[[phases]] no. {number} id", f"phase id {_show(pid)} is used twice (also by [[phases]] no. {seen[pid]})")
             seen.setdefault(pid, number)
         kind = section.get("kind")
         if "kind" in section and kind not in ("practice", "alternation"):
