@@ -651,3 +651,18 @@ def test_weeks_text_shows_a_range_only_for_weeks_in_a_row() -> None:
     assert _weeks_text([(2026, 34), (2026, 36)], 2) == "every full week (2026-W34, 2026-W36)"
     assert _weeks_text([(2026, 52), (2026, 53), (2027, 1)], 3) == "every full week (2026-W52 to 2027-W01)"
     assert _weeks_text([(2026, 34)]) == "week 2026-W34"
+
+
+def test_teacher_days_suggestion_leaves_out_changes_that_cannot_help(tmp_path: Path) -> None:
+    # Partner classes need 5 teacher-days a week (3 + 3, one shared); T1 teaches every
+    # weekday, at most 5 days, and is away on one day of week 36. Raising his weekdays or
+    # his limit cannot help: the suggestion is a new teacher or moving the absence.
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+                 recruits=["R1", recruit("R2", class_id="K2")], supervisors=["V1", "V2"],
+                 absences=[absence("T1", "2026-09-02")])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7" and "needs 5 teacher-days in week 2026-W36" in f.message
+    assert "raise max_days_per_week" not in f.suggestion
+    assert f.suggestion == ("Add 1 teacher-day(s) a week: add a teacher of SK1, or move the teachers' absences "
+                            "in these weeks (absences.csv line 2).")

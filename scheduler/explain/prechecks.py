@@ -634,11 +634,19 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                     f"can give only {supply} (one group a day, within max_days_per_week and their weekdays). "
                     f"Teachers: {listing}."
                 )
+                # only what can add a day: a teacher below five weekdays or below his weekly
+                # limit, a new teacher, or (in the weeks of an absence) moving the absence
+                room = [t for t in teachers if len(t.weekdays & set(range(5))) < 5 or t.max_days_per_week < 5]
+                ways = []
+                if room:
+                    ways.append(f"raise max_days_per_week or weekdays of {', '.join(t.id for t in room)}")
+                ways.append(f"add a teacher of {school.id}")
+                if absence_rows:
+                    ways.append(f"move the teachers' absences in these weeks ({', '.join(sorted(absence_rows))})")
                 out.append(Finding(
                     "R4+R7", message,
                     sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes]),
-                    f"Add {need - supply} teacher-day(s) a week: raise max_days_per_week or weekdays of a "
-                    f"teacher of {school.id}, or add a teacher.",
+                    f"Add {need - supply} teacher-day(s) a week: " + ", or ".join(ways) + ".",
                 ))
     return out
 
