@@ -58,8 +58,17 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
-from scheduler.master import (BIG, Board, Outcome, Prices, capacity_tolls, late, make_board, search_phase,
-                              weekend_surcharge)
+from scheduler.master import (
+    BIG,
+    Board,
+    Outcome,
+    Prices,
+    capacity_tolls,
+    late,
+    make_board,
+    search_phase,
+    weekend_surcharge,
+)
 from scheduler.objective import add_objective, build_penalties, objective_expr
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables

@@ -194,15 +194,21 @@ def test_block_lengths_bind_the_search(tmp_path):
     assert out.proven and out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
 
 
-def test_class_capacity_rounds_keep_capacity_and_a_valid_bound(tmp_path):
-    """Ward W1 takes one recruit a day and holds the two best supervisors; V3 and V4 are on
-    W2. The class practises on the same days, so at most one recruit of the class on W1: the
-    capacitated plan puts one there and the bound stays at or below its value."""
-    inst = three_weeks(
+def one_ward_place(tmp_path):
+    """Two recruits of one class; ward W1 takes one recruit a day and holds the two best
+    supervisors (V1, V2); V3 and V4 are on W2."""
+    return three_weeks(
         tmp_path, recruits=["R1", "R2"],
         wards=[ward("W1", capacity=1), ward("W2", capacity=3)],
         supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RA"),
                      supervisor("V3", "W2", roster_id="RB"), supervisor("V4", "W2", roster_id="RC")])
+
+
+def test_class_capacity_rounds_keep_capacity_and_a_valid_bound(tmp_path):
+    """Ward W1 takes one recruit a day and holds the two best supervisors; V3 and V4 are on
+    W2. The class practises on the same days, so at most one recruit of the class on W1: the
+    capacitated plan puts one there and the bound stays at or below its value."""
+    inst = one_ward_place(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     plain = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
     assert sum(inst.supervisor[s].ward_id == "W1" for s in plain.assignment.values()) == 2  # relaxed
@@ -324,11 +330,7 @@ def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(
     bound from half the budget)."""
     import scheduler.master as master
 
-    inst = three_weeks(
-        tmp_path, recruits=["R1", "R2"],
-        wards=[ward("W1", capacity=1), ward("W2", capacity=3)],
-        supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RA"),
-                     supervisor("V3", "W2", roster_id="RB"), supervisor("V4", "W2", roster_id="RC")])
+    inst = one_ward_place(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     limits = []
     run = master.Search.run
