@@ -437,9 +437,11 @@ class _Planner:
 
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
-        after: list[ClassDay],
+        after: list[ClassDay], ahead: dict[str, str] | None = None,
     ) -> PhasePlan | str:
-        """Placements with everything that couples recruits, then the day plan."""
+        """Placements with everything that couples recruits, then the day plan. Supervisor
+        continuity keeps to ``previous`` (the placements of the phase before), or, for the
+        first phase, to ``ahead`` (the next phase's best known placements)."""
         inst, opts = self.inst, self.opts
         board, out, columns = found.board, found.outcome, found.columns
         dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
@@ -451,8 +453,8 @@ class _Planner:
             # practice phases and block practice weeks follow the rosters: placements and
             # schedules that keep ward capacity, by column generation (again with supervisor
             # continuity when there is a phase before)
-            continuity = self._continuity(board, previous)
-            if columns is None or continuity is not None:  # else the search's plan (nothing before to keep)
+            continuity = self._continuity(board, previous or ahead or {})
+            if columns is None or continuity is not None:  # else the search's plan (nothing to keep)
                 deadline = time.monotonic() + max(1.0, REALIZE_COLUMNS_SHARE * self.left())
                 columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school,
                                               deadline=deadline)
@@ -465,7 +467,7 @@ class _Planner:
             days_of = self._forced_days(prices, out)
             placement = None
             for hard in (days_of, {}):  # ward capacity kept where a class must practise, else left to the day model
-                got = place(inst, phase, board, exact, hard, out.assignment, previous,
+                got = place(inst, phase, board, exact, hard, out.assignment, previous or ahead or {},
                             capacity=bool(hard), workers=opts.workers, seed=opts.seed,
                             dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
                 if got is not None and got.infeasible:
@@ -617,7 +619,13 @@ def solve(
         after = searched[k + 1][2].outcome if k + 1 < len(searched) else None
         after_days = [ClassDay(c, d, "") for c, weeks in (after.school if after else {}).items()
                       for s in weeks.values() for d in s]
-        got = planner.realize(phase, share, result, previous, plan, after_days)
+        nxt = searched[k + 1][2] if k + 1 < len(searched) else None
+        # the first phase has no phase before it: its continuity looks ahead, to the next
+        # phase's best known placements (its column generation's, which keep ward capacity,
+        # else its calendar search's); later phases keep to the one before them
+        ahead = {} if nxt is None or k > 0 else (
+            nxt.columns.assignment if nxt.columns is not None else nxt.outcome.assignment)
+        got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
         plan.assignments += got.plan.assignments

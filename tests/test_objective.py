@@ -153,6 +153,23 @@ def test_supervisor_change(tmp_path, weight, changes):
     assert (supervisor_of(result, "R1", "rp") != supervisor_of(result, "R1", "vg1")) == bool(changes)
 
 
+@pytest.mark.parametrize(("weight", "first"), [(15, "V2"), (0, "V1")])
+def test_first_phase_looks_ahead_for_continuity(tmp_path, weight, first):
+    """A practice week, then a weekly week with V1 away: Vg1 needs V2, who is not trained
+    (10 a phase). Planned phase by phase (the whole-year model left out), the recruit
+    period has no phase before it, so its continuity looks ahead to Vg1's placement: it
+    takes V2 too (10 + 10) rather than V1 and a change (0 + 10 + 15). Without a
+    continuity weight, V1 is cheaper in the recruit period."""
+    inst = micro(tmp_path, phases=[PRACTICE_WEEK, WEEK], recruits=["R1"],
+                 supervisors=["V1", supervisor("V2", qualified="false")],
+                 absences=[absence("V1", "2026-08-17", "2026-08-21")],
+                 weights={"supervisor_change": weight, "alone_at_site": 0})
+    result = solve_and_check(inst, expect=None, options=SolveOptions(time_limit=10, workers=1, whole_year_limit=0))
+    assert supervisor_of(result, "R1", "vg1") == "V2"
+    assert supervisor_of(result, "R1", "rp") == first
+    assert count(result, "supervisor_change") == (first != "V2")
+
+
 def test_roster_shift_missed(tmp_path):
     """Supervisors work D mon-fri (37.5 h); a 30 h cap leaves 4 shifts: 1 missed each, 2 x 3."""
     inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19", max_hours_per_week=30)])
