@@ -649,6 +649,8 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
     sc = score(instance, plan, opts.published)
     if bound is not None and sc.total > bound + 1e-6 and _practice_day_count(planner.dom) <= opts.whole_year_limit:
         plan, sc, bound = _refine(instance, opts, planner, plan, sc, bound)
+    if opts.published is not None:
+        plan, sc = _published_if_no_worse(instance, opts.published, plan, sc)
     wall = time.monotonic() - start
     objective = round(sc.total, 3)
     gap = None if bound is None else _gap(objective, bound)
@@ -830,6 +832,29 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
     if new.total < sc.total - 1e-6:
         return run.plan, new, bound
     return plan, sc, bound
+
+
+def _published_if_no_worse(instance: Instance, published: Plan, plan: Plan, sc):
+    """Re-planning: the published plan itself when the new plan kept all its school days,
+    it still keeps every rule for the changed instance (the independent validator says
+    so) and it costs no more than the new plan. Phase by phase the planner may miss it (a placement model that does not find the
+    published schedules), and then moves recruits nothing touched; nothing is calmer than
+    no change."""
+    from scheduler.validate import validate_plan
+
+    mine = Plan(
+        assignments=[a for a in published.assignments if a.phase_id in instance.phase],
+        activities=[a for a in published.activities if a.phase_id in instance.phase],
+        class_days=list(published.class_days),
+    ).sorted()
+    if not mine.assignments or plan.sorted() == mine:
+        return plan, sc
+    if {(c.class_id, c.date) for c in plan.class_days} != {(c.class_id, c.date) for c in mine.class_days}:
+        return plan, sc  # the planner could not keep the published school days (D18): neither can this
+    if validate_plan(instance, mine):  # first: it also finds ids the instance no longer has
+        return plan, sc
+    old = score(instance, mine, published)
+    return (mine, old) if old.total <= sc.total + 1e-6 else (plan, sc)
 
 
 def _published_calendar(instance: Instance, plan: Plan, published: Plan) -> bool:

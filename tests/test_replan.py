@@ -134,3 +134,46 @@ def test_published_block_weeks_that_break_the_new_block_lengths_are_planned_afre
     again = solve_and_check(blocks("one", [1, 1]), expect=None, options=replace(options, published=first.plan))
     weeks = sorted({d.isocalendar()[1] for d in school_days(again)})
     assert weeks[1] == weeks[0] + 2  # school every other week
+
+
+def test_a_published_plan_that_still_works_and_costs_no_more_comes_back(tmp_path):
+    """The last safeguard of re-planning (scheduler.solve._published_if_no_worse): the
+    published plan replaces the new one when it keeps every rule for the changed instance
+    and costs no more; a costlier or broken published plan does not."""
+    from pathlib import Path
+
+    import models
+    from models.score import score
+    from scheduler.solve import _published_if_no_worse
+
+    folder = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+    tiny = models.read(folder)
+    good = solve_and_check(tiny, expect=None).plan
+    row = next(i for i, a in enumerate(good.activities) if a.activity == "practice" and a.with_supervisor)
+    a = good.activities[row]
+    shift = tiny.shift["D"]
+    start, end = (a.start.replace(hour=shift.start.hour, minute=shift.start.minute),
+                  a.end.replace(hour=shift.end.hour, minute=shift.end.minute))
+    worse = Plan(good.assignments, good.activities[:row] + [replace(a, shift_code="D", start=start, end=end,
+                                                                   with_supervisor=False)] + good.activities[row + 1:],
+                 good.class_days)
+
+    def pick(instance, published, new):
+        return _published_if_no_worse(instance, published, new, score(instance, new, published))[0].sorted()
+
+    assert pick(tiny, good, worse) == good.sorted()  # the published plan is better: it comes back
+    assert pick(tiny, worse, good) == good.sorted()  # the new plan is better: it stays
+    # the published supervisor is now away that day: the published plan breaks R8, the new one stays
+    away = models.read(micro_copy(folder, tmp_path, absence_row=f"{a.supervisor_id},{a.date},{a.date},syk"))
+    assert pick(away, good, worse) == worse.sorted()
+
+
+def micro_copy(folder, tmp_path, absence_row: str):
+    """A copy of an instance folder with one more absences.csv row."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    with open(copy / "absences.csv", "a", encoding="utf-8") as f:
+        f.write(absence_row + "\n")
+    return copy
