@@ -15,6 +15,8 @@ How a year is planned (the README's "How the solver works" tells the same at len
    calendars fixed, column generation again (practice and block phases, with supervisor
    continuity), or a CP-SAT model (:mod:`scheduler.assign`, weekly model) with continuity,
    recruits alone at a site and ward capacity on the days a class must practise.
+   Continuity keeps to the phase before; the first phase looks ahead to the next one's
+   best known placements instead.
 3. **The day plan** (:mod:`scheduler.constraints`, the day model): with calendars and
    placements fixed, the CP-SAT day model chooses every shift under all hard rules
    R1-R12 (teachers, rest across weeks and phases, ward capacity, fairness...). If that
@@ -27,7 +29,8 @@ plan's cost equals that bound the status is OPTIMAL.
 
 Small instances (at most ``whole_year_limit`` possible practice days) are then given to
 the whole-year day model, started from that plan, for a share of the time limit: it may
-improve the plan and prove it optimal.
+improve the plan and prove it optimal. When re-planning, the published plan itself is
+taken if it still keeps every rule and costs no more (:func:`_published_if_no_worse`).
 
 Everything is deterministic: the calendar search stops after a number of nodes, HiGHS
 after a number of nodes, every CP-SAT run on deterministic time (several workers search
@@ -616,10 +619,9 @@ def solve(
     bound_units = 0.0
     details = []
     for k, (phase, share, result) in enumerate(searched):
-        after = searched[k + 1][2].outcome if k + 1 < len(searched) else None
-        after_days = [ClassDay(c, d, "") for c, weeks in (after.school if after else {}).items()
-                      for s in weeks.values() for d in s]
         nxt = searched[k + 1][2] if k + 1 < len(searched) else None
+        after_days = [ClassDay(c, d, "") for c, weeks in (nxt.outcome.school if nxt else {}).items()
+                      for s in weeks.values() for d in s]
         # the first phase has no phase before it: its continuity looks ahead, to the next
         # phase's best known placements (its column generation's, which keep ward capacity,
         # else its calendar search's); later phases keep to the one before them
@@ -837,9 +839,9 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
 def _published_if_no_worse(instance: Instance, published: Plan, plan: Plan, sc):
     """Re-planning: the published plan itself when the new plan kept all its school days,
     it still keeps every rule for the changed instance (the independent validator says
-    so) and it costs no more than the new plan. Phase by phase the planner may miss it (a placement model that does not find the
-    published schedules), and then moves recruits nothing touched; nothing is calmer than
-    no change."""
+    so) and it costs no more than the new plan. Phase by phase the planner may miss it (a
+    placement model that does not find the published schedules), and then moves recruits
+    nothing touched; nothing is calmer than no change."""
     from scheduler.validate import validate_plan
 
     mine = Plan(
