@@ -28,7 +28,9 @@ product is kept exact instead:
 What the bound leaves out, because it couples recruits or phases and costs nothing in
 the best case: ward capacity per date (R2), rest across week and phase boundaries (R9),
 alone at a site, fairness, supervisor continuity. The plan keeps all of them (the day
-model, :mod:`scheduler.constraints`), so its cost can only be at or above the bound.
+model, :mod:`scheduler.constraints`), so its cost can only be at or above the bound. One
+share of fairness is counted where it is sure: when a recruit cannot practise on any
+weekend day, a second search prices weekend shifts (:func:`weekend_surcharge`).
 """
 
 from __future__ import annotations
