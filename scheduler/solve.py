@@ -617,6 +617,7 @@ def solve(
     plan = Plan()
     previous: dict[str, str] = {}
     bound_units = 0.0
+    large = _practice_day_count(planner.dom) > opts.whole_year_limit  # no whole-year model after
     details = []
     for k, (phase, share, result) in enumerate(searched):
         nxt = searched[k + 1][2] if k + 1 < len(searched) else None
@@ -624,8 +625,10 @@ def solve(
                       for s in weeks.values() for d in s]
         # the first phase has no phase before it: its continuity looks ahead, to the next
         # phase's best known placements (its column generation's, which keep ward capacity,
-        # else its calendar search's); later phases keep to the one before them
-        ahead = {} if nxt is None or k > 0 else (
+        # else its calendar search's); later phases keep to the one before them. Not on
+        # small instances: the whole-year model weighs continuity exactly there (_refine),
+        # and starts better from the plain phase plans
+        ahead = {} if nxt is None or k > 0 or not large else (
             nxt.columns.assignment if nxt.columns is not None else nxt.outcome.assignment)
         got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):

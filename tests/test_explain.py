@@ -666,3 +666,25 @@ def test_teacher_days_suggestion_leaves_out_changes_that_cannot_help(tmp_path: P
     assert "raise max_days_per_week" not in f.suggestion
     assert f.suggestion == ("Add 1 teacher-day(s) a week: add a teacher of SK1, or move the teachers' absences "
                             "in these weeks (absences.csv line 2).")
+
+
+def test_weekly_classes_that_fit_their_wards_alone_but_not_together(tmp_path: Path) -> None:
+    # Three wards of capacity 1; each class of three recruits practises together, so it needs
+    # one recruit on each ward, and each fits alone. Together both need ward W1, whose one
+    # supervisor has one place: at most 5 of the 6 recruits can be placed (a MIP over places
+    # and ward capacities). A second supervisor on W1 lifts it.
+    def make(path: Path, extra: list) -> Instance:
+        return micro(path, phases=[WEEKLY], classes=[klass("K1"), klass("K2")],
+                     teachers=[teacher("T1"), teacher("T2")],
+                     recruits=["R1", "R2", "R3"] + [recruit(r, class_id="K2") for r in ("R4", "R5", "R6")],
+                     wards=[ward("W1", capacity=1), ward("W2", capacity=1), ward("W3", capacity=1)],
+                     supervisors=["V1", supervisor("V2", "W2", max_recruits=2), supervisor("V4", "W2"),
+                                  supervisor("V3", "W3", max_recruits=2)] + extra)
+
+    f = only(precheck(make(tmp_path / "a", [])))
+    assert f.rule == "R1+R2+R4"
+    assert "the 6 recruits need a supervisor place each" in f.message and "at most 5 recruits" in f.message
+    assert "W1 (1)" in f.message and {"classes.csv line 2", "classes.csv line 3", "wards.csv line 2"} <= set(f.rows)
+    lifted = make(tmp_path / "b", [supervisor("V5")])
+    assert not [g for g in precheck(lifted) if g.fatal]
+    solve_and_check(lifted, expect=None)  # and it plans

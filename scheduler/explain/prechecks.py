@@ -284,6 +284,8 @@ def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
     for p in ctx.phases:
         if p.kind != "alternation" or p.school_days_per_week + p.practice_days_per_week != 5:
             continue
+        groups: dict[str, set[frozenset[str]]] = {}  # class -> the sets of its recruits there all of a full week
+        found = len(out)
         for c in inst.classes:
             if inst.model_of(c.id, p) != "weekly":
                 continue
@@ -295,6 +297,7 @@ def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
                 there = frozenset(r.id for r in inst.recruits_of(c.id)  # (the unreachable: check_travel)
                                   if inst.reachable_supervisors(r.id)
                                   and not any(inst.is_absent(r.id, d) for d in days))
+                groups.setdefault(c.id, set()).add(there)
                 if there not in checked:  # (too few places alone: check_places says so)
                     checked[there] = (_placeable(ctx, sorted(there))[0] >= len(there)
                                       or _placeable(ctx, sorted(there), wards_limit=False)[0] < len(there))
@@ -325,7 +328,66 @@ def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
             tip = (f"Raise {raise_what} by {short} in all, add supervisors on other wards within their reach, "
                    f"or move {short} recruit(s) of {c.id} to a class with other school days.")
             out.append(Finding("R2+R4", msg, sort_rows(rows), tip))
+        if len(out) == found and len(groups) > 1:
+            out += _classes_on_wards(ctx, p, groups)
     return out
+
+
+def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]]) -> list[Finding]:
+    """The weekly classes of a phase together: each class fits its wards alone, but the
+    supervisor places (``max_recruits``, per phase, for every recruit) are shared. The most
+    recruits that get a place with at most ``capacity`` of each class's group on a ward (a
+    small MIP, HiGHS): when that is fewer than the recruits, no plan exists. Only a proven
+    optimum counts (a time limit that cuts the MIP gives no finding)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    inst = ctx.inst
+    recruits = [r.id for r in inst.recruits if inst.reachable_supervisors(r.id)]
+    cells = [(r, s.id) for r in recruits for s in inst.reachable_supervisors(r)]
+    index = {cell: k for k, cell in enumerate(cells)}
+    rows, cols, caps = [], [], []
+
+    def row(members: list[int], cap: float) -> None:
+        rows.extend([len(caps)] * len(members))
+        cols.extend(members)
+        caps.append(cap)
+
+    for r in recruits:
+        row([index[(r, s.id)] for s in inst.reachable_supervisors(r)], 1)
+    for s in inst.supervisors:
+        row([k for k, (_r, sup) in enumerate(cells) if sup == s.id], max(0, s.max_recruits))
+    ward_rows: list[tuple[str, str, int]] = []  # (class, ward, row)
+    for c, sets in sorted(groups.items()):
+        for there in sorted(sets, key=sorted):
+            for w in inst.wards:
+                members = [k for k, (r, s) in enumerate(cells) if r in there and inst.supervisor[s].ward_id == w.id]
+                if len({cells[k][0] for k in members}) > w.capacity:
+                    ward_rows.append((c, w.id, len(caps)))
+                    row(members, max(0, w.capacity))
+    a = coo_matrix(([1.0] * len(rows), (rows, cols)), shape=(len(caps), len(cells)))
+    res = milp(-np.ones(len(cells)), constraints=[LinearConstraint(a, 0, np.array(caps, dtype=float))],
+               integrality=np.ones(len(cells)), bounds=Bounds(0, 1), options={"time_limit": 10})
+    if res.status != 0 or res.x is None:
+        return []
+    held = round(-res.fun)
+    if held >= len(recruits):
+        return []
+    used = a @ res.x
+    full_wards = sorted({w for _c, w, k in ward_rows if used[k] >= caps[k] - 1e-6 and caps[k] > 0})
+    classes = sorted(groups)
+    shown = ", ".join(f"{w} ({inst.ward[w].capacity})" for w in full_wards[:MAX_WEEKS_SHOWN * 2])
+    more = f" and {len(full_wards) - MAX_WEEKS_SHOWN * 2} more" if len(full_wards) > MAX_WEEKS_SHOWN * 2 else ""
+    msg = (
+        f"In {_phase_text(p)}, the {len(recruits)} recruits need a supervisor place each (R1, R2: max_recruits), "
+        f"and in a full week each weekly class ({', '.join(classes)}) practises together, at most `capacity` of a "
+        f"class on a ward (R2+R4). Each class fits alone, but they share the supervisors: at most {held} "
+        f"recruits can be placed so. Wards full of a class in the best placement: {shown or 'none'}{more}."
+    )
+    rows_out = [ctx.rows.of(inst.klass[c]) for c in classes] + [ctx.rows.of(inst.ward[w]) for w in full_wards]
+    tip = (f"Raise the capacity of wards within the recruits' reach, add supervisors on other wards, or raise "
+           f"max_recruits of supervisors on wards with room ({len(recruits) - held} recruit(s) short).")
+    return [Finding("R1+R2+R4", msg, sort_rows(rows_out), tip)]
 
 
 # ---------------------------------------------------------------------------------------
