@@ -1035,7 +1035,7 @@ class _Loader:
         self.labels: dict[str, str] = {}
         self.ids: dict[str, dict[str, int] | None] = {}
         self._suggestions: dict[tuple[str, str], str] = {}
-        self.missing_teachers: str | None = None  # why teachers.csv is missing, if it is
+        self.missing_teachers: tuple[str, str] | None = None  # (file, message) when teachers.csv is missing
 
     def suggest(self, word: str, table: str, known: Iterable[str]) -> str:
         """A "did you mean" hint, cached and capped so that many errors stay fast."""
@@ -1048,6 +1048,20 @@ class _Loader:
         return self.labels.get(table, f"{table}.csv")
 
     # ---- reading files -----------------------------------------------------------------
+    def _absent(self, name: str, file: str, label: str, what: str, where: str = "") -> None:
+        """A table that is not there (``what``: "is missing" or "has no sheet ..."; ``file``:
+        the issue's file, ``where``: where it was looked for). A required one is an error;
+        teachers.csv only with alternation phases (decided in :meth:`load`); an optional one
+        is read as empty."""
+        if name == "teachers":
+            self.missing_teachers = (file, f"{what}; an instance with alternation phases needs it (SPEC §1){where}")
+            self.tables[name] = None  # no rows, and no ids to check others against
+        elif name in REQUIRED_TABLES:
+            self.issues.add(file, None, None, f"{what}; every instance needs it (SPEC §1){where}")
+            self.tables[name] = None
+        else:
+            self.tables[name] = _Table(name, label, set(TABLE_COLUMNS[name][0]), [])
+
     def _read_tables(self) -> Path:
         """Fill self.tables; returns the path of instance.toml."""
         path = self.path
@@ -1064,14 +1078,7 @@ class _Loader:
                 self.labels[name] = file
                 csv_path = path / file
                 if not csv_path.is_file():
-                    if name == "teachers":  # needed only with alternation phases (checked in load)
-                        self.missing_teachers = f"is missing; an instance with alternation phases needs it (SPEC §1), expected at {csv_path}"
-                        self.tables[name] = None  # no rows, and no ids to check others against
-                    elif name in REQUIRED_TABLES:
-                        self.issues.add(file, None, None, f"is missing; every instance needs it (SPEC §1), expected at {csv_path}")
-                        self.tables[name] = None
-                    else:
-                        self.tables[name] = _Table(name, file, set(TABLE_COLUMNS[name][0]), [])
+                    self._absent(name, file, file, "is missing", f", expected at {csv_path}")
                     continue
                 lines = _read_csv_lines(csv_path, file, self.issues)
                 self.tables[name] = None if lines is None else _make_table(name, file, lines, self.issues)
@@ -1086,14 +1093,7 @@ class _Loader:
                     continue
                 if name not in sheets:
                     self.labels[name] = label
-                    if name == "teachers":  # needed only with alternation phases (checked in load)
-                        self.missing_teachers = f"has no sheet {_show(name)}; an instance with alternation phases needs it (SPEC §1)"
-                        self.tables[name] = None  # no rows, and no ids to check others against
-                    elif name in REQUIRED_TABLES:
-                        self.issues.add(path.name, None, None, f"has no sheet {_show(name)}; every instance needs it (SPEC §1)")
-                        self.tables[name] = None
-                    else:
-                        self.tables[name] = _Table(name, label, set(TABLE_COLUMNS[name][0]), [])
+                    self._absent(name, path.name, label, f"has no sheet {_show(name)}")
                     continue
                 label, lines = sheets[name]
                 self.labels[name] = label
@@ -1182,8 +1182,7 @@ class _Loader:
             self._check_recruit_periods(settings.phases, recruits)
         teachers = self._teachers()
         if self.missing_teachers and (settings is None or any(p.kind == "alternation" for p in settings.phases)):
-            self.issues.add(self.labels["teachers"] if self.path.is_dir() else self.path.name, None, None,
-                            self.missing_teachers)
+            self.issues.add(self.missing_teachers[0], None, None, self.missing_teachers[1])
         closures = self._closures()
         absences = self._absences()
         travel = self._travel()

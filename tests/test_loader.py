@@ -191,11 +191,18 @@ def test_optional_files_may_be_missing(tmp_path: Path) -> None:
 def test_teachers_file_is_needed_only_with_alternation_phases(tmp_path: Path) -> None:
     """A recruit period alone has no school days to teach: teachers.csv may be left out.
     (With an alternation phase its absence is an error: see ``required_file_missing``.)"""
-    from tests.builders import practice_phase, write_instance
+    from tests.builders import practice_phase, weekly_phase, write_instance
 
     folder = write_instance(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19")])
     (folder / "teachers.csv").unlink()
     assert read(folder).teachers == ()
+    # with an alternation phase it is missing, and the error names teachers.csv also when the
+    # instance is given by its instance.toml
+    weekly = write_instance(tmp_path / "weekly", phases=[weekly_phase("2026-08-17", "2026-08-21")])
+    (weekly / "teachers.csv").unlink()
+    (issue,) = issues_of(weekly / "instance.toml")
+    assert (issue.file, issue.line, issue.column) == ("teachers.csv", None, None)
+    assert issue.message.startswith("is missing; an instance with alternation phases needs it")
 
 
 def test_bom_whitespace_case_and_extra_columns_are_accepted(tmp_path: Path, example_instance: Instance) -> None:
