@@ -259,11 +259,7 @@ def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True) -> tupl
     rows, cols = zip(*edges, strict=True) if edges else ((), ())
     graph = csr_matrix((list(edges.values()), (rows, cols)), shape=(sink + 1, sink + 1), dtype=np.int32)
     flow = maximum_flow(graph, 0, sink)
-    residual = graph - flow.flow  # forward room, and the flow sent as room backwards
-    residual.data[residual.data < 0] = 0  # (a reverse edge's negative entry is room too)
-    back = (-flow.flow).tocsr()
-    back.data[back.data < 0] = 0
-    room = residual + back
+    room = (graph - flow.flow).tocsr()  # the flow is antisymmetric: room forwards and, where it went, back
     room.eliminate_zeros()
     seen = set(breadth_first_order(room, 0, return_predecessors=False).tolist())
     cut_w = [w for w in wards if node_w[w] in seen]
@@ -291,23 +287,24 @@ def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
                 continue
             full = [w for w in dom.weeks(p) if dom.is_full_week(c.id, p, w)]
             failing: dict[frozenset[str], list[tuple[int, int]]] = defaultdict(list)
-            checked: dict[frozenset[str], bool] = {}
+            flows: dict[frozenset[str], tuple[int, list[str], list[str]] | None] = {}  # None: it fits
             for week in full:
                 days = dom.week_days(p, week)
                 there = frozenset(r.id for r in inst.recruits_of(c.id)  # (the unreachable: check_travel)
                                   if inst.reachable_supervisors(r.id)
                                   and not any(inst.is_absent(r.id, d) for d in days))
                 groups.setdefault(c.id, set()).add(there)
-                if there not in checked:  # (too few places alone: check_places says so)
-                    checked[there] = (_placeable(ctx, sorted(there))[0] >= len(there)
-                                      or _placeable(ctx, sorted(there), wards_limit=False)[0] < len(there))
-                if not checked[there]:
+                if there not in flows:  # (too few places alone: check_places says so)
+                    got = _placeable(ctx, sorted(there))
+                    short = got[0] < len(there) and _placeable(ctx, sorted(there), wards_limit=False)[0] >= len(there)
+                    flows[there] = got if short else None
+                if flows[there] is not None:
                     failing[there].append(week)
             if not failing:
                 continue
             there, weeks = max(failing.items(), key=lambda kv: (len(kv[0]), -len(kv[1])))
             weeks = sorted(w for ws in failing.values() for w in ws)
-            held, cut_w, cut_s = _placeable(ctx, sorted(there))
+            held, cut_w, cut_s = flows[there]
             cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
             cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
             parts = [f"ward {w} capacity {inst.ward[w].capacity}" for w in cut_w]
@@ -343,9 +340,9 @@ def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]
     from scipy.sparse import coo_matrix
 
     inst = ctx.inst
-    recruits = [r.id for r in inst.recruits if inst.reachable_supervisors(r.id)]
-    cells = [(r, s.id) for r in recruits for s in inst.reachable_supervisors(r)]
-    index = {cell: k for k, cell in enumerate(cells)}
+    reach = {r.id: [s.id for s in inst.reachable_supervisors(r.id)] for r in inst.recruits}
+    recruits = [r for r, sups in reach.items() if sups]
+    cells = [(r, s) for r in recruits for s in reach[r]]
     rows, cols, caps = [], [], []
 
     def row(members: list[int], cap: float) -> None:
@@ -353,8 +350,10 @@ def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]
         cols.extend(members)
         caps.append(cap)
 
-    for r in recruits:
-        row([index[(r, s.id)] for s in inst.reachable_supervisors(r)], 1)
+    first = 0
+    for r in recruits:  # a recruit's cells are consecutive
+        row(list(range(first, first + len(reach[r]))), 1)
+        first += len(reach[r])
     for s in inst.supervisors:
         row([k for k, (_r, sup) in enumerate(cells) if sup == s.id], max(0, s.max_recruits))
     ward_rows: list[tuple[str, str, int]] = []  # (class, ward, row)
