@@ -1046,9 +1046,9 @@ def search_phase(
         if isinstance(got, str):
             return got
         out = got
-    parts = _components(inst, phase)
     if surcharge is not None:
         return out  # the search for the weekend share's bound (below): nothing more
+    parts = _components(inst, phase)
     if not out.proven and tolls is None and len(parts) > 1 and not late(deadline):
         lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,
                                   out.value, int(DECOMPOSE_SHARE * node_limit), deadline)

@@ -369,6 +369,8 @@ class _Planner:
         self.published_school = {c: frozenset(ds) for c, ds in school_days.items()} or None
         self.clock_cut = False
         self.unproven = False  # a phase's day model ended without a plan and without a proof
+        # small enough for the whole-year day model after the phase plans (or when they fail)
+        self.whole_year = _practice_day_count(self.dom) <= opts.whole_year_limit
 
     def left(self) -> float:
         return self.opts.wall - (time.monotonic() - self.start)
@@ -448,6 +450,7 @@ class _Planner:
         inst, opts = self.inst, self.opts
         board, out, columns = found.board, found.outcome, found.columns
         dtime = max(0.2, opts.dtime_per_second * opts.time_limit * share)
+        keep_to = previous or ahead or {}  # the placements continuity keeps to
         prices = Prices(inst, self.dom, self.pricer, phase, board)
         schedules: dict[str, tuple] = {}
         placement = None
@@ -456,7 +459,7 @@ class _Planner:
             # practice phases and block practice weeks follow the rosters: placements and
             # schedules that keep ward capacity, by column generation (again with supervisor
             # continuity when there is a phase before)
-            continuity = self._continuity(board, previous or ahead or {})
+            continuity = self._continuity(board, keep_to)
             if columns is None or continuity is not None:  # else the search's plan (nothing to keep)
                 deadline = time.monotonic() + max(1.0, REALIZE_COLUMNS_SHARE * self.left())
                 columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school,
@@ -470,7 +473,7 @@ class _Planner:
             days_of = self._forced_days(prices, out)
             placement = None
             for hard in (days_of, {}):  # ward capacity kept where a class must practise, else left to the day model
-                got = place(inst, phase, board, exact, hard, out.assignment, previous or ahead or {},
+                got = place(inst, phase, board, exact, hard, out.assignment, keep_to,
                             capacity=bool(hard), workers=opts.workers, seed=opts.seed,
                             dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
                 if got is not None and got.infeasible:
@@ -617,7 +620,6 @@ def solve(
     plan = Plan()
     previous: dict[str, str] = {}
     bound_units = 0.0
-    large = _practice_day_count(planner.dom) > opts.whole_year_limit  # no whole-year model after
     details = []
     for k, (phase, share, result) in enumerate(searched):
         nxt = searched[k + 1][2] if k + 1 < len(searched) else None
@@ -628,7 +630,7 @@ def solve(
         # else its calendar search's); later phases keep to the one before them. Not on
         # small instances: the whole-year model weighs continuity exactly there (_refine),
         # and starts better from the plain phase plans
-        ahead = {} if nxt is None or k > 0 or not large else (
+        ahead = {} if nxt is None or k > 0 or planner.whole_year else (
             nxt.columns.assignment if nxt.columns is not None else nxt.outcome.assignment)
         got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):
@@ -652,7 +654,7 @@ def solve(
 def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, start: float) -> Result:
     instance, opts = planner.inst, planner.opts
     sc = score(instance, plan, opts.published)
-    if bound is not None and sc.total > bound + 1e-6 and _practice_day_count(planner.dom) <= opts.whole_year_limit:
+    if bound is not None and sc.total > bound + 1e-6 and planner.whole_year:
         plan, sc, bound = _refine(instance, opts, planner, plan, sc, bound)
     if opts.published is not None:
         plan, sc = _published_if_no_worse(instance, opts.published, plan, sc)
@@ -755,7 +757,7 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
     interact at their boundaries), else the phase's reason is the explanation."""
     inst, opts = planner.inst, planner.opts
     unproven = planner.unproven
-    if _practice_day_count(planner.dom) <= opts.whole_year_limit and planner.left() > 1:
+    if planner.whole_year and planner.left() > 1:
         dtime = opts.dtime_per_second * opts.time_limit * REFINE_SHARE
         run = _run(build(inst, opts), opts, planner.left(), dtime, start)
         planner.clock_cut |= run.clock_cut
@@ -854,7 +856,7 @@ def _published_if_no_worse(instance: Instance, published: Plan, plan: Plan, sc):
     ).sorted()
     if not mine.assignments or plan.sorted() == mine:
         return plan, sc
-    if {(c.class_id, c.date) for c in plan.class_days} != {(c.class_id, c.date) for c in mine.class_days}:
+    if _school_days(plan) != _school_days(mine):
         return plan, sc  # the planner could not keep the published school days (D18): neither can this
     if validate_plan(instance, mine):  # first: it also finds ids the instance no longer has
         return plan, sc
@@ -865,11 +867,16 @@ def _published_if_no_worse(instance: Instance, published: Plan, plan: Plan, sc):
 def _published_calendar(instance: Instance, plan: Plan, published: Plan) -> bool:
     """Whether the plan's school days are the published ones, and every class has published
     days in every alternation phase: then re-planning's scope holds this calendar alone."""
-    days = {(c.class_id, c.date) for c in plan.class_days}
-    if days != {(c.class_id, c.date) for c in published.class_days}:
+    days = _school_days(plan)
+    if days != _school_days(published):
         return False
     return all(any(k.id == c and p.start <= d <= p.end for c, d in days)
                for k in instance.classes for p in instance.phases if p.kind == "alternation")
+
+
+def _school_days(plan: Plan) -> set[tuple[str, date]]:
+    """(class, date) of every school day of a plan."""
+    return {(c.class_id, c.date) for c in plan.class_days}
 
 
 def _practice_day_count(dom: Domains) -> int:
