@@ -336,10 +336,12 @@ def capacity_tolls(
             target = bound + sum(max(0, g) for g in grad.values()) * units(inst, "without_supervisor")
         if target <= bound + 1e-9:
             break  # the bound has reached the known plan's cost
-        norm = sum(g * g for g in grad.values())
-        step = size.theta * max(target - bound, 1.0) / norm
-        for k, g in grad.items():
-            tolls[k] = max(0.0, tolls.get(k, 0.0) + step * g)
+        keys = list(grad)
+        moved = size.step(np.array([tolls.get(k, 0.0) for k in keys]), np.array([grad[k] for k in keys], dtype=float),
+                          max(target - bound, 1.0))
+        if moved is None:
+            break
+        tolls.update(zip(keys, moved.tolist(), strict=True))
     prices.tolls = best[1]
     prices._week_patterns.clear()
     return best[1], best[0]
