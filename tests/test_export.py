@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import vobject
 from icalendar import Calendar
 
 import models
@@ -97,6 +99,12 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def parse(data: bytes) -> Calendar:
     return Calendar.from_ical(data)
+
+
+def text_of(cal: Calendar, key: str) -> str:
+    """A TEXT property's value, unescaped by RFC 5545 3.3.11 (icalendar leaves NAME and X-
+    properties as written, escapes included)."""
+    return re.sub(r"\\([\\,;nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), str(cal[key]))
 
 
 def events(data: bytes) -> list:
@@ -194,7 +202,7 @@ def test_calendar_header(files):
     assert str(cal["VERSION"]) == "2.0"
     assert str(cal["CALSCALE"]) == "GREGORIAN"
     assert "PRODID" in cal
-    assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"]) == "Menn i helse – Tomasz Dahl"
+    assert text_of(cal, "NAME") == text_of(cal, "X-WR-CALNAME") == "Menn i helse – Tomasz Dahl"
     assert str(cal["X-WR-TIMEZONE"]) == TZID
     assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in text
     assert "\r\nX-PUBLISHED-TTL:PT6H\r\n" in text
@@ -304,6 +312,20 @@ def test_uids_ignore_names_and_shift_times(instance):
     assert all_uids(build_feeds(renamed, plan)) == before
 
 
+def test_names_with_commas_semicolons_backslashes_and_line_breaks_are_escaped(instance):
+    """A name is TEXT wherever it goes: in NAME and X-WR-CALNAME of the calendar as in the
+    events' SUMMARY (a comma unescaped there cuts the name short in readers like vobject; a
+    line break unescaped is no calendar at all)."""
+    odd = "Hansen, Ole; jr.\\ \nandre linje"
+    renamed = dataclasses.replace(instance, recruits=tuple(
+        dataclasses.replace(r, name=odd) if r.id == "K1R02" else r for r in instance.recruits))
+    data = build_feeds(renamed, make_plan())["recruits/K1R02.ics"]
+    assert "\r\nNAME:Menn i helse – Hansen\\, Ole\\; jr.\\\\ \\nandre linje\r\n" in data.decode()
+    cal = parse(data)
+    assert text_of(cal, "NAME") == text_of(cal, "X-WR-CALNAME") == f"Menn i helse – {odd}"
+    assert vobject.readOne(data.decode()).x_wr_calname.value == f"Menn i helse – {odd}"
+
+
 # ---- texts ----------------------------------------------------------------------------------
 def test_norwegian_event_texts(files):
     rec = files["ics/recruits/K1R02.ics"]
@@ -339,11 +361,14 @@ def test_recruit_calendar_description_counts_his_shifts(instance, files):
     X-WR-CALDESC on the VCALENDAR. K1R02: D sat 24 Oct, D sun 25 Oct, A (evening) mon 26 Oct,
     D mon 28 Dec, D sun 3 Jan; K2R06: one night shift on a saturday."""
     cal = parse(files["ics/recruits/K1R02.ics"])
-    text = "Praksis: 5 vakter, herav 3 helgevakter, 1 kvelds-/nattevakt og 0 helligdagsvakter."
-    assert str(cal["DESCRIPTION"]) == str(cal["X-WR-CALDESC"]) == text
-    assert str(parse(files["ics/recruits/K2R06.ics"])["X-WR-CALDESC"]) == (
+    counts = "Praksis: 5 vakter, herav 3 helgevakter, 1 kvelds-/nattevakt og 0 helligdagsvakter."
+    assert str(cal["DESCRIPTION"]) == text_of(cal, "X-WR-CALDESC") == counts
+    # escaped as TEXT (RFC 5545 3.3.11): a reader that splits on bare commas keeps it whole
+    assert "\r\nX-WR-CALDESC:Praksis: 5 vakter\\, herav 3 helgevakter\\, " in files["ics/recruits/K1R02.ics"].decode()
+    assert vobject.readOne(files["ics/recruits/K1R02.ics"].decode()).x_wr_caldesc.value == counts
+    assert text_of(parse(files["ics/recruits/K2R06.ics"]), "X-WR-CALDESC") == (
         "Praksis: 1 vakt, herav 1 helgevakt, 1 kvelds-/nattevakt og 0 helligdagsvakter.")
-    assert str(parse(files["ics/recruits/K1R01.ics"])["X-WR-CALDESC"]) == "Praksis: ingen vakter."
+    assert text_of(parse(files["ics/recruits/K1R01.ics"]), "X-WR-CALDESC") == "Praksis: ingen vakter."
     # only recruits' calendars carry the counts
     assert "X-WR-CALDESC" not in parse(files["ics/supervisors/V006.ics"])
     # a shift on Christmas Day (a friday) counts as a public-holiday shift, in English too
@@ -351,7 +376,7 @@ def test_recruit_calendar_description_counts_his_shifts(instance, files):
     plan.activities.append(practice("K1R02", "2026-12-25", "D", "2026-12-25 07:30", "2026-12-25 15:00"))
     feeds = build_feeds(instance, plan, lang="en")
     cal = parse(feeds["recruits/K1R02.ics"])
-    assert str(cal["DESCRIPTION"]) == str(cal["X-WR-CALDESC"]) == (
+    assert str(cal["DESCRIPTION"]) == text_of(cal, "X-WR-CALDESC") == (
         "Practice: 6 shifts, of which 3 weekend shifts, 1 evening/night shift and 1 public-holiday shift.")
     assert feeds == build_feeds(instance, plan, lang="en")  # deterministic
 

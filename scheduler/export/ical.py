@@ -37,7 +37,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
-from icalendar.prop import vDuration
+from icalendar.prop import vDuration, vText
 
 from models.domain import Instance
 from models.kpis import kpis_of
@@ -435,12 +435,14 @@ def _render(feed: _Feed, instance: Instance, tz: Timezone, stamp: datetime, lang
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     title = t["calendar_name"].format(name=feed.name)
-    cal.add("NAME", title)
-    cal.add("X-WR-CALNAME", title)
-    cal.add("X-WR-TIMEZONE", instance.timezone)
+    # NAME and the X- properties are TEXT (RFC 5545 3.8.8.2, RFC 7986 5.1): escaped as
+    # such, or a comma in a name cuts it short in readers like vobject
+    cal.add("NAME", vText(title))
+    cal.add("X-WR-CALNAME", vText(title))
+    cal.add("X-WR-TIMEZONE", vText(instance.timezone))
     if feed.description:
         cal.add("DESCRIPTION", feed.description)
-        cal.add("X-WR-CALDESC", feed.description)
+        cal.add("X-WR-CALDESC", vText(feed.description))
     cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     if feed_base_url:
