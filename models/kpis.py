@@ -16,6 +16,17 @@ def _spread(values: list[int]) -> dict[str, float]:
     return {"min": min(values), "max": max(values), "mean": round(mean(values), 2)}
 
 
+NO_PLAN_KPIS: dict[str, Any] = {
+    "practice_days": None,
+    "practice_days_without_supervisor": None,
+    "mean_travel_minutes": None,
+    "max_travel_minutes": None,
+    "weekend_shifts_per_recruit": {"max": None, "min": None},
+}
+"""The ``kpis`` of a plan.json without a plan (INFEASIBLE, UNKNOWN): the keys SPEC §4 asks
+for, each null, so a reader finds them all and none of them claims a figure."""
+
+
 def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
     """Practice days with and without supervisor, travel, and per-recruit shift counts.
 

@@ -434,11 +434,16 @@ def test_without_a_plan_only_plan_json_is_written(instance, tmp_path):
     out = write_plan(instance, make_result(make_plan()), tmp_path / "plan")
     result = make_result(None, Status.INFEASIBLE)
     result.objective = result.best_bound = result.gap = None
+    result.kpis = {}  # as the solver leaves them without a plan
     result.explanation = ["R1: K1R03 reaches no supervisor within 45 minutes (recruits.csv line 4)."]
     write_plan(instance, result, out)
     assert sorted(tree(out)) == ["plan.json"]
     data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert data["status"] == "INFEASIBLE" and data["objective"] is None
+    # SPEC §4's kpis keys are there all the same, each null: no plan, no figure
+    assert data["kpis"] == {"max_travel_minutes": None, "mean_travel_minutes": None, "practice_days": None,
+                            "practice_days_without_supervisor": None,
+                            "weekend_shifts_per_recruit": {"max": None, "min": None}}
     assert data["explanation"] == result.explanation
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from models.domain import Instance
+from models.kpis import NO_PLAN_KPIS
 from models.plan import (
     ASSIGNMENT_COLUMNS,
     CALENDAR_COLUMNS,
@@ -81,7 +82,7 @@ def plan_json(instance: Instance, result: Result) -> dict[str, Any]:
         "best_bound": _clean(result.best_bound),
         "gap": _clean(result.gap),
         "wall_seconds": _clean(float(result.wall_seconds), WALL_SECONDS_DIGITS),
-        "kpis": _clean(dict(result.kpis)),
+        "kpis": _clean(dict(result.kpis) if result.plan is not None or result.kpis else NO_PLAN_KPIS),
         "breakdown": _clean(dict(result.breakdown)),
         "explanation": [str(line) for line in result.explanation],
         "per_recruit": _clean(dict(result.per_recruit)),
