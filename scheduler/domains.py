@@ -81,9 +81,20 @@ class Domains:
         return self._phase_weeks(phase).get(week, [])
 
     def _phase_weeks(self, phase: Phase) -> dict[tuple[int, int], list[date]]:
+        """The phase's weeks and dates; for the recruit period also every recruit's own
+        dates outside the phase's (``recruit_period_start``/``_end``, earlier or later), so
+        that his days there are priced and their weeks keep R10's hours and shifts."""
         key = ("weeks", phase.id)
         if key not in self._cache:
-            self._cache[key] = self.inst.phase_weeks(phase)
+            weeks = self.inst.phase_weeks(phase)
+            if phase.id == self.inst.recruit_period_id:
+                days = {d for ds in weeks.values() for d in ds}
+                for r in self.inst.recruits:
+                    days.update(self.recruit_phase_days(r.id, phase))
+                weeks = {}
+                for d in sorted(days):
+                    weeks.setdefault(iso_week(d), []).append(d)
+            self._cache[key] = weeks
         return self._cache[key]
 
     def is_full_week(self, class_id: str, phase: Phase, week: tuple[int, int]) -> bool:

@@ -147,6 +147,51 @@ def test_individual_recruit_period(tmp_path):
     assert result.objective == 800
 
 
+def test_a_recruit_period_outside_the_phase_dates_is_priced(tmp_path):
+    """R1's period (12 Jan .. 27 Mar 2026) lies wholly before the phase's own dates (6 Apr ..
+    26 Jun). V1, next door, works only night shifts, which the phase does not allow; V2 works
+    days, 10 minutes away. The phase's own search (before any whole-year model) must see
+    R1's days and take V2: with V1 every one of them would be without supervisor."""
+    import time
+
+    from scheduler.solve import SolveOptions, _Planner
+
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-06", "2026-06-26", id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-01-12", recruit_period_end="2026-03-27")],
+        sites=["S1", "S2"],
+        wards=[{"id": "W1", "site_id": "S1"}, {"id": "W2", "site_id": "S2"}],
+        supervisors=[supervisor("V1", roster_id="RN"), supervisor("V2", ward_id="W2")],
+        rosters={"RN": ["N N N N N - -"], "RD": ["D D D D D - -"]},
+        travel={("R1", "S1"): 0, ("R1", "S2"): 10},
+    )
+    planner = _Planner(inst, SolveOptions(time_limit=10, workers=1), time.monotonic())
+    searched = planner.search(inst.phase["rp"], 2000)
+    assert searched.outcome.assignment == {"R1": "V2"}
+    assert searched.outcome.bound == 10 * 10  # travel only (units of 0.1)
+    result = solve_and_check(inst)
+    assert [a.supervisor_id for a in result.plan.assignments] == ["V2"]
+    assert count(result, "without_supervisor") == 0
+    assert {a.date for a in practice_rows(result, "R1")} <= set(dates("2026-01-12", "2026-03-27"))
+
+
+def test_hours_cap_holds_in_weeks_of_a_recruit_period_outside_the_phase(tmp_path):
+    """R1's period starts a week before the phase (mon 30 Mar, phase from mon 6 Apr). His
+    supervisor works six 7.5-hour day shifts a week, 45 h; R10 caps him at 37.5 h, so he
+    follows five of them in every week, the week before the phase's own dates too (each
+    missed roster shift costs, so the cap is what stops the sixth)."""
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-06", "2026-04-19", id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-03-30")],
+        rosters={"RD": ["D D D D D D -"]},
+    )
+    result = solve_and_check(inst)
+    per_week = {w: len(in_week(practice_days(result, "R1"), 2026, w)) for w in (14, 15, 16)}
+    assert per_week == {14: 5, 15: 5, 16: 5}
+
+
 # ---- summer job ---------------------------------------------------------------------------
 def test_summer_job_in_july_after_the_recruit_period(tmp_path):
     """The recruit period (June, two weeks), a summer job (kind practice, 6-19 July, with
