@@ -412,8 +412,9 @@ def check_r4_weekly(instance: Instance, plan: Plan) -> list[Violation]:
 def check_r5_block(instance: Instance, plan: Plan) -> list[Violation]:
     """R5 (block model): each week of the phase with an open school day is a school week (school
     on every open school day, no practice) or a practice week (no school); blocks of equal
-    weeks lie within ``school_block_weeks`` / ``practice_block_weeks`` unless they touch
-    the phase start or end or are cut by a week without open school day (SPEC §2 R5, D14).
+    weeks lie within ``school_block_weeks`` / ``practice_block_weeks``; one that touches the
+    phase start or end or is cut by a week without open school day may be shorter than the
+    minimum, never longer than the maximum (a cut shortens a block; SPEC §2 R5, D14).
 
     Practice in a week without any open school day is reported here on days that are not
     closures (closure days are R12), unless ``practice_in_school_holidays``.
@@ -477,10 +478,11 @@ def _block_lengths(class_id: str, p: Phase,
         while j + 1 < len(kinds) and kinds[j + 1][1] == kind:
             j += 1
         length = j - i + 1
-        exempt = i == 0 or j == len(kinds) - 1 or kinds[i - 1][1] is None \
+        # a phase edge or a closed week may cut a block short, never make it longer
+        cut = i == 0 or j == len(kinds) - 1 or kinds[i - 1][1] is None \
             or kinds[j + 1][1] is None
         lo, hi = p.school_block_weeks if kind == "school" else p.practice_block_weeks
-        if not exempt and not lo <= length <= hi:
+        if length > hi or (not cut and length < lo):
             out.append(_v("R5", f"class {class_id} has a {kind} block of {length} week(s) "
                                 f"({week_label(kinds[i][0])} to {week_label(kinds[j][0])}) in "
                                 f"phase {p.id}; {kind} blocks last {lo} to {hi} weeks"))

@@ -1474,6 +1474,18 @@ def test_edge_block_too_long_inside_the_phase(edge: Instance) -> None:
         "practice blocks last 2 to 2 weeks"]
 
 
+def test_edge_block_too_long_at_the_phase_end(edge: Instance) -> None:
+    # P9 S10 S11 S12: the school block of weeks 10-12 touches the phase end, which may cut a
+    # block short (the 1-week practice block 9 after the closed week is fine) but never
+    # makes one longer than the maximum: 3 > 2 weeks
+    week10 = days("2027-03-08", "2027-03-14")
+    practice = {rid: ds - week10 for rid, ds in edge_practice().items()}
+    assert [v.message for v in validate_plan(edge, edge_plan(edge, school=E1_SCHOOL | days("2027-03-08", "2027-03-12"),
+                                                             practice=practice))] == [
+        "R5: class E1 has a school block of 3 week(s) (2027-W10 to 2027-W12) in phase b; "
+        "school blocks last 2 to 2 weeks"]
+
+
 def test_edge_block_too_short_inside_the_phase(edge: Instance) -> None:
     # S3 S4 P5 S6 S7: practice block 5 lasts 1 < 2 weeks; school block 6-7 ends at the
     # closed week and is exempt
