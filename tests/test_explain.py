@@ -290,6 +290,22 @@ def test_block_lengths_cap_school_days(tmp_path: Path) -> None:
     assert "to 10" in f.suggestion
 
 
+def test_block_weeks_no_recruit_can_practise_name_the_recruit(tmp_path: Path) -> None:
+    # 3 weeks, school blocks of at most 1 week: week 2 must be a practice week, but R1 may
+    # practise on saturday and sunday only, 2 < min_shifts_per_practice_week 3 (R10). The
+    # finding names him, his weekdays, and suggests changing them before the block lengths.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-20", school_block_weeks=[1, 1])],
+                 recruits=[recruit("R1", unavailable_weekdays="mon;tue;wed;thu;fri"), "R2"],
+                 rosters={"RD": ["D D D D D D D"]})
+    f = only(precheck(inst))
+    assert f.rule == "R5+R10"
+    assert ("R1 (Rekrutt R1) may practise on only 2 days of such a week (unavailable_weekdays: "
+            "mon, tue, wed, thu, fri)") in f.message
+    assert "recruits.csv line 2" in f.rows and "recruits.csv line 3" not in f.rows
+    assert f.suggestion.startswith("Let R1 practise on more days (recruits.csv unavailable_weekdays), or lower "
+                                   "min_shifts_per_practice_week of phase vg2; or widen")
+
+
 def test_practice_phase_minimum_shifts(tmp_path: Path) -> None:
     # R1 cannot practise on five weekdays: 2 days a week < min_shifts_per_week 3.
     inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19")],

@@ -403,7 +403,7 @@ def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int,
 
     A school week needs a teacher on each of its open days (R7). A practice week is
     impossible when a recruit there all seven days has fewer days on which he may practise
-    than ``min_shifts_per_practice_week`` (R10).
+    than ``min_shifts_per_practice_week`` (R10, :func:`_cannot_practise`).
     """
     inst, dom = ctx.inst, ctx.dom
     school_id = inst.klass[class_id].school_id
@@ -414,17 +414,44 @@ def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int,
         if not open_days:
             continue
         school_ok = len(_teacher_days(ctx, school_id, open_days)) == len(open_days)
-        practice_ok = True
-        if len(days) == 7 and phase.min_shifts_per_practice_week > 0:
-            for r in inst.recruits_of(class_id):
-                window = set(dom.recruit_phase_days(r.id, phase))
-                if all(d in window and not inst.is_absent(r.id, d) for d in days):
-                    can = [d for d in dom.practice_days(r.id, phase) if d in set(days)]
-                    if len(can) < phase.min_shifts_per_practice_week:
-                        practice_ok = False
-                        break
-        out.append((week, len(open_days), school_ok, practice_ok))
+        out.append((week, len(open_days), school_ok, not _cannot_practise(ctx, class_id, phase, days, first=True)))
     return out
+
+
+def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], first: bool = False) -> list[Recruit]:
+    """The class's recruits who are there all of a block week (``days``, seven of them) and
+    may practise on fewer of its days than ``min_shifts_per_practice_week`` (unavailable
+    weekdays, closures without ``practice_in_school_holidays``): R10 rules out a practice
+    week for the class. ``first``: stop at the first one."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    if len(days) < 7 or phase.min_shifts_per_practice_week <= 0:
+        return out
+    for r in inst.recruits_of(class_id):
+        window = set(dom.recruit_phase_days(r.id, phase))
+        if all(d in window and not inst.is_absent(r.id, d) for d in days):
+            can = [d for d in dom.practice_days(r.id, phase) if d in set(days)]
+            if len(can) < phase.min_shifts_per_practice_week:
+                out.append(r)
+                if first:
+                    break
+    return out
+
+
+def _practice_blockers_text(ctx: _Ctx, class_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> str:
+    """Who rules out practice weeks (:func:`_cannot_practise`) in ``weeks``, and why: each
+    recruit with the days of such a week he may practise and his unavailable weekdays."""
+    found: dict[str, tuple[Recruit, int]] = {}
+    for week in weeks:
+        days = ctx.dom.week_days(phase, week)
+        for r in _cannot_practise(ctx, class_id, phase, days):
+            can = sum(d in set(ctx.dom.practice_days(r.id, phase)) for d in days)
+            found.setdefault(r.id, (r, can))
+    parts = []
+    for r, can in list(found.values())[:3]:
+        why = f" (unavailable_weekdays: {weekday_list(r.unavailable_weekdays)})" if r.unavailable_weekdays else ""
+        parts.append(f"{r.id} ({r.name}) may practise on only {can} days of such a week{why}")
+    more = len(found) - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def _segments(weeks: list[tuple[int, int]], all_weeks: list[tuple[int, int]]) -> list[list[int]]:
@@ -515,11 +542,24 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         why.append(f"no teacher of school {c.school_id} on every open day of "
                                    f"{_weeks_text(no_school)} (R7), so those cannot be school weeks")
                         rows += [ctx.rows.of(t) for t in inst.teachers if t.school_id == c.school_id]
+                    blockers: list[Recruit] = []
                     if no_practice:
                         why.append(f"a recruit there all week cannot work min_shifts_per_practice_week = "
                                    f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(no_practice)} "
-                                   f"(R10), so those cannot be practice weeks")
-                        rows += [ctx.rows.of(r) for r in inst.recruits_of(c.id) if r.unavailable_weekdays]
+                                   f"(R10), so those cannot be practice weeks: "
+                                   f"{_practice_blockers_text(ctx, c.id, p, no_practice)}")
+                        blockers = list({r.id: r for w in no_practice
+                                         for r in _cannot_practise(ctx, c.id, p, dom.week_days(p, w))}.values())
+                        rows += [ctx.rows.of(r) for r in blockers]
+                        rows.append(ctx.rows.phase(p, "min_shifts_per_practice_week"))
+                    tips = []
+                    if blockers:
+                        tips.append("Let " + ", ".join(r.id for r in blockers[:3])
+                                    + (" and others" if len(blockers) > 3 else "")
+                                    + " practise on more days (recruits.csv unavailable_weekdays), or lower "
+                                    f"min_shifts_per_practice_week of phase {p.id}")
+                    tips.append("widen school_block_weeks / practice_block_weeks of the phase" if tips
+                                else "Widen school_block_weeks / practice_block_weeks of the phase")
                     out.append(Finding(
                         "R5" + ("+R7" if no_school else "") + ("+R10" if no_practice else ""),
                         f"Class {c.id} cannot split {_phase_text(p)} into school blocks of "
@@ -527,7 +567,7 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         f"{p.practice_block_weeks[0]}-{p.practice_block_weeks[1]} weeks"
                         + (": " + "; ".join(why) if why else "") + ".",
                         sort_rows(rows + [ctx.rows.phase(p, "school_block_weeks")]),
-                        "Widen school_block_weeks / practice_block_weeks of the phase.",
+                        "; or ".join(tips) + ".",
                     ))
                     continue
                 if len(open_days) < need:
