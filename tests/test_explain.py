@@ -429,6 +429,23 @@ def test_solver_shared_day_and_teachers(tmp_path: Path) -> None:
     assert "fri" in f.suggestion
 
 
+def test_solver_conflict_lists_absence_ranges_and_only_weekdays_that_matter(tmp_path: Path) -> None:
+    # As below, with T1 away tue 1 - wed 2 Sept (one absences.csv row, written as a range)
+    # and R1 also unavailable on saturday and sunday, which the weekly model without
+    # weekend practice never uses: the listing leaves them out.
+    inst = micro(
+        tmp_path, phases=[WEEKLY],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=[recruit("R1", unavailable_weekdays="fri;sat;sun"), recruit("R2", class_id="K2"), "R3"],
+        supervisors=["V1", "V2", "V3"],
+        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
+        absences=[absence("T1", "2026-09-01", "2026-09-02")],
+    )
+    f = only(diagnose(inst, 20))
+    assert "Unavailable weekdays: R1 fri." in f.message
+    assert "Teacher absences: T1 2026-09-01 to 2026-09-02 (absences.csv line 2)." in f.message
+
+
 def test_solver_conflict_narrowed_to_one_recruit(tmp_path: Path) -> None:
     # As above, and R1 cannot practise on friday: his two consecutive practice days fall
     # on mon-thu, so his class is in school on friday (R4, R9), when no teacher works (R7).

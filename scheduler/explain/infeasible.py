@@ -366,7 +366,7 @@ class _Words:
             if absent:
                 rows += [self.rows.of(a) for a in absent]
                 text.append("Teacher absences: " + "; ".join(
-                    f"{a.person_id} {day_span([a.start, a.end]) if a.start != a.end else a.start} "
+                    f"{a.person_id} {a.start}{f' to {a.end}' if a.start != a.end else ''} "
                     f"({self.rows.of(a)})" for a in absent) + ".")
         if "add_shared_day" in k:
             pairs = {tuple(sorted((c.id, c.shared_day_with))) for c in self.classes if c.shared_day_with}
@@ -378,10 +378,15 @@ class _Words:
                              "add_shift_with_supervisor", "add_without_supervisor_only_when_needed"}
         if recruit_level and (self.scope.recruits is not None or len(self.recruits) <= 12):
             rows += [self.rows.of(r) for r in self.recruits]
-            unavailable = [r for r in self.recruits if r.unavailable_weekdays]
+            # saturday and sunday matter only where a recruit may practise on them: practice
+            # phases, block practice weeks, or weekly practice with practice_on_weekends
+            weekend = bool(k & {"add_practice_phase_shifts", "add_block_practice_weeks"}) \
+                or inst.rules.practice_on_weekends
+            unavailable = [(r, {d for d in r.unavailable_weekdays if weekend or d < 5}) for r in self.recruits]
+            unavailable = [(r, days) for r, days in unavailable if days]
             if unavailable and k & {"add_weekly_pattern", "add_practice_phase_shifts", "add_block_practice_weeks"}:
                 text.append("Unavailable weekdays: " + "; ".join(
-                    f"{r.id} {weekday_list(r.unavailable_weekdays)}" for r in unavailable) + ".")
+                    f"{r.id} {weekday_list(days)}" for r, days in unavailable) + ".")
             absent = [a for a in inst.absences if a.person_id in {r.id for r in self.recruits}
                       and a.start <= last and a.end >= first]
             rows += [self.rows.of(a) for a in absent]
