@@ -1227,7 +1227,9 @@ class _Loader:
             languages = tuple(getattr(probe, "supported_languages", ()) or ())
             language = "no" if "no" in languages else "en_US" if "en_US" in languages else None
             found = holidays_lib.country_holidays(settings.country, years=years, language=language)
-            return {day: str(name) for day, name in sorted(found.items())}
+            # two holidays on one date come joined by "; " (17 May 2027: Andre pinsedag;
+            # Grunnlovsdag), which reads as two entries in a list: joined by " / " instead
+            return {day: " / ".join(found.get_list(day)) for day in sorted(found)}
         except Exception as exc:  # the holidays package failing for some country or year
             self.issues.add(TOML_FILE, None, "[instance] country", f"public holidays cannot be computed ({exc})")
             return {}
