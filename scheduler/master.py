@@ -197,6 +197,7 @@ class Prices:
         # share of a goal the bound may count (see weekend_surcharge); set it for bounds only
         self.day_surcharge: dict[date, int] = {}
         self._week_patterns: dict[tuple[int, int], tuple[list[tuple], np.ndarray]] = {}
+        self._chains: dict[tuple, float] = {}  # phase_chain's prices without a calendar
 
     def toll_total(self) -> float:
         """What the tolls pay back: sum of toll x ward capacity (subtracted from bounds)."""
@@ -260,8 +261,16 @@ class Prices:
             calendar = school_of.get(self.inst.recruit[rid].class_id, {})
             per_sup = np.empty(len(self.sups))
             for k, s in enumerate(self.sups):
-                price = self.pricer.chain(rid, s, self.phase, calendar, dated=False, tolls=tolls[s])
-                per_sup[k] = BIG if price is None else price.cost
+                # without a calendar (practice phases) a price depends on nothing else than
+                # the profile, the supervisor and his ward's tolls: the toll rounds change few
+                key = None if calendar else (rid, s, tuple(sorted(tolls[s].items())))
+                cost = self._chains.get(key) if key is not None else None
+                if cost is None:
+                    price = self.pricer.chain(rid, s, self.phase, calendar, dated=False, tolls=tolls[s])
+                    cost = BIG if price is None else price.cost
+                    if key is not None:
+                        self._chains[key] = cost
+                per_sup[k] = cost
             out[members, :] = per_sup[self.col_sup]
         return out
 
@@ -660,6 +669,7 @@ class Outcome:
     bound: float  # lower bound of the phase's optimum
     proven: bool
     nodes: int
+    clock_cut: bool = False  # the clock, not the node budget, decided part of the search
 
 
 class Search:
@@ -673,6 +683,7 @@ class Search:
         self.order = [(gi, si) for gi, g in enumerate(groups) for si in range(len(g.stages))]
         self.nodes = 0
         self.spent = 0  # nodes of earlier runs
+        self.clock_cut = False  # a run decided by the clock (see :meth:`run` and _capacity_rounds)
         self._togo_tables = [self._togo(gi) for gi in range(len(groups))]
         self._max_days = [self._max_remaining(g) for g in groups]
 
@@ -1066,6 +1077,7 @@ def search_phase(
                              capacity_rounds, deadline, keep, surcharge=share)
         if not isinstance(again, str):
             out.bound = max(out.bound, again.bound)  # of the cost with the fairness share: may pass value
+            out.clock_cut |= again.clock_cut
     return out
 
 
@@ -1165,6 +1177,7 @@ def _capacity_rounds(
     best_upper: tuple[float, tuple[int, ...], np.ndarray] | None = None
     prices = np.zeros(len(capacity.rows))
     reserve = int(FINAL_SHARE * (total - search.total_nodes))
+    pace = _Pace()
     last = False
     value_now = bound  # the Lagrangian value at the current prices, as far as known
     size = _StepSize(bound)
@@ -1183,12 +1196,18 @@ def _capacity_rounds(
         # nothing to move (the round's placement fills no priced row over or under): the
         # prices stay, and the last round proves what it can at them
         last = moved is None or k == rounds - 1 or left - ROUND_NODES < reserve
+        if not last and pace.too_slow(search.deadline, (ROUND_NODES, min(left, reserve))):
+            # a slow machine: the clock would cut the last round, which proves the bound,
+            # so it starts now, at the prices reached (a lower bound all the same)
+            last = search.clock_cut = True
         if moved is not None:
             prices = moved
         add, back = capacity.surcharge(prices)
         board.base = base + add
         search.nodes_limit_reset(left if last else ROUND_NODES)
+        pace.searching()
         path2, value2, bound2, proven2 = search.run([best_upper[1], path])
+        pace.searched(search.nodes)
         if path2 is None:
             break
         if bound2 - back > lower + 1e-9:
@@ -1206,7 +1225,37 @@ def _capacity_rounds(
     value, path, cols = best_upper
     lower = min(lower, value)
     return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
-                   value - payback, lower - payback, proven and lower >= value - 1e-6, search.total_nodes)
+                   value - payback, lower - payback, proven and lower >= value - 1e-6, search.total_nodes,
+                   search.clock_cut)
+
+
+class _Pace:
+    """The pace of the capacity rounds, on the clock: seconds per search node, and the
+    seconds a round spends besides its search (the candidates' exact assignments). Only
+    read where a deadline guards a slow machine."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+        self.rounds, self.nodes, self.in_search = 0, 0, 0.0
+        self._t = 0.0
+
+    def searching(self) -> None:
+        self._t = time.monotonic()
+
+    def searched(self, nodes: int) -> None:
+        self.rounds += 1
+        self.nodes += nodes
+        self.in_search += time.monotonic() - self._t
+
+    def too_slow(self, deadline: float | None, runs: tuple[int, ...]) -> bool:
+        """Whether searches of ``runs`` nodes, each with a round's other work, would pass
+        ``deadline`` at the pace so far (never before a round has been timed, nor without a
+        deadline: the node budgets alone decide then)."""
+        if deadline is None or not self.rounds or not self.nodes:
+            return False
+        now = time.monotonic()
+        besides = (now - self.began - self.in_search) / self.rounds
+        return now + sum(n * self.in_search / self.nodes + besides for n in runs) > deadline
 
 
 __all__ = ["BIG", "Board", "ClassCapacity", "Outcome", "Prices", "Search", "Tolls", "capacity_tolls", "late", "make_board",

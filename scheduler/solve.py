@@ -438,7 +438,7 @@ class _Planner:
                                                start=columns.tolls)
                 # the tolls' bound, or the column rounds' own when the clock cut the tolls short
                 out.bound = max(out.bound, columns.bound, min(lower, target))
-        return Searched(phase.id, board, out, columns, late(deadline))
+        return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut)
 
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
@@ -704,10 +704,7 @@ def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searc
     global _FORKED
     workers = min(planner.opts.workers, len(tasks))
     end = planner.start + SEARCH_WALL_SHARE * planner.opts.wall
-    # the longest searches first, so that the processes finish together: practice phases
-    # (column generation, slow per day), then the others by length
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0].kind != "practice",
-                                                     -(tasks[i][0].end - tasks[i][0].start).days))
+    order = _search_order([t[0] for t in tasks])
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         reserve = _deadlines([tasks[i][0] for i in order], 1, end - time.monotonic())
         found: dict[int, Searched | str] = {}
@@ -723,6 +720,20 @@ def _search_all(planner: _Planner, tasks: list[tuple[Phase, int]]) -> list[Searc
             return [futures[i].result() for i in range(len(tasks))]
     finally:
         _FORKED = None
+
+
+def _search_order(phases: list[Phase]) -> list[int]:
+    """The order in which the phases' searches start (indices into ``phases``): practice
+    phases first, the longest first (column generation is slow per day; each gets a process
+    of its own when it can), then the others from the shortest. A search that runs last on
+    its process may use all the time the ones before it left (:func:`_deadlines`), so the
+    longest calendar search, whose time is the hardest to foresee, runs last."""
+    def key(i: int) -> tuple[bool, int]:
+        p = phases[i]
+        days = (p.end - p.start).days
+        return (p.kind != "practice", -days if p.kind == "practice" else days)
+
+    return sorted(range(len(phases)), key=key)
 
 
 COLUMN_WALL_SHARE = 0.5

@@ -158,6 +158,30 @@ def test_search_deadlines_keep_time_for_the_searches_that_follow_on_the_same_wor
     assert _deadlines([recruit, vg2, vg1], 1, 61.8) == pytest.approx([29.0, 12.4, 0.0])
 
 
+def test_searches_start_with_practice_phases_then_the_shortest_calendar_search() -> None:
+    """Practice phases first (the longest first), then alternation phases from the shortest,
+    so that the longest calendar search runs last on its process and may use the time the
+    searches before it left. On two workers: the recruit period on one, Vg1 then Vg2 on the
+    other, Vg2's deadline the common end (it used to run first, its deadline leaving Vg1 a
+    share estimated by days, and a slow machine cut its proving round)."""
+    from datetime import date
+
+    from models import Phase
+    from scheduler.solve import _deadlines, _search_order
+
+    def phase(pid: str, kind: str, start: date, end: date) -> Phase:
+        return Phase(id=pid, kind=kind, start=start, end=end)
+
+    phases = [phase("vg2", "alternation", date(2027, 1, 4), date(2027, 6, 18)),
+              phase("recruit", "practice", date(2026, 4, 6), date(2026, 6, 26)),
+              phase("vg1", "alternation", date(2026, 8, 17), date(2026, 12, 18)),
+              phase("summer", "practice", date(2026, 7, 1), date(2026, 7, 31))]
+    order = _search_order(phases)
+    assert [phases[i].id for i in order] == ["recruit", "summer", "vg1", "vg2"]
+    started = [phases[i] for i in order[:1] + order[2:]]  # without the summer job
+    assert _deadlines(started, 2, 29.0) == pytest.approx([0.0, 29.0 * 166 / 290, 0.0])
+
+
 def test_a_day_model_that_ends_without_a_plan_or_a_proof_is_unknown_not_infeasible(monkeypatch) -> None:
     """When CP-SAT stops on its work budget without a plan (UNKNOWN) in every day model, as
     on a large phase, nothing is proven: the status is UNKNOWN, not INFEASIBLE (and so the

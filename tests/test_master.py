@@ -348,6 +348,54 @@ def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(
     assert sum(inst.supervisor[s].ward_id == "W1" for s in out.assignment.values()) == 1
 
 
+def test_capacity_rounds_start_the_proving_round_early_when_the_clock_runs_short(tmp_path, monkeypatch):
+    """On a slow machine (the pace of the rounds says the deadline would cut them) the
+    proving round starts after the first round, at the prices reached, with the rest of the
+    budget: the bound stays valid, and the outcome says the clock decided (the plan is then
+    not reproducible by the node budgets alone)."""
+    import scheduler.master as master
+
+    inst = one_ward_place(tmp_path)
+    dom, pricer, phase, board = setup(inst, "vg1")
+    limits = []
+    run = master.Search.run
+
+    def recording(self, starts):
+        limits.append(self.node_limit)
+        return run(self, starts)
+
+    monkeypatch.setattr(master.Search, "run", recording)
+    unhurried = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert not unhurried.clock_cut and len(limits) > 3
+    limits.clear()
+    monkeypatch.setattr(master._Pace, "too_slow", lambda self, deadline, runs: self.rounds >= 1)
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert len(limits) == 3 and limits[1] == master.ROUND_NODES and limits[2] > master.ROUND_NODES
+    assert out.clock_cut
+    # a bound of the capacitated plans: at most the best one known, which keeps W1 to one
+    assert out.bound <= min(out.value, unhurried.value) + 1e-6
+    assert sum(inst.supervisor[s].ward_id == "W1" for s in out.assignment.values()) == 1
+
+
+def test_pace_of_the_rounds(monkeypatch):
+    """``_Pace.too_slow``: seconds per node of the timed searches plus each round's other
+    work, against the deadline; never without a deadline or before a round is timed."""
+    import scheduler.master as master
+
+    now = [100.0]
+    monkeypatch.setattr(master.time, "monotonic", lambda: now[0])
+    pace = master._Pace()
+    assert not pace.too_slow(101.0, (1000,))  # nothing timed yet
+    now[0] = 101.0  # 1 s of other work (the candidates' assignments)
+    pace.searching()
+    now[0] = 103.0
+    pace.searched(1000)  # 2 s for 1000 nodes
+    # two more runs of 1000 and 500 nodes: 2 + 1 s searching, 2 x 1 s besides: 5 s from 103
+    assert not pace.too_slow(108.5, (1000, 500))
+    assert pace.too_slow(107.5, (1000, 500))
+    assert not pace.too_slow(None, (10**9,))
+
+
 def test_block_phase_bound_counts_a_share_of_weekend_fairness(tmp_path, monkeypatch):
     """Block model, four weeks: R1 cannot practise on weekends, so the weekend spread is the
     most R2 works, and the search's bound counts weight / 1 per weekend shift of R2 (the only
