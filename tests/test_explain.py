@@ -429,18 +429,24 @@ def test_solver_shared_day_and_teachers(tmp_path: Path) -> None:
     assert "fri" in f.suggestion
 
 
+def friday_without_teacher(path: Path, r1_unavailable: str, absences: list | None = None) -> Instance:
+    """Partner classes K1 (R1, R3) and K2 (R2), teachers on mon-thu only, R1 unavailable on
+    ``r1_unavailable`` (see the tests below)."""
+    return micro(
+        path, phases=[WEEKLY],
+        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
+        recruits=[recruit("R1", unavailable_weekdays=r1_unavailable), recruit("R2", class_id="K2"), "R3"],
+        supervisors=["V1", "V2", "V3"],
+        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
+        absences=absences,
+    )
+
+
 def test_solver_conflict_lists_absence_ranges_and_only_weekdays_that_matter(tmp_path: Path) -> None:
     # As below, with T1 away tue 1 - wed 2 Sept (one absences.csv row, written as a range)
     # and R1 also unavailable on saturday and sunday, which the weekly model without
     # weekend practice never uses: the listing leaves them out.
-    inst = micro(
-        tmp_path, phases=[WEEKLY],
-        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
-        recruits=[recruit("R1", unavailable_weekdays="fri;sat;sun"), recruit("R2", class_id="K2"), "R3"],
-        supervisors=["V1", "V2", "V3"],
-        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
-        absences=[absence("T1", "2026-09-01", "2026-09-02")],
-    )
+    inst = friday_without_teacher(tmp_path, "fri;sat;sun", absences=[absence("T1", "2026-09-01", "2026-09-02")])
     f = only(diagnose(inst, 20))
     assert "Unavailable weekdays: R1 fri." in f.message
     assert "Teacher absences: T1 2026-09-01 to 2026-09-02 (absences.csv line 2)." in f.message
@@ -451,13 +457,7 @@ def test_solver_conflict_narrowed_to_one_recruit(tmp_path: Path) -> None:
     # on mon-thu, so his class is in school on friday (R4, R9), when no teacher works (R7).
     # That conflict needs neither the partner class nor the other recruits, so the
     # explanation names R1 (recruits.csv line 2) alone, not R3 (line 4) or the shared day.
-    inst = micro(
-        tmp_path, phases=[WEEKLY],
-        classes=[klass("K1", shared_day_with="K2"), klass("K2", shared_day_with="K1")],
-        recruits=[recruit("R1", unavailable_weekdays="fri"), recruit("R2", class_id="K2"), "R3"],
-        supervisors=["V1", "V2", "V3"],
-        teachers=[teacher("T1", weekdays="mon;tue;wed;thu"), teacher("T2", weekdays="mon;tue;wed;thu")],
-    )
+    inst = friday_without_teacher(tmp_path, "fri")
     assert fatal(precheck(inst)) == []
     f = only(diagnose(inst, 20))
     assert f.rule == "R4+R7+R9"

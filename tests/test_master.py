@@ -323,6 +323,21 @@ def test_decomposed_bound_keeps_published_days_only_where_the_whole_school_can(t
     assert out.bound <= expected + 1e-6
 
 
+def _node_limits_of_runs(monkeypatch) -> list[int]:
+    """The node limit of every :meth:`Search.run` from now on, in order (a list that fills)."""
+    import scheduler.master as master
+
+    limits: list[int] = []
+    run = master.Search.run
+
+    def recording(self, starts):
+        limits.append(self.node_limit)
+        return run(self, starts)
+
+    monkeypatch.setattr(master.Search, "run", recording)
+    return limits
+
+
 def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(tmp_path, monkeypatch):
     """When a round's placement leaves no price to move (the projected step is zero), the
     rounds do not just stop: the last round still searches at the prices reached, with the
@@ -332,14 +347,7 @@ def test_capacity_rounds_end_with_the_proving_round_when_the_prices_cannot_move(
 
     inst = one_ward_place(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
-    limits = []
-    run = master.Search.run
-
-    def recording(self, starts):
-        limits.append(self.node_limit)
-        return run(self, starts)
-
-    monkeypatch.setattr(master.Search, "run", recording)
+    limits = _node_limits_of_runs(monkeypatch)
     monkeypatch.setattr(master._StepSize, "step", lambda self, prices, grad, gap: None)
     out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
     assert len(limits) == 2  # the plain search, then the proving round
@@ -357,14 +365,7 @@ def test_capacity_rounds_start_the_proving_round_early_when_the_clock_runs_short
 
     inst = one_ward_place(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
-    limits = []
-    run = master.Search.run
-
-    def recording(self, starts):
-        limits.append(self.node_limit)
-        return run(self, starts)
-
-    monkeypatch.setattr(master.Search, "run", recording)
+    limits = _node_limits_of_runs(monkeypatch)
     unhurried = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
     assert not unhurried.clock_cut and len(limits) > 3
     limits.clear()
