@@ -369,11 +369,19 @@ class _Planner:
         self.published_school = {c: frozenset(ds) for c, ds in school_days.items()} or None
         self.clock_cut = False
         self.unproven = False  # a phase's day model ended without a plan and without a proof
+        self.phase_end: float | None = None  # time.monotonic() by which the phase being planned ends
         # small enough for the whole-year day model after the phase plans (or when they fail)
         self.whole_year = _practice_day_count(self.dom) <= opts.whole_year_limit
 
     def left(self) -> float:
         return self.opts.wall - (time.monotonic() - self.start)
+
+    def phase_left(self) -> float:
+        """Seconds left for the phase being planned: its share of what is left (a guard,
+        see :func:`solve`), never more than :meth:`left`."""
+        if self.phase_end is None:
+            return self.left()
+        return min(self.left(), self.phase_end - time.monotonic())
 
     def pair_cost(self, phase: Phase):
         inst, u = self.inst, lambda g: units(self.inst, g)
@@ -461,7 +469,7 @@ class _Planner:
             # continuity when there is a phase before)
             continuity = self._continuity(board, keep_to)
             if columns is None or continuity is not None:  # else the search's plan (nothing to keep)
-                deadline = time.monotonic() + max(1.0, REALIZE_COLUMNS_SHARE * self.left())
+                deadline = time.monotonic() + max(1.0, REALIZE_COLUMNS_SHARE * self.phase_left())
                 columns = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=out.school,
                                               deadline=deadline)
                 self.clock_cut |= late(deadline)
@@ -475,7 +483,7 @@ class _Planner:
             for hard in (days_of, {}):  # ward capacity kept where a class must practise, else left to the day model
                 got = place(inst, phase, board, exact, hard, out.assignment, keep_to,
                             capacity=bool(hard), workers=opts.workers, seed=opts.seed,
-                            dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.left()))
+                            dtime=max(0.2, dtime / 2), time_limit=max(1.0, self.phase_left()))
                 if got is not None and got.infeasible:
                     overfull |= bool(hard)
                 elif got is not None:
@@ -496,10 +504,12 @@ class _Planner:
             # all the time left
             attempts = attempts[2:]
         run = Run(Status.UNKNOWN)
-        for stage, fix, top_k in attempts:
+        for k, (stage, fix, top_k) in enumerate(attempts):
             built = build(inst, opts, phase_ids=(phase.id,), previous=previous, before=before, fix=fix,
                           hint=hint, top_k=top_k, include=assignment, after=after)
-            run = _run(built, opts, max(1.0, self.left()), dtime, self.start)
+            # the first try keeps to the phase's share of the time; a later one (the first
+            # found no plan) may use all that is left: a late plan is better than none
+            run = _run(built, opts, max(1.0, self.phase_left() if k == 0 else self.left()), dtime, self.start)
             self.clock_cut |= run.clock_cut
             if run.plan is not None:
                 if opts.published is not None:
@@ -534,7 +544,7 @@ class _Planner:
         v.model.Minimize(sum(changed))
         v.model.clear_hints()
         _hint(v, run.plan)
-        calm = _run(built, opts, max(1.0, self.left()), max(0.2, dtime / 2), self.start)
+        calm = _run(built, opts, max(1.0, self.phase_left()), max(0.2, dtime / 2), self.start)
         self.clock_cut |= calm.clock_cut
         if calm.plan is None:
             return run
@@ -632,6 +642,10 @@ def solve(
         # and starts better from the plain phase plans
         ahead = {} if nxt is None or k > 0 or planner.whole_year else (
             nxt.columns.assignment if nxt.columns is not None else nxt.outcome.assignment)
+        # the clock guard: each phase's share of what is left by its expected work, so that
+        # on a slow machine the first phases do not take the time of the later ones
+        work = [_work(p) for p, _s, _r in searched[k:]]
+        planner.phase_end = time.monotonic() + max(0.0, planner.left()) * work[0] / (sum(work) or 1.0)
         got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
@@ -645,6 +659,7 @@ def solve(
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           bound_units / SCALE)
+    planner.phase_end = None
     year = _year_bound(instance, bound_units / SCALE)
     if planner.published_school is not None and any(d["day_plan"] == "free" for d in details):
         year = None  # a day plan with its calendars free left the kept school days: no bound of it
@@ -742,8 +757,14 @@ the toll steps get the rest."""
 
 PRACTICE_DAY_WORK = 4.0
 """Search work of a day of a practice phase (column generation) against a day of an
-alternation phase (calendar search), for sharing the searches' time (measured on the
-bundled instances: about 0.23 s against 0.04-0.08 s a day)."""
+alternation phase (calendar search), for sharing the searches' time and the day plans'
+(measured on the bundled instances: about 0.23 s against 0.04-0.08 s a day)."""
+
+
+def _work(phase: Phase) -> float:
+    """The expected work of a phase's search and of its day plan, for sharing the clock:
+    its days, :data:`PRACTICE_DAY_WORK` times for a practice phase."""
+    return ((phase.end - phase.start).days + 1) * (PRACTICE_DAY_WORK if phase.kind == "practice" else 1.0)
 
 
 def _deadlines(phases: list[Phase], workers: int, seconds: float) -> list[float]:
@@ -752,7 +773,7 @@ def _deadlines(phases: list[Phase], workers: int, seconds: float) -> list[float]
     that will follow it on its process: the pool is simulated with each search's expected
     work (its days, :data:`PRACTICE_DAY_WORK` for practice), each process's searches scaled
     to fill ``seconds``."""
-    work = [((p.end - p.start).days + 1) * (PRACTICE_DAY_WORK if p.kind == "practice" else 1.0) for p in phases]
+    work = [_work(p) for p in phases]
     free = [0.0] * max(1, workers)
     on: list[int] = []
     for w in work:

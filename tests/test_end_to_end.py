@@ -158,6 +158,35 @@ def test_search_deadlines_keep_time_for_the_searches_that_follow_on_the_same_wor
     assert _deadlines([recruit, vg2, vg1], 1, 61.8) == pytest.approx([29.0, 12.4, 0.0])
 
 
+def test_each_phase_day_plan_keeps_to_its_share_of_the_time_left(monkeypatch) -> None:
+    """The clock guard of the day plans: each phase, in turn, may use its share (by expected
+    work, practice days four times) of the time left, so that on a slow machine or a short
+    time limit the first phase does not leave the last one a second. Tiny: a 14-day recruit
+    period (work 56) and a 19-day weekly vg1 (work 19)."""
+    import time
+
+    import scheduler.solve as solve_module
+
+    inst = read(TINY)
+    seen = []
+    realize = solve_module._Planner.realize
+
+    def recording(self, phase, *args, **kwargs):
+        seen.append((phase.id, self.phase_left() / max(self.left(), 1e-9), self.phase_end is not None))
+        return realize(self, phase, *args, **kwargs)
+
+    monkeypatch.setattr(solve_module._Planner, "realize", recording)
+    result = solve(inst, options=SolveOptions(time_limit=20, workers=1, seed=0))
+    assert result.status == Status.OPTIMAL
+    (p1, share1, set1), (p2, share2, set2) = seen
+    assert (p1, p2) == ("recruit", "vg1") and set1 and set2
+    work = {p.id: solve_module._work(p) for p in inst.phases}
+    assert share1 == pytest.approx(work["recruit"] / (work["recruit"] + work["vg1"]), abs=0.02)
+    assert share2 == pytest.approx(1.0, abs=0.02)  # the last phase: all that is left
+    planner = solve_module._Planner(inst, SolveOptions(time_limit=20), time.monotonic())
+    assert planner.phase_left() == pytest.approx(planner.left(), abs=0.01)  # no phase: the whole wall
+
+
 def test_searches_start_with_practice_phases_then_the_shortest_calendar_search() -> None:
     """Practice phases first (the longest first), then alternation phases from the shortest,
     so that the longest calendar search runs last on its process and may use the time the
