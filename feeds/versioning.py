@@ -14,7 +14,9 @@ later one still gets a higher ``SEQUENCE`` than any version a phone may have see
 event's content is every property line except ``DTSTAMP`` and ``SEQUENCE``:
 
 * unchanged event: previous ``SEQUENCE`` and previous ``DTSTAMP`` are kept;
-* changed event: ``SEQUENCE`` = previous + 1, the new ``DTSTAMP``;
+* changed event: ``SEQUENCE`` = previous + 1, the new ``DTSTAMP``, or one second after
+  the previous one when the new is not later (two plans that end on the same day have the
+  same stamp; RFC 5545 has DTSTAMP say when the event was last revised);
 * new event: as written (``SEQUENCE:0``);
 * removed event: gone from the feed (its history stays).
 
@@ -28,6 +30,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 
 CRLF = "\r\n"
@@ -200,6 +203,21 @@ def _state(event: _Event) -> EventState:
     return EventState(event.sequence, _content_digest(event), stamp.logical if stamp is not None else "")
 
 
+_STAMP = re.compile(r"DTSTAMP:(\d{8}T\d{6})Z$")
+
+
+def _later_stamp(new: _Line | None, old: str) -> str | None:
+    """A DTSTAMP line one second after ``old`` when the ``new`` line is not later than it
+    (both UTC, ``DTSTAMP:YYYYMMDDTHHMMSSZ``); None when the new one may stay or either
+    cannot be read."""
+    m_old = _STAMP.match(old or "")
+    m_new = _STAMP.match(new.logical) if new is not None else None
+    if m_old is None or m_new is None or m_new.group(1) > m_old.group(1):
+        return None
+    bumped = datetime.strptime(m_old.group(1), "%Y%m%dT%H%M%S") + timedelta(seconds=1)
+    return f"DTSTAMP:{bumped:%Y%m%dT%H%M%S}Z"
+
+
 def event_states(feed: bytes) -> dict[str, EventState]:
     """The :class:`EventState` of every event of ``feed``, by UID."""
     return {e.uid: _state(e) for e in split_calendar(feed).events}
@@ -243,6 +261,9 @@ def resequence_with_states(new: bytes, previous: bytes | Mapping[str, EventState
                 _with(event, "DTSTAMP", _Line([old.dtstamp]))
         elif old is not None:
             _with(event, "SEQUENCE", _Line([f"SEQUENCE:{old.sequence + 1}"]))
+            later = _later_stamp(event.get("DTSTAMP"), old.dtstamp)
+            if later is not None:
+                _with(event, "DTSTAMP", _Line([later]))
         stamp = event.get("DTSTAMP")
         states[event.uid] = EventState(event.sequence, digest, stamp.logical if stamp is not None else "")
     return cal.to_bytes(), states

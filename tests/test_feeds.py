@@ -761,6 +761,32 @@ def test_resequence_is_idempotent(instance, tmp_path):
     assert icalendar.Calendar.from_ical(once).to_ical()  # still valid
 
 
+def test_a_changed_event_gets_a_later_dtstamp_when_the_plan_stamp_is_the_same(instance, tmp_path):
+    """Two plans that end on the same day have the same DTSTAMP (the plan's last date). A
+    changed event still gets a later one (a second after the published one) with its raised
+    SEQUENCE; an unchanged event keeps both; publishing the same plan again changes nothing."""
+    v2 = plan_v1()
+    v2.activities[1] = _practice("2026-10-24", "A", "14:30", "22:00")  # the 24th: evening shift
+    feed = Path("ics") / "recruits" / f"{RECRUIT}.ics"
+    first = (write_plan(instance, result(plan_v1()), tmp_path / "v1") / feed).read_bytes()
+    second = (write_plan(instance, result(v2), tmp_path / "v2") / feed).read_bytes()
+    stamps = {str(e["DTSTAMP"].to_ical()) for e in icalendar.Calendar.from_ical(second).walk("VEVENT")}
+    assert len(stamps) == 1 and stamps == {str(e["DTSTAMP"].to_ical())
+                                           for e in icalendar.Calendar.from_ical(first).walk("VEVENT")}
+    published = resequence(first, None)
+    again = resequence(second, published)
+
+    def by_uid(data: bytes) -> dict[str, tuple[int, datetime]]:
+        return {str(e["UID"]): (int(e["SEQUENCE"]), e["DTSTAMP"].dt)
+                for e in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+
+    before, after = by_uid(published), by_uid(again)
+    changed, kept = uid("2026-10-24"), uid("2026-10-27")
+    assert after[changed] == (1, before[changed][1] + timedelta(seconds=1))
+    assert after[kept] == before[kept] == (0, before[kept][1])
+    assert resequence(second, again) == again
+
+
 # ---- the bar on real plans: the solver plans, the coordinator re-plans -------------------------
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 ABSENT = [date(2026, 8, 24) + timedelta(days=d) for d in range(5)]  # a week of vg1
