@@ -168,7 +168,8 @@ def _spread(inst: Instance, practice: list, phase: Phase, counts) -> int:
 
 
 def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, by: dict) -> None:
-    """Roster shifts not followed (practice phases and block practice weeks)."""
+    """Roster shifts not followed (practice phases, over each recruit's own window, and
+    block practice weeks)."""
     weeks = inst.phase_weeks(p)
     for r in inst.recruits:
         s = sup_of.get((r.id, p.id))
@@ -178,7 +179,11 @@ def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, b
         if p.kind == "alternation" and not block:
             continue
         start, end = inst.recruit_phase_window(r.id, p)
-        for _week, days in weeks.items():
+        # a practice phase: every day of the recruit's own window, also where his period
+        # reaches outside the phase's dates (recruit_period_start/_end), as the model counts
+        groups = weeks.values() if p.kind == "alternation" else \
+            [[start + timedelta(days=i) for i in range((end - start).days + 1)]]
+        for days in groups:
             if block:
                 open_days = [d for d in days if inst.is_open_school_day(r.class_id, d, p)]
                 if not open_days or any((r.class_id, d) in school for d in open_days):

@@ -192,6 +192,64 @@ def test_hours_cap_holds_in_weeks_of_a_recruit_period_outside_the_phase(tmp_path
     assert per_week == {14: 5, 15: 5, 16: 5}
 
 
+def test_bound_and_score_agree_on_a_recruit_period_outside_the_phase(tmp_path):
+    """R1's period (12 Jan .. 29 Mar) lies before the phase (6 .. 19 Apr). V1, next door,
+    works six day shifts a week, of which the hours cap lets R1 follow five: one missed
+    roster shift a week, on his own days outside the phase too. V2, 25 minutes away, works
+    five. The phases' bound must stay at or below the cost of every valid plan, so the
+    score counts those missed shifts as the model does: a plan with V1 costs 11 missed
+    shifts, more than the bound."""
+    import dataclasses
+
+    from models import Plan
+    from models.score import score
+    from scheduler.solve import SolveOptions, solve
+    from scheduler.validate import validate_plan
+
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-06", "2026-04-19", id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-01-12", recruit_period_end="2026-03-29")],
+        sites=["S1", "S2"],
+        wards=[{"id": "W1", "site_id": "S1"}, {"id": "W2", "site_id": "S2"}],
+        supervisors=[supervisor("V1", roster_id="R6"), supervisor("V2", ward_id="W2")],
+        rosters={"R6": ["D D D D D D -"], "RD": ["D D D D D - -"]},
+        travel={("R1", "S1"): 0, ("R1", "S2"): 25},
+    )
+    phased = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0, whole_year_limit=0))
+    assert phased.plan is not None and validate_plan(inst, phased.plan) == []
+    other = "V1" if phased.plan.assignments[0].supervisor_id == "V2" else "V2"
+    ward, site = {"V1": ("W1", "S1"), "V2": ("W2", "S2")}[other]
+    alt = Plan(
+        assignments=[dataclasses.replace(a, supervisor_id=other, ward_id=ward, site_id=site,
+                                         travel_minutes=inst.travel_minutes("R1", site))
+                     for a in phased.plan.assignments],
+        activities=[dataclasses.replace(a, supervisor_id=other, ward_id=ward, site_id=site)
+                    for a in phased.plan.activities],
+        class_days=list(phased.plan.class_days))
+    if other == "V1":
+        assert validate_plan(inst, alt) == []
+        assert score(inst, alt).counts["roster_shift_missed"] == 11
+    assert phased.best_bound <= min(phased.objective, score(inst, alt).total) + 1e-6
+    assert solve_and_check(inst).objective == 45  # V2: travel 25 + alone at his site 20
+
+
+def test_weekend_share_of_the_bound_counts_recruits_by_their_own_windows(tmp_path):
+    """R1's period (16 .. 29 Mar) lies before the phase (6 .. 19 Apr); R2 has the phase's.
+    Each may practise on weekends in his own window (the roster works every day), so neither
+    is held to 0 weekend shifts: the bound adds no weekend-fairness share, and a plan of
+    cost 0 is proven optimal (the share used to judge R1 by the phase's weekends alone,
+    giving a phase bound above the plan)."""
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-06", "2026-04-19", id="rp", max_hours_per_week=60)],
+        recruits=[recruit("R1", recruit_period_start="2026-03-16", recruit_period_end="2026-03-29"), "R2"],
+        rosters={"RD": ["D D D D D D D"]},
+    )
+    result = solve_and_check(inst)
+    assert result.objective == 0 and result.kpis["phases"][0]["bound"] == 0
+
+
 # ---- summer job ---------------------------------------------------------------------------
 def test_summer_job_in_july_after_the_recruit_period(tmp_path):
     """The recruit period (June, two weeks), a summer job (kind practice, 6-19 July, with
