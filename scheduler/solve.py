@@ -220,40 +220,43 @@ def build(
 
 def _rest_after(v: Vars, before: Plan) -> None:
     """R9 across a phase boundary: activities early in these phases must rest after the
-    earlier phases' last activities."""
-    last: dict[str, list] = {}
-    first_day = min((p.start for p in v.dom.phases), default=None)
-    if first_day is None:
+    earlier phases' last activities. Early for each recruit: near the first day of his own
+    window (a recruit period may start before its phase's dates, next to an earlier phase)."""
+    inst = v.inst
+    if not v.dom.phases:
         return
+    first = {r.id: min(inst.recruit_phase_window(r.id, p)[0] for p in v.dom.phases) for r in inst.recruits}
+    last: dict[str, list] = {}
     for a in before.activities:
-        if a.end is not None and (first_day - a.date).days <= REST_LOOKAHEAD_DAYS:
+        if a.end is not None and a.recruit_id in first and (first[a.recruit_id] - a.date).days <= REST_LOOKAHEAD_DAYS:
             last.setdefault(a.recruit_id, []).append(a)
     for (r, d), acts in v.activities.items():
-        if r not in last or (d - first_day).days > REST_LOOKAHEAD_DAYS:
+        if r not in last or (d - first[r]).days > REST_LOOKAHEAD_DAYS:
             continue
         for act in acts:
             for prev in last[r]:
-                if v.inst.elapsed_minutes(prev.end, act.window.start) < v.inst.rules.min_rest_hours * 60:
+                if inst.elapsed_minutes(prev.end, act.window.start) < inst.rules.min_rest_hours * 60:
                     v.model.Add(act.literal == 0)
 
 
 def _rest_before(v: Vars, school_days: list[ClassDay]) -> None:
     """R9 across a phase boundary, looking ahead: activities late in these phases must rest
-    before the next phase's school days (already chosen) of the recruit's class."""
+    before the next phase's school days (already chosen) of the recruit's class. Late for
+    each recruit: near the last day of his own window (a recruit period may end after its
+    phase's dates, next to a later phase)."""
     inst = v.inst
-    last_day = max((p.end for p in v.dom.phases), default=None)
-    if last_day is None:
+    if not v.dom.phases:
         return
-    soon: dict[str, list[date]] = {}
+    end = {r.id: max(inst.recruit_phase_window(r.id, p)[1] for p in v.dom.phases) for r in inst.recruits}
+    by_class: dict[str, list[date]] = {}
     for c in school_days:
-        if 0 < (c.date - last_day).days <= REST_LOOKAHEAD_DAYS:
-            soon.setdefault(c.class_id, []).append(c.date)
+        by_class.setdefault(c.class_id, []).append(c.date)
     for (r, d), acts in v.activities.items():
-        if (last_day - d).days > REST_LOOKAHEAD_DAYS:
+        if (end[r] - d).days > REST_LOOKAHEAD_DAYS:
             continue
         class_id = inst.recruit[r].class_id
-        for day in soon.get(class_id, []):
-            if inst.is_absent(r, day):
+        for day in by_class.get(class_id, []):
+            if not 0 < (day - end[r]).days <= REST_LOOKAHEAD_DAYS or inst.is_absent(r, day):
                 continue
             start, _end = inst.school_day_window(class_id, day)
             for act in acts:

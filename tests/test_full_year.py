@@ -250,6 +250,48 @@ def test_weekend_share_of_the_bound_counts_recruits_by_their_own_windows(tmp_pat
     assert result.objective == 0 and result.kpis["phases"][0]["bound"] == 0
 
 
+def test_rest_holds_where_a_recruit_period_starts_right_after_an_earlier_phase(tmp_path):
+    """A block week vg0 (23 .. 29 Mar, the teacher away, so a practice week: the roster's
+    evening shifts on saturday and sunday end at 22:00) and the recruit period (13 .. 26 Apr),
+    which starts for R1 and R2 on monday 30 Mar, when the roster has a day shift at 07:30:
+    9.5 h after sunday's evening shift. Planned phase by phase (as large instances are), the
+    recruit period must keep R9 against the earlier phase's last shifts at the start of the
+    recruits' own window, not at the phase's own start (the plan used to fail the validator)."""
+    from scheduler.solve import SolveOptions
+
+    inst = micro(
+        tmp_path,
+        phases=[block_phase("2026-03-23", "2026-03-29", id="vg0"), practice_phase("2026-04-13", "2026-04-26", id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-03-30"), recruit("R2", recruit_period_start="2026-03-30")],
+        rosters={"RX": ["D D D D - - -", "- - - - D A A"]},
+        supervisors=[supervisor("V1", roster_id="RX"), supervisor("V2", roster_id="RX")],
+        absences=[absence("T1", "2026-03-23", "2026-03-29")],
+    )
+    result = solve_and_check(inst, None, SolveOptions(time_limit=10, workers=1, seed=0, whole_year_limit=0))
+    for r in ("R1", "R2"):
+        assert D("2026-03-29") in practice_days(result, r)  # sunday's evening shift in vg0
+        assert D("2026-03-30") not in practice_days(result, r)  # so no day shift on monday
+
+
+def test_rest_holds_where_a_recruit_period_ends_right_before_a_later_phase(tmp_path):
+    """R1's recruit period ends on sunday 16 Aug, the eve of vg1 (from monday 17 Aug), and
+    the roster has an evening shift on sundays (to 22:00): 10.5 h before monday's school at
+    08:30. R1 cannot practise on mondays, so his class is in school that monday. Planned
+    phase by phase, the recruit period must keep R9 before vg1's school at the end of R1's own
+    window, not at the phase's own end (the instance used to end INFEASIBLE)."""
+    from scheduler.solve import SolveOptions
+
+    inst = micro(
+        tmp_path,
+        phases=[practice_phase("2026-08-03", "2026-08-09", id="rp"), weekly_phase("2026-08-17", "2026-08-21", id="vg1")],
+        recruits=[recruit("R1", recruit_period_end="2026-08-16", unavailable_weekdays="mon")],
+        rosters={"RD": ["D D D D D D A"]},
+    )
+    result = solve_and_check(inst, None, SolveOptions(time_limit=10, workers=1, seed=0, whole_year_limit=0))
+    assert result.plan is not None
+    assert D("2026-08-17") in school_days(result) and D("2026-08-16") not in practice_days(result, "R1")
+
+
 # ---- summer job ---------------------------------------------------------------------------
 def test_summer_job_in_july_after_the_recruit_period(tmp_path):
     """The recruit period (June, two weeks), a summer job (kind practice, 6-19 July, with
