@@ -1448,6 +1448,21 @@ class _Loader:
                 continue
             start = r.recruit_period_start or period.start
             end = r.recruit_period_end or period.end
+            if start > end:
+                # one date given, beyond the phase's other end: an empty period (both given
+                # in the wrong order is reported where the row is read)
+                source = r.source.file if r.source else self.label("recruits"), r.source.line if r.source else None
+                if r.recruit_period_end is None:
+                    self.issues.add(*source, "recruit_period_start",
+                                    f"recruit_period_start {start} is after the end of the recruit period (phase "
+                                    f"{_show(period.id)} ends {period.end}); give recruit_period_end too, or an "
+                                    f"earlier start")
+                elif r.recruit_period_start is None:
+                    self.issues.add(*source, "recruit_period_end",
+                                    f"recruit_period_end {end} is before the start of the recruit period (phase "
+                                    f"{_show(period.id)} starts {period.start}); give recruit_period_start too, or "
+                                    f"a later end")
+                continue
             for other in phases:
                 if other.id == period.id or not (start <= other.end and other.start <= end):
                     continue

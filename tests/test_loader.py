@@ -288,6 +288,14 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
     ("recruit_period_reversed",
      [add_columns("recruits.csv", "recruit_period_start,recruit_period_end", {2: "2026-05-01,2026-04-01"})],
      ("recruits.csv", 4, "recruit_period_end", "recruit_period_end 2026-04-01 is before recruit_period_start 2026-05-01"), 1),
+    ("recruit_period_start_alone_after_the_phase",  # the example's recruit period ends 2026-06-19
+     [add_columns("recruits.csv", "recruit_period_start,recruit_period_end", {0: "2026-07-06,"})],
+     ("recruits.csv", 2, "recruit_period_start",
+      "recruit_period_start 2026-07-06 is after the end of the recruit period (phase 'recruit' ends 2026-06-19)"), 1),
+    ("recruit_period_end_alone_before_the_phase",  # ... and starts 2026-03-30
+     [add_columns("recruits.csv", "recruit_period_start,recruit_period_end", {0: ",2026-03-27"})],
+     ("recruits.csv", 2, "recruit_period_end",
+      "recruit_period_end 2026-03-27 is before the start of the recruit period (phase 'recruit' starts 2026-03-30)"), 1),
     ("recruit_period_bad_date",
      [add_columns("recruits.csv", "recruit_period_start,recruit_period_end", {0: "2026-02-30,"})],
      ("recruits.csv", 2, "recruit_period_start", "expected a date YYYY-MM-DD, got '2026-02-30'"), 1),
