@@ -173,6 +173,19 @@ def test_teacher_absence_in_one_week(tmp_path: Path) -> None:
     f = only(precheck(inst))
     assert f.rule == "R4+R7" and "week 2026-W37" in f.message and "W36" not in f.message
     assert {"absences.csv line 2", "teachers.csv line 2", "teachers.csv line 3"} <= set(f.rows)
+    # the teachers' weekdays would do: the absence is the cause, named with its range, and
+    # the suggestion is about it, not about the weekdays
+    assert "Absent: T2 2026-09-07 to 2026-09-11 (absences.csv line 2)." in f.message
+    assert f.suggestion == ("Add a teacher of SK1 who can take those days (teachers.csv), or shorten the absences "
+                            "(absences.csv).")
+
+
+def test_teacher_weekdays_too_few_are_the_cause_without_absences(tmp_path: Path) -> None:
+    # T1 on mon and tue only: fewer than 3 weekdays in every week, no absence involved
+    inst = micro(tmp_path, phases=[WEEKLY], teachers=[teacher("T1", weekdays="mon;tue")])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7" and "Absent" not in f.message
+    assert f.suggestion == "Let the teachers of SK1 teach on at least 3 different weekdays (teachers.csv column weekdays)."
 
 
 def test_rest_between_school_days_in_a_row(tmp_path: Path) -> None:

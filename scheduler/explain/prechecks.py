@@ -713,16 +713,28 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             ) or "none"
             class_ids = ", ".join(c.id for c in classes)
             if few_days:
+                # the teachers' weekdays would do: their absences take the days away
+                absent_only = bool(teachers) and len(set().union(*(t.weekdays for t in teachers)) & set(range(5))) >= spw
+                absences = [a for a in inst.absences if a.person_id in {t.id for t in teachers}
+                            and any(lo <= iso_week(a.start + timedelta(days=i)) <= hi
+                                    for i in range((a.end - a.start).days + 1))]
+                away = "; ".join(f"{a.person_id} {a.start}{f' to {a.end}' if a.end != a.start else ''} "
+                                 f"({ctx.rows.of(a)})" for a in absences)
                 message = (
                     f"School {school.id} cannot give class(es) {class_ids} {spw} school days in "
                     f"{_weeks_text(few_days, len(full_any))} of {_phase_text(p)}: a teacher of the school "
                     f"works (and is not absent) on fewer than {spw} weekdays. Teachers: {listing}."
+                    + (f" Absent: {away}." if away else "")
                 )
+                suggestion = (
+                    f"Add a teacher of {school.id} who can take those days (teachers.csv), or shorten the absences "
+                    "(absences.csv)." if absent_only and absences else
+                    f"Let the teachers of {school.id} teach on at least {spw} different weekdays "
+                    "(teachers.csv column weekdays).")
                 out.append(Finding(
                     "R4+R7", message,
                     sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes] + [ctx.rows.of(school)]),
-                    f"Let the teachers of {school.id} teach on at least {spw} different weekdays "
-                    "(teachers.csv column weekdays).",
+                    suggestion,
                 ))
             if few_teacher_days:
                 week, supply, need, shared = few_teacher_days[0]
