@@ -415,6 +415,20 @@ class Instance:
             return (r.recruit_period_start or phase.start, r.recruit_period_end or phase.end)
         return phase.start, phase.end
 
+    def recruit_phase_days(self, recruit_id: str, phase: Phase) -> list[date]:
+        """Every date of the recruit's own window of ``phase`` (:meth:`recruit_phase_window`)."""
+        start, end = self.recruit_phase_window(recruit_id, phase)
+        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+    def phase_dates_of_anyone(self, phase: Phase) -> list[date]:
+        """The phase's dates and every recruit's own (a recruit period may reach outside the
+        phase's dates, earlier or later), in order."""
+        days = set(phase.dates())
+        if phase.id == self.recruit_period_id:
+            for r in self.recruits:
+                days.update(self.recruit_phase_days(r.id, phase))
+        return sorted(days)
+
     def may_practise(self, recruit_id: str, phase: Phase, day: date) -> bool:
         """Whether a recruit may practise on ``day`` in ``phase`` at all (before any decision).
 

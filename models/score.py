@@ -181,8 +181,7 @@ def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, b
         start, end = inst.recruit_phase_window(r.id, p)
         # a practice phase: every day of the recruit's own window, also where his period
         # reaches outside the phase's dates (recruit_period_start/_end), as the model counts
-        groups = weeks.values() if p.kind == "alternation" else \
-            [[start + timedelta(days=i) for i in range((end - start).days + 1)]]
+        groups = weeks.values() if p.kind == "alternation" else [inst.recruit_phase_days(r.id, p)]
         for days in groups:
             if block:
                 open_days = [d for d in days if inst.is_open_school_day(r.class_id, d, p)]

@@ -62,8 +62,7 @@ class Domains:
         return None
 
     def recruit_phase_days(self, recruit_id: str, phase: Phase) -> list[date]:
-        start, end = self.inst.recruit_phase_window(recruit_id, phase)
-        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        return self.inst.recruit_phase_days(recruit_id, phase)
 
     # ---- school (R3) ----------------------------------------------------------------
     def open_school_days(self, class_id: str, phase: Phase) -> list[date]:
@@ -86,14 +85,9 @@ class Domains:
         that his days there are priced and their weeks keep R10's hours and shifts."""
         key = ("weeks", phase.id)
         if key not in self._cache:
-            weeks = self.inst.phase_weeks(phase)
-            if phase.id == self.inst.recruit_period_id:
-                days = {d for ds in weeks.values() for d in ds}
-                for r in self.inst.recruits:
-                    days.update(self.recruit_phase_days(r.id, phase))
-                weeks = {}
-                for d in sorted(days):
-                    weeks.setdefault(iso_week(d), []).append(d)
+            weeks: dict[tuple[int, int], list[date]] = {}
+            for d in self.inst.phase_dates_of_anyone(phase):
+                weeks.setdefault(iso_week(d), []).append(d)
             self._cache[key] = weeks
         return self._cache[key]
 

@@ -39,7 +39,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -169,12 +169,7 @@ def weekend_surcharge(inst: Instance, phase: Phase) -> dict[date, int]:
     keeps every bound a bound of the phase's cost with its weekend fairness. Empty when no
     recruit is held to 0, or the weight is not positive."""
     w = units(inst, "weekend_fairness")
-    # the phase's dates and every recruit's own (a recruit period may reach outside them)
-    windows = [inst.recruit_phase_window(r.id, phase) for r in inst.recruits]
-    first = min([phase.start] + [a for a, _b in windows])
-    last = max([phase.end] + [b for _a, b in windows])
-    weekend = [first + timedelta(days=k) for k in range((last - first).days + 1)
-               if (first + timedelta(days=k)).weekday() >= 5]
+    weekend = [d for d in inst.phase_dates_of_anyone(phase) if d.weekday() >= 5]
     if w <= 0 or not weekend:
         return {}
     able = [r for r in inst.recruits if any(inst.may_practise(r.id, phase, d) for d in weekend)]
