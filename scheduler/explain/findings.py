@@ -59,6 +59,11 @@ def weekday_list(days: Iterable[int]) -> str:
     return ", ".join(WEEKDAYS[d] for d in sorted(days))
 
 
+def date_range(start: date, end: date) -> str:
+    """``2026-09-21 to 2026-09-25``, or one date."""
+    return str(start) if start == end else f"{start} to {end}"
+
+
 def day_span(days: Iterable[date]) -> str:
     """Dates as runs: ``2026-10-14 to 2026-10-16, 2026-10-20``."""
     runs: list[list[date]] = []

@@ -32,7 +32,7 @@ from scheduler.constraints import RULES
 from scheduler.constraints.teachers import add_teachers
 from scheduler.constraints.weekly import add_shared_day, partner_pairs
 from scheduler.domains import Domains
-from scheduler.explain.findings import Finding, Rows, day_span, sort_rows, weekday_list
+from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, weekday_list
 from scheduler.variables import Vars, build_variables
 
 __all__ = ["FAMILIES", "Family", "explain_infeasible", "feasible"]
@@ -366,8 +366,7 @@ class _Words:
             if absent:
                 rows += [self.rows.of(a) for a in absent]
                 text.append("Teacher absences: " + "; ".join(
-                    f"{a.person_id} {a.start}{f' to {a.end}' if a.start != a.end else ''} "
-                    f"({self.rows.of(a)})" for a in absent) + ".")
+                    f"{a.person_id} {date_range(a.start, a.end)} ({self.rows.of(a)})" for a in absent) + ".")
         if "add_shared_day" in k:
             pairs = {tuple(sorted((c.id, c.shared_day_with))) for c in self.classes if c.shared_day_with}
             for a, b in sorted(pairs):

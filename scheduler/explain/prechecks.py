@@ -20,7 +20,7 @@ import numpy as np
 
 from models import DAY_SHIFT, WEEKDAYS, Instance, Phase, Recruit, iso_week, week_label
 from scheduler.domains import Domains
-from scheduler.explain.findings import Finding, Rows, day_span, sort_rows, weekday_list
+from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, weekday_list
 
 __all__ = ["CHECKS", "max_block_school_days", "precheck"]
 
@@ -426,10 +426,11 @@ def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], f
     inst, dom, out = ctx.inst, ctx.dom, []
     if len(days) < 7 or phase.min_shifts_per_practice_week <= 0:
         return out
+    week = set(days)
     for r in inst.recruits_of(class_id):
         window = set(dom.recruit_phase_days(r.id, phase))
         if all(d in window and not inst.is_absent(r.id, d) for d in days):
-            can = [d for d in dom.practice_days(r.id, phase) if d in set(days)]
+            can = [d for d in dom.practice_days(r.id, phase) if d in week]
             if len(can) < phase.min_shifts_per_practice_week:
                 out.append(r)
                 if first:
@@ -437,15 +438,21 @@ def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], f
     return out
 
 
-def _practice_blockers_text(ctx: _Ctx, class_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> str:
-    """Who rules out practice weeks (:func:`_cannot_practise`) in ``weeks``, and why: each
-    recruit with the days of such a week he may practise and his unavailable weekdays."""
+def _practice_blockers(ctx: _Ctx, class_id: str, phase: Phase,
+                       weeks: list[tuple[int, int]]) -> dict[str, tuple[Recruit, int]]:
+    """Who rules out practice weeks (:func:`_cannot_practise`) in ``weeks``: each recruit
+    (in order of first week) with the days of such a week he may practise."""
     found: dict[str, tuple[Recruit, int]] = {}
     for week in weeks:
         days = ctx.dom.week_days(phase, week)
         for r in _cannot_practise(ctx, class_id, phase, days):
-            can = sum(d in set(ctx.dom.practice_days(r.id, phase)) for d in days)
-            found.setdefault(r.id, (r, can))
+            can = set(ctx.dom.practice_days(r.id, phase))
+            found.setdefault(r.id, (r, sum(d in can for d in days)))
+    return found
+
+
+def _practice_blockers_text(found: dict[str, tuple[Recruit, int]]) -> str:
+    """:func:`_practice_blockers` in words, with each recruit's unavailable weekdays."""
     parts = []
     for r, can in list(found.values())[:3]:
         why = f" (unavailable_weekdays: {weekday_list(r.unavailable_weekdays)})" if r.unavailable_weekdays else ""
@@ -544,12 +551,11 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         rows += [ctx.rows.of(t) for t in inst.teachers if t.school_id == c.school_id]
                     blockers: list[Recruit] = []
                     if no_practice:
+                        found = _practice_blockers(ctx, c.id, p, no_practice)
                         why.append(f"a recruit there all week cannot work min_shifts_per_practice_week = "
                                    f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(no_practice)} "
-                                   f"(R10), so those cannot be practice weeks: "
-                                   f"{_practice_blockers_text(ctx, c.id, p, no_practice)}")
-                        blockers = list({r.id: r for w in no_practice
-                                         for r in _cannot_practise(ctx, c.id, p, dom.week_days(p, w))}.values())
+                                   f"(R10), so those cannot be practice weeks: {_practice_blockers_text(found)}")
+                        blockers = [r for r, _can in found.values()]
                         rows += [ctx.rows.of(r) for r in blockers]
                         rows.append(ctx.rows.phase(p, "min_shifts_per_practice_week"))
                     tips = []
@@ -702,11 +708,12 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             t_rows = [ctx.rows.of(t) for t in teachers]
             weeks_all = few_days + [w for w, *_ in few_teacher_days]
             lo, hi = min(weeks_all), max(weeks_all)
-            absence_rows = [
-                ctx.rows.of(a) for a in inst.absences
+            team_absences = [
+                a for a in inst.absences
                 if a.person_id in {t.id for t in teachers}
                 and any(lo <= iso_week(a.start + timedelta(days=i)) <= hi for i in range((a.end - a.start).days + 1))
             ]
+            absence_rows = [ctx.rows.of(a) for a in team_absences]
             listing = "; ".join(
                 f"{t.id} on {weekday_list(t.weekdays & set(range(5))) or 'no weekday'}, at most "
                 f"{t.max_days_per_week} days a week" for t in teachers
@@ -715,11 +722,8 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             if few_days:
                 # the teachers' weekdays would do: their absences take the days away
                 absent_only = bool(teachers) and len(set().union(*(t.weekdays for t in teachers)) & set(range(5))) >= spw
-                absences = [a for a in inst.absences if a.person_id in {t.id for t in teachers}
-                            and any(lo <= iso_week(a.start + timedelta(days=i)) <= hi
-                                    for i in range((a.end - a.start).days + 1))]
-                away = "; ".join(f"{a.person_id} {a.start}{f' to {a.end}' if a.end != a.start else ''} "
-                                 f"({ctx.rows.of(a)})" for a in absences)
+                away = "; ".join(f"{a.person_id} {date_range(a.start, a.end)} ({ctx.rows.of(a)})"
+                                 for a in team_absences)
                 message = (
                     f"School {school.id} cannot give class(es) {class_ids} {spw} school days in "
                     f"{_weeks_text(few_days, len(full_any))} of {_phase_text(p)}: a teacher of the school "
@@ -728,7 +732,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 )
                 suggestion = (
                     f"Add a teacher of {school.id} who can take those days (teachers.csv), or shorten the absences "
-                    "(absences.csv)." if absent_only and absences else
+                    "(absences.csv)." if absent_only and team_absences else
                     f"Let the teachers of {school.id} teach on at least {spw} different weekdays "
                     "(teachers.csv column weekdays).")
                 out.append(Finding(
