@@ -147,6 +147,22 @@ def test_individual_recruit_period(tmp_path):
     assert result.objective == 800
 
 
+def _next_door_or_away(tmp_path, phase_end: str, period_end: str, next_door: str, away_minutes: int):
+    """A recruit period from 6 Apr 2026 to ``phase_end``; R1's own period from 12 Jan to
+    ``period_end``, wholly before it. V1 on W1 (site S1, next door) works ``next_door``
+    (one roster week), V2 on W2 (site S2, ``away_minutes`` away) works D monday to friday."""
+    return micro(
+        tmp_path,
+        phases=[practice_phase("2026-04-06", phase_end, id="rp")],
+        recruits=[recruit("R1", recruit_period_start="2026-01-12", recruit_period_end=period_end)],
+        sites=["S1", "S2"],
+        wards=[{"id": "W1", "site_id": "S1"}, {"id": "W2", "site_id": "S2"}],
+        supervisors=[supervisor("V1", roster_id="RV1"), supervisor("V2", ward_id="W2")],
+        rosters={"RV1": [next_door], "RD": ["D D D D D - -"]},
+        travel={("R1", "S1"): 0, ("R1", "S2"): away_minutes},
+    )
+
+
 def test_a_recruit_period_outside_the_phase_dates_is_priced(tmp_path):
     """R1's period (12 Jan .. 27 Mar 2026) lies wholly before the phase's own dates (6 Apr ..
     26 Jun). V1, next door, works only night shifts, which the phase does not allow; V2 works
@@ -156,16 +172,7 @@ def test_a_recruit_period_outside_the_phase_dates_is_priced(tmp_path):
 
     from scheduler.solve import SolveOptions, _Planner
 
-    inst = micro(
-        tmp_path,
-        phases=[practice_phase("2026-04-06", "2026-06-26", id="rp")],
-        recruits=[recruit("R1", recruit_period_start="2026-01-12", recruit_period_end="2026-03-27")],
-        sites=["S1", "S2"],
-        wards=[{"id": "W1", "site_id": "S1"}, {"id": "W2", "site_id": "S2"}],
-        supervisors=[supervisor("V1", roster_id="RN"), supervisor("V2", ward_id="W2")],
-        rosters={"RN": ["N N N N N - -"], "RD": ["D D D D D - -"]},
-        travel={("R1", "S1"): 0, ("R1", "S2"): 10},
-    )
+    inst = _next_door_or_away(tmp_path, "2026-06-26", "2026-03-27", "N N N N N - -", 10)
     planner = _Planner(inst, SolveOptions(time_limit=10, workers=1), time.monotonic())
     searched = planner.search(inst.phase["rp"], 2000)
     assert searched.outcome.assignment == {"R1": "V2"}
@@ -206,16 +213,7 @@ def test_bound_and_score_agree_on_a_recruit_period_outside_the_phase(tmp_path):
     from scheduler.solve import SolveOptions, solve
     from scheduler.validate import validate_plan
 
-    inst = micro(
-        tmp_path,
-        phases=[practice_phase("2026-04-06", "2026-04-19", id="rp")],
-        recruits=[recruit("R1", recruit_period_start="2026-01-12", recruit_period_end="2026-03-29")],
-        sites=["S1", "S2"],
-        wards=[{"id": "W1", "site_id": "S1"}, {"id": "W2", "site_id": "S2"}],
-        supervisors=[supervisor("V1", roster_id="R6"), supervisor("V2", ward_id="W2")],
-        rosters={"R6": ["D D D D D D -"], "RD": ["D D D D D - -"]},
-        travel={("R1", "S1"): 0, ("R1", "S2"): 25},
-    )
+    inst = _next_door_or_away(tmp_path, "2026-04-19", "2026-03-29", "D D D D D D -", 25)
     phased = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0, whole_year_limit=0))
     assert phased.plan is not None and validate_plan(inst, phased.plan) == []
     other = "V1" if phased.plan.assignments[0].supervisor_id == "V2" else "V2"
