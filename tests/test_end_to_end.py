@@ -108,8 +108,9 @@ def test_plan_tiny_twice_gives_the_same_files(tiny_plan: Path, tmp_path: Path) -
 
 def test_example_instance_solved_twice_gives_the_same_plan() -> None:
     inst = read(EXAMPLE)
-    # deterministic budgets well inside the time limit, so that a slow machine does not cut them
-    opts = SolveOptions(time_limit=8, workers=2, seed=3, nodes_per_second=500, dtime_per_second=0.1)
+    # small deterministic budgets (from the 8 s time limit) and a wall-clock guard well
+    # beyond them, so that a slow or busy machine does not cut them
+    opts = SolveOptions(time_limit=8, wall_limit=30, workers=2, seed=3, nodes_per_second=500, dtime_per_second=0.1)
     first = solve(inst, options=opts)
     second = solve(inst, options=opts)
     for result in (first, second):

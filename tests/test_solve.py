@@ -1,0 +1,147 @@
+"""The solve strategy (:mod:`scheduler.solve`) on a small instance: the whole-year day model
+without a hint, whose interleaved workers prove what one hinted worker cannot.
+
+The instance is a fuzzed one kept as it was found (4 recruits in one block-model class,
+two short alternation phases and a practice phase, rosters of 1-3 weeks with long and
+night shifts, a negative continuity weight). Its phase plans cost 171 against a bound of
+110; the optimum is 136.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import models
+from models import Status
+from scheduler.solve import SolveOptions, solve
+from scheduler.validate import validate_plan
+
+TABLES = {
+    "instance.toml": """\
+[instance]
+name = "small block year"
+timezone = "Europe/Oslo"
+country = "NO"
+
+[rules]
+min_rest_hours = 8
+max_travel_minutes = 60
+school_day = { start = "08:30", end = "15:00" }
+practice_on_weekends = false
+practice_in_school_holidays = true
+
+[[phases]]
+id = "a0"
+kind = "alternation"
+start = 2026-09-28
+end = 2026-10-28
+model = "weekly"
+school_days_per_week = 1
+practice_days_per_week = 2
+min_school_days = 5
+school_block_weeks = [1, 3]
+practice_block_weeks = [1, 2]
+min_shifts_per_practice_week = 2
+max_hours_per_week = 37.5
+allow_night = true
+
+[[phases]]
+id = "a1"
+kind = "alternation"
+start = 2026-12-15
+end = 2027-01-07
+model = "weekly"
+school_days_per_week = 3
+practice_days_per_week = 2
+min_school_days = 5
+school_block_weeks = [1, 5]
+practice_block_weeks = [1, 5]
+min_shifts_per_practice_week = 3
+max_hours_per_week = 37.5
+allow_night = true
+
+[[phases]]
+id = "p2"
+kind = "practice"
+start = 2027-01-29
+end = 2027-02-20
+min_shifts_per_week = 2
+max_hours_per_week = 37.5
+allow_night = true
+
+[weights]
+supervisor_change = -20
+""",
+    "absences.csv": "person_id,start,end,reason\nV003,2026-12-22,2026-12-27,borte\n",
+    "classes.csv": "id,school_id,name,model,shared_day_with\nK1,SK1,Klasse 1,block,\n",
+    "closures.csv": "start,end,reason\n",
+    "recruits.csv": """\
+id,name,class_id,lat,lon,max_travel_minutes,unavailable_weekdays,preferred_sites,avoid_ward_types
+R00,Rekrutt 0,K1,63.4073,10.4268,,tue,S01,dementia
+R01,Rekrutt 1,K1,63.4128,10.4331,,,,
+R02,Rekrutt 2,K1,63.4029,10.3842,,,S01,dementia
+R03,Rekrutt 3,K1,63.4322,10.4161,,,,
+""",
+    "rosters.csv": """\
+roster_id,week,mon,tue,wed,thu,fri,sat,sun
+RA,1,A,-,L,L,-,L,D
+RB,1,L,L,-,L,D,D,A
+RB,2,D,A,-,-,-,-,D
+RC,1,-,A,-,N,L,D,D
+RC,2,D,D,-,A,L,-,L
+RC,3,-,N,-,N,D,L,-
+""",
+    "schools.csv": 'id,name,lat,lon,address\nSK1,Skole,63.43,10.39,"Gate 1, 7030 Trondheim"\n',
+    "shifts.csv": "code,name,start,end\nD,Dagvakt,07:30,15:00\nA,Kveld,14:30,22:00\nN,Natt,21:45,07:45\nL,Lang,08:00,20:15\n",
+    "sites.csv": 'id,name,municipality,lat,lon,address\nS01,Sted En,Trondheim,63.422,10.388,"Vei 1"\n'
+                 'S02,Sted To,Trondheim,63.412,10.433,"Vei 2"\n',
+    "supervisors.csv": """\
+id,name,ward_id,roster_id,roster_start,position_pct,qualified,max_recruits
+V000,Veileder 0,S01W2,RC,2026-01-05,100,true,2
+V001,Veileder 1,S02W2,RB,2026-01-12,100,true,2
+V002,Veileder 2,S01W2,RA,2026-01-12,100,false,1
+V003,Veileder 3,S01W2,RB,2026-01-05,100,true,1
+V004,Veileder 4,S01W1,RB,2026-01-05,100,false,
+V005,Veileder 5,S02W1,RA,2026-01-12,100,false,1
+""",
+    "teachers.csv": "id,school_id,name,weekdays,max_days_per_week\nT1,SK1,Lærer En,mon;tue;wed;thu;fri,5\n"
+                    "T2,SK1,Lærer To,mon;tue;wed;thu;fri,2\n",
+    "wards.csv": """\
+id,site_id,name,ward_type,capacity,first_placement_ok
+S01W1,S01,Avd 11,rehab,1,true
+S01W2,S01,Avd 12,rehab,2,false
+S02W1,S02,Avd 21,somatic,2,true
+S02W2,S02,Avd 22,somatic,3,false
+""",
+}
+
+OPTIMUM = 136.0
+
+
+def small_year(folder: Path) -> models.Instance:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TABLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return models.read(folder)
+
+
+def test_the_unhinted_whole_year_run_proves_the_optimum(tmp_path):
+    inst = small_year(tmp_path / "inst")
+    # 0.5 x 40 s x 0.25 = 5 deterministic seconds for the run without a hint; it proves in about 4
+    result = solve(inst, options=SolveOptions(time_limit=40, workers=2, seed=0))
+    assert result.plan is not None, result.explanation
+    assert validate_plan(inst, result.plan) == []
+    assert result.status == Status.OPTIMAL, (result.objective, result.best_bound)
+    assert result.objective == OPTIMUM
+    assert result.kpis["reproducible"] is True
+
+
+def test_one_worker_starts_from_the_phase_plans_and_proves_less(tmp_path):
+    """With one worker the whole-year model only runs from the phase plans' hint: on this
+    instance it neither reaches the optimum nor proves it (the bound stays the phases')."""
+    inst = small_year(tmp_path / "inst")
+    result = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0))
+    assert result.plan is not None, result.explanation
+    assert validate_plan(inst, result.plan) == []
+    assert result.status == Status.FEASIBLE
+    assert result.objective > OPTIMUM and result.best_bound < OPTIMUM
