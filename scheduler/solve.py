@@ -523,8 +523,7 @@ class _Planner:
             if run.status != Status.INFEASIBLE and self.left() <= 0:
                 break
         self.unproven = run.status != Status.INFEASIBLE
-        return (f"the day model found no plan for the chosen calendars and placements "
-                f"(status {run.status.value})")
+        return _day_model_failed(run, self.left())
 
     def _calm(self, built: Built, run: Run, dtime: float) -> Run:
         """Re-planning: of the day plans that cost no more than the one found, the one that
@@ -699,6 +698,20 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
         kpis=kpis,
         per_recruit=sc.per_recruit(),
     )
+
+
+def _day_model_failed(run: Run, left: float) -> str:
+    """Why a phase's day model gave no plan, in the user's terms: no plan at all (its last
+    try, with school days and placements free, is infeasible), the clock, or the work
+    budget."""
+    if run.status == Status.INFEASIBLE:
+        return ("no day plan keeps every hard rule, whatever the school days and placements, next to the "
+                "phases planned before it")
+    if run.clock_cut or left <= 1:
+        return ("the time ran out before the day model found a plan (the machine may be busy or slow); "
+                "a longer time limit (plan --time-limit) should give one")
+    return ("the day model found no plan within its work budget, though none of its runs proved that "
+            "there is none; a longer time limit (plan --time-limit) gives it more")
 
 
 _FORKED: _Planner | None = None

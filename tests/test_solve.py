@@ -145,3 +145,30 @@ def test_one_worker_starts_from_the_phase_plans_and_proves_less(tmp_path):
     assert validate_plan(inst, result.plan) == []
     assert result.status == Status.FEASIBLE
     assert result.objective > OPTIMUM and result.best_bound < OPTIMUM
+
+
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+
+
+def test_a_day_model_cut_by_the_clock_says_to_give_more_time(monkeypatch):
+    """A busy machine: every CP-SAT run of the day model ends without a plan, cut by the
+    clock. The explanation says so and what to do, not a solver status."""
+    import scheduler.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_run", lambda *a, **k: solve_module.Run(Status.UNKNOWN, clock_cut=True))
+    result = solve(models.read(TINY), options=SolveOptions(time_limit=10, workers=1, seed=0))
+    assert result.status == Status.UNKNOWN and result.plan is None
+    text = " ".join(result.explanation)
+    assert "the time ran out before the day model found a plan" in text
+    assert "--time-limit" in text and "UNKNOWN" not in text
+
+
+def test_an_infeasible_day_model_says_no_plan_keeps_the_rules(monkeypatch):
+    import scheduler.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_run", lambda *a, **k: solve_module.Run(Status.INFEASIBLE))
+    result = solve(models.read(TINY), options=SolveOptions(time_limit=10, workers=1, seed=0))
+    assert result.status == Status.INFEASIBLE and result.plan is None
+    text = " ".join(result.explanation)
+    assert "no day plan keeps every hard rule, whatever the school days and placements" in text
+    assert "INFEASIBLE" not in text
