@@ -106,6 +106,8 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     click.echo(f"practice days {k['practice_days']}, without own supervisor "
                f"{k['practice_days_without_supervisor']} ({100 * k['share_without_supervisor']:.1f} %), "
                f"mean travel {k['mean_travel_minutes']} min")
+    if result.status == Status.FEASIBLE and result.gap is not None and result.gap > 0.01:
+        click.echo(f"gap: what the bound leaves out and each phase's bound: python cli.py explain {out}")
     estimated = k.get("travel_estimated") or {}
     if estimated.get("placements"):
         click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "

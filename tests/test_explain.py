@@ -734,3 +734,50 @@ def test_weekly_classes_that_fit_their_wards_alone_but_not_together(tmp_path: Pa
     lifted = make(tmp_path / "b", [supervisor("V5")])
     assert not [g for g in precheck(lifted) if g.fatal]
     solve_and_check(lifted, expect=None)  # and it plans
+
+
+def test_the_gap_is_explained_from_plan_json():
+    """A plan with a gap: the report says where the bound comes from, what the goals the
+    bounds leave out cost in the plan, what is left for the phases, and each phase's bound."""
+    from scheduler.explain.report import gap_lines
+
+    meta = {
+        "status": "FEASIBLE", "objective": 1000.0, "best_bound": 900.0,
+        "breakdown": {"supervisor_change": {"cost": 45.0}, "alone_at_site": {"cost": 20.0},
+                      "travel": {"cost": 500.0}, "evening_fairness": {"cost": 0.0}},
+        "kpis": {"phases": [{"phase": "recruit", "bound": 400.0, "calendar_search_proven": True},
+                            {"phase": "vg1", "bound": 500.0, "calendar_search_proven": False}]},
+    }
+    text = "\n".join(gap_lines(meta))
+    assert "objective 1000 - bound 900 = 100" in text
+    assert "The bound is the sum of the phases' bounds." in text
+    assert "costs 65: supervisor_change 45, alone_at_site 20" in text and "evening_fairness" not in text
+    assert "The other 35 or so lies in the phases themselves" in text
+    assert "phase recruit: bound 400 (its search proven)" in text
+    assert "phase vg1: bound 500 (its search not proven" in text
+    assert "whole-year model" in "\n".join(gap_lines({**meta, "best_bound": 950.0}))
+    assert gap_lines({**meta, "status": "OPTIMAL", "best_bound": 1000.0}) == []
+    # a negative continuity weight: the bound allows for 60 of savings, the plan makes 40
+    varied = {**meta, "best_bound": 840.0,
+              "breakdown": {**meta["breakdown"], "supervisor_change": {"cost": -40.0}}}
+    text = "\n".join(gap_lines(varied))
+    assert "could save (60); the plan saves 40, so 20 of the gap is changes of supervisor it does not make" in text
+    assert "costs 20: alone_at_site 20" in text and "The other 120 or so" in text
+
+
+def test_explain_prints_the_gap_of_a_plan_folder(tmp_path):
+    """The command on a written plan folder with a gap shows the section."""
+    import json
+
+    from scheduler.explain.report import explain_plan
+
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    meta = {"instance": "x", "status": "FEASIBLE", "objective": 120.0, "best_bound": 100.0, "gap": 0.1667,
+            "breakdown": {"supervisor_change": {"cost": 15.0, "label": "changes", "count": 1, "weight": 15.0},
+                          "travel": {"cost": 105.0, "label": "travel", "count": 105, "weight": 1.0}},
+            "per_recruit": {}, "kpis": {"phases": [{"phase": "p", "bound": 100.0, "calendar_search_proven": True}]}}
+    (folder / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+    text = explain_plan(folder)
+    assert "Why the gap: objective 120 - bound 100 = 20" in text
+    assert "supervisor_change 15" in text and "The other 5 or so" in text

@@ -20,7 +20,7 @@ from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
 from scheduler.explain.findings import Rows
 
-__all__ = ["explain_plan", "goal_table", "read_tables", "recruit_table", "shared_costs", "without_reasons"]
+__all__ = ["explain_plan", "gap_lines", "goal_table", "read_tables", "recruit_table", "shared_costs", "without_reasons"]
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -70,6 +70,54 @@ def goal_table(meta: dict) -> pd.DataFrame:
     total = df["cost"].sum() if len(df) else 0.0
     df["share"] = (100 * df["cost"] / total).round(1) if total else 0.0
     return df.sort_values(["cost", "goal"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+LEFT_OUT = ("supervisor_change", "alone_at_site", "weekend_fairness", "evening_fairness")
+"""Goals that couple recruits or phases, which the phases' bounds do not count (the weekend
+spread only a share of, where some recruit cannot work weekends): README, Known limitations."""
+
+
+def gap_lines(meta: dict) -> list[str]:
+    """Why plan and bound differ, from ``plan.json`` alone: where the bound comes from, what
+    the goals it leaves out cost in the plan, and each phase's bound. Empty for a plan proven
+    optimal or without a bound."""
+    objective, bound = meta.get("objective"), meta.get("best_bound")
+    if meta.get("status") != "FEASIBLE" or objective is None or bound is None or objective <= bound + 1e-6:
+        return []
+    gap = objective - bound
+    phases = [p for p in (meta.get("kpis") or {}).get("phases") or [] if isinstance(p, dict)]
+    total = sum(float(p.get("bound") or 0.0) for p in phases)
+    out = [f"Why the gap: objective {objective:g} - bound {bound:g} = {gap:g}"]
+    if phases and abs(total - bound) <= 1e-3 * max(1.0, abs(bound)):
+        out.append("  The bound is the sum of the phases' bounds.")
+    elif phases and bound > total:
+        out.append(f"  The bound is the whole-year model's (CP-SAT), above the sum of the phases' bounds ({total:g}).")
+    breakdown = meta.get("breakdown") or {}
+    unsaved = 0.0  # of the saving a negative continuity weight allows, what the plan does not make
+    if phases and bound < total - 1e-3 * max(1.0, abs(bound)):
+        saved = -float((breakdown.get("supervisor_change") or {}).get("cost") or 0.0)
+        unsaved = max(0.0, (total - bound) - saved)
+        out.append(f"  The bound is the sum of the phases' bounds ({total:g}) less the most a negative "
+                   f"supervisor_change weight could save ({total - bound:g}); the plan saves {saved:g}, "
+                   f"so {unsaved:g} of the gap is changes of supervisor it does not make.")
+    costs = {g: float((breakdown.get(g) or {}).get("cost") or 0.0) for g in LEFT_OUT}
+    costs = {g: c for g, c in costs.items() if c > 0}
+    if costs:
+        left = sum(costs.values())
+        out.append(f"  The phases' bounds leave out what couples recruits or phases; in this plan that "
+                   f"costs {left:g}: " + ", ".join(f"{g} {c:g}" for g, c in costs.items())
+                   + " (a share of weekend_fairness is counted where some recruit cannot work weekends).")
+    else:
+        left = 0.0
+    if left + unsaved < gap - 1e-6:
+        out.append(f"  The other {gap - left - unsaved:g} or so lies in the phases themselves: ward capacity in "
+                   "block practice weeks, rest across weeks and phases, roster shifts a week cannot "
+                   "follow, and calendar searches left unproven.")
+    for p in phases:
+        proven = "its search proven" if p.get("calendar_search_proven") else (
+            "its search not proven: the bound is the smallest open node's")
+        out.append(f"  phase {p.get('phase')}: bound {float(p.get('bound') or 0.0):g} ({proven})")
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,6 +359,9 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
     goals = goal_table(meta)
     out += ["", "Objective by soft goal (cost = weight x count):",
             _fmt(goals[goals["cost"] != 0]) if (goals["cost"] != 0).any() else "  every soft goal costs 0"]
+    gap = gap_lines(meta)
+    if gap:
+        out += [""] + gap
     recruits = recruit_table(meta, assignments, calendar, instance)
     out += ["", f"Recruits by cost (top {min(top, len(recruits))} of {len(recruits)}):", _fmt(recruits.head(top))]
     shared = shared_costs(meta, assignments, calendar, instance)
