@@ -56,6 +56,10 @@ GOALS: tuple[str, ...] = (
     "supervisor_change", "roster_shift_missed", "short_week_unused", "plan_change",
 )
 
+COUPLING_GOALS: tuple[str, ...] = ("supervisor_change", "alone_at_site", "weekend_fairness", "evening_fairness")
+"""Goals that couple recruits or phases, which the phases' bounds do not count (but for a
+share of the weekend spread where some recruit cannot work weekends; scheduler.master)."""
+
 LABELS: dict[str, str] = {
     "without_supervisor": "practice days without own supervisor",
     "travel": "travel minutes (one way, per recruit and phase)",

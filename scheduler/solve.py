@@ -56,7 +56,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
-from models.score import SCALE, score, units
+from models.score import COUPLING_GOALS, SCALE, score, units
 from scheduler.assign import place
 from scheduler.columns import ColumnResult, practice_by_columns
 from scheduler.constraints import add_all
@@ -828,7 +828,7 @@ def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
     """The phases' bounds make a bound for the year when the goals they leave out cannot
     be negative; a negative continuity weight can at most save one change per recruit and
     pair of phases. Negative fairness or alone-at-site weights leave no bound."""
-    if any(instance.weight(g) < 0 for g in ("alone_at_site", "weekend_fairness", "evening_fairness")):
+    if any(instance.weight(g) < 0 for g in COUPLING_GOALS if g != "supervisor_change"):
         return None
     w = instance.weight("supervisor_change")
     if w < 0:
@@ -876,55 +876,42 @@ def _refine(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bou
     recruits: OPTIMAL at 136 where the hinted run ended at 171 against a bound of 110).
     Then the run from the better plan's hint, as before."""
     if opts.published is None and opts.workers > 1:
-        plan, sc, bound = _fresh(instance, opts, planner, plan, sc, bound)
+        plan, sc, bound = _whole_year_run(instance, opts, planner, plan, sc, bound, FRESH_SHARE, hinted=False)
         if sc.total <= bound + 1e-6:
             return plan, sc, bound
+    return _whole_year_run(instance, opts, planner, plan, sc, bound, REFINE_SHARE, hinted=True)
+
+
+def _whole_year_run(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bound: float, share: float,
+                    *, hinted: bool):
+    """One run of the whole-year day model for ``share`` of the time limit, ``hinted`` from
+    ``plan`` or without a hint (see :func:`_refine`): its plan when it is better, its bound
+    when it is higher; ``plan`` stays otherwise. A proven optimum that costs no more than
+    ``plan`` leaves ``plan`` when the run had no hint, or when re-planning (the calm plan)."""
     left = planner.left()
     if left < 1:
         planner.clock_cut = True
         return plan, sc, bound
     # re-planning: the school days stay as the phase plans kept them (published where they work)
     keep = Fixings(school={(c.class_id, c.date): True for c in plan.class_days}) if opts.published else None
-    built = build(instance, opts, hint=plan, fix=keep)
-    run = _run(built, opts, left, opts.dtime_per_second * opts.time_limit * REFINE_SHARE, planner.start)
+    built = build(instance, opts, hint=plan if hinted else None, fix=keep)
+    run = _run(built, opts, left, opts.dtime_per_second * opts.time_limit * share, planner.start)
     planner.clock_cut |= run.clock_cut
     if run.plan is None:
         return plan, sc, bound
     new = score(instance, run.plan, opts.published)
+    better = new.total < sc.total - 1e-6
     if keep is not None and not _published_calendar(instance, plan, opts.published):
         # the run bounds only the plans with these school days, not every plan of the scope
         # (weeks planned afresh, classes without published days): it may improve the plan only
-        return (run.plan, new, bound) if new.total < sc.total - 1e-6 else (plan, sc, bound)
+        return (run.plan, new, bound) if better else (plan, sc, bound)
     if run.status == Status.OPTIMAL and abs(new.total - run.objective) < 1e-6:
-        if opts.published is not None and new.total >= sc.total - 1e-6:
-            return plan, sc, max(bound, new.total)  # re-planning: the calm plan, now proven optimal
+        if not better and (not hinted or opts.published is not None):
+            return plan, sc, max(bound, new.total)
         return run.plan, new, max(bound, new.total)
     if run.bound is not None:
         bound = max(bound, run.bound)
-    if new.total < sc.total - 1e-6:
-        return run.plan, new, bound
-    return plan, sc, bound
-
-
-def _fresh(instance, opts: SolveOptions, planner: _Planner, plan: Plan, sc, bound: float):
-    """The whole-year day model without a hint (see :func:`_refine`): its plan when it is
-    better, its bound when it is higher; the phase plan stays otherwise."""
-    left = planner.left()
-    if left < 1:
-        planner.clock_cut = True
-        return plan, sc, bound
-    run = _run(build(instance, opts), opts, left, opts.dtime_per_second * opts.time_limit * FRESH_SHARE,
-               planner.start)
-    planner.clock_cut |= run.clock_cut
-    if run.plan is None:
-        return plan, sc, bound
-    new = score(instance, run.plan, opts.published)
-    if run.status == Status.OPTIMAL and abs(new.total - run.objective) < 1e-6:
-        # the optimum: the phase plan is as good when it costs no more
-        return (run.plan, new, max(bound, new.total)) if new.total < sc.total - 1e-6 else (plan, sc, max(bound, new.total))
-    if run.bound is not None:
-        bound = max(bound, run.bound)
-    return (run.plan, new, bound) if new.total < sc.total - 1e-6 else (plan, sc, bound)
+    return (run.plan, new, bound) if better else (plan, sc, bound)
 
 
 def _published_if_no_worse(instance: Instance, published: Plan, plan: Plan, sc):

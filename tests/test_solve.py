@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import models
+import scheduler.solve as solve_module
 from models import Status
 from scheduler.solve import SolveOptions, solve
 from scheduler.validate import validate_plan
@@ -153,8 +154,6 @@ TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 def test_a_day_model_cut_by_the_clock_says_to_give_more_time(monkeypatch):
     """A busy machine: every CP-SAT run of the day model ends without a plan, cut by the
     clock. The explanation says so and what to do, not a solver status."""
-    import scheduler.solve as solve_module
-
     monkeypatch.setattr(solve_module, "_run", lambda *a, **k: solve_module.Run(Status.UNKNOWN, clock_cut=True))
     result = solve(models.read(TINY), options=SolveOptions(time_limit=10, workers=1, seed=0))
     assert result.status == Status.UNKNOWN and result.plan is None
@@ -164,8 +163,6 @@ def test_a_day_model_cut_by_the_clock_says_to_give_more_time(monkeypatch):
 
 
 def test_an_infeasible_day_model_says_no_plan_keeps_the_rules(monkeypatch):
-    import scheduler.solve as solve_module
-
     monkeypatch.setattr(solve_module, "_run", lambda *a, **k: solve_module.Run(Status.INFEASIBLE))
     result = solve(models.read(TINY), options=SolveOptions(time_limit=10, workers=1, seed=0))
     assert result.status == Status.INFEASIBLE and result.plan is None

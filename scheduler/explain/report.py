@@ -18,6 +18,7 @@ import pandas as pd
 
 from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
+from models.score import COUPLING_GOALS
 from scheduler.explain.findings import Rows
 
 __all__ = ["explain_plan", "gap_lines", "goal_table", "read_tables", "recruit_table", "shared_costs", "without_reasons"]
@@ -72,11 +73,6 @@ def goal_table(meta: dict) -> pd.DataFrame:
     return df.sort_values(["cost", "goal"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-LEFT_OUT = ("supervisor_change", "alone_at_site", "weekend_fairness", "evening_fairness")
-"""Goals that couple recruits or phases, which the phases' bounds do not count (the weekend
-spread only a share of, where some recruit cannot work weekends): README, Known limitations."""
-
-
 def gap_lines(meta: dict) -> list[str]:
     """Why plan and bound differ, from ``plan.json`` alone: where the bound comes from, what
     the goals it leaves out cost in the plan, and each phase's bound. Empty for a plan proven
@@ -88,27 +84,25 @@ def gap_lines(meta: dict) -> list[str]:
     phases = [p for p in (meta.get("kpis") or {}).get("phases") or [] if isinstance(p, dict)]
     total = sum(float(p.get("bound") or 0.0) for p in phases)
     out = [f"Why the gap: objective {objective:g} - bound {bound:g} = {gap:g}"]
+    breakdown = meta.get("breakdown") or {}
+    unsaved = 0.0  # of the saving a negative continuity weight allows, what the plan does not make
     if phases and abs(total - bound) <= 1e-3 * max(1.0, abs(bound)):
         out.append("  The bound is the sum of the phases' bounds.")
     elif phases and bound > total:
         out.append(f"  The bound is the whole-year model's (CP-SAT), above the sum of the phases' bounds ({total:g}).")
-    breakdown = meta.get("breakdown") or {}
-    unsaved = 0.0  # of the saving a negative continuity weight allows, what the plan does not make
-    if phases and bound < total - 1e-3 * max(1.0, abs(bound)):
+    elif phases:
         saved = -float((breakdown.get("supervisor_change") or {}).get("cost") or 0.0)
         unsaved = max(0.0, (total - bound) - saved)
         out.append(f"  The bound is the sum of the phases' bounds ({total:g}) less the most a negative "
                    f"supervisor_change weight could save ({total - bound:g}); the plan saves {saved:g}, "
                    f"so {unsaved:g} of the gap is changes of supervisor it does not make.")
-    costs = {g: float((breakdown.get(g) or {}).get("cost") or 0.0) for g in LEFT_OUT}
+    costs = {g: float((breakdown.get(g) or {}).get("cost") or 0.0) for g in COUPLING_GOALS}
     costs = {g: c for g, c in costs.items() if c > 0}
+    left = sum(costs.values())
     if costs:
-        left = sum(costs.values())
         out.append(f"  The phases' bounds leave out what couples recruits or phases; in this plan that "
                    f"costs {left:g}: " + ", ".join(f"{g} {c:g}" for g, c in costs.items())
                    + " (a share of weekend_fairness is counted where some recruit cannot work weekends).")
-    else:
-        left = 0.0
     if left + unsaved < gap - 1e-6:
         out.append(f"  The other {gap - left - unsaved:g} or so lies in the phases themselves: ward capacity in "
                    "block practice weeks, rest across weeks and phases, roster shifts a week cannot "
