@@ -45,7 +45,10 @@ def main() -> None:
 @click.option("--from", "published_dir", type=click.Path(exists=True, file_okay=False),
               help="Re-plan from this published plan folder: each recruit-phase placement that changes "
                    "costs `plan_change` (weight 50 unless [weights] says otherwise).")
-def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, published_dir) -> None:
+@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="With --from: keep every row of the published plan dated before this date (YYYY-MM-DD), and "
+                   "the placements of the phases that started before it; plan only the days from it on.")
+def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, published_dir, keep_until) -> None:
     """Plan INSTANCE (a folder or .xlsx workbook) into the plan folder --out."""
     began = time.monotonic()
     from models import Result, Status
@@ -55,6 +58,10 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     from scheduler.solve import SolveOptions, solve
     from scheduler.validate import validate
 
+    if keep_until is not None and not published_dir:
+        click.echo("--keep-until keeps rows of a published plan: give that plan with --from. Nothing was planned.",
+                   err=True)
+        sys.exit(2)
     inst = _load(instance)
     published = None
     if published_dir:
@@ -85,9 +92,11 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             opts = SolveOptions(
                 time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
                 log=log, progress=progress, published=published, wall_limit=wall,
+                keep_until=keep_until.date() if keep_until is not None else None,
             )
             result = solve(inst, options=opts)
-        if result.status == Status.INFEASIBLE:
+        if result.status == Status.INFEASIBLE and not (keep_until is not None and result.failed_phase is None):
+            # (the rows kept by --keep-until that conflict are named already)
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             left = max(5.0, time_limit - (time.monotonic() - began))
             result.explanation += render(diagnose(inst, left, phase_id=result.failed_phase))

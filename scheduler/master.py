@@ -541,13 +541,22 @@ def build_groups(
         for week in dom.weeks(phase):
             cws = [class_week(inst, dom, c, phase, week) for c in classes]
             joint = joint_options(inst, phase, school.id, cws, teachers)
-            if keep:  # kept where the whole school keeps them (with ``only``, else a larger set)
+            until = getattr(keep, "until", None)
+            if keep and getattr(keep, "soft", True):  # kept where the whole school keeps them (with ``only``, else a larger set)
                 days = dom.week_days(phase, week)
                 every = [c.id for c in inst.classes if c.school_id == school.id]
                 whole = joint if only is None else joint_options(
                     inst, phase, school.id, [class_week(inst, dom, c, phase, week) for c in every], teachers)
                 if _kept(whole, every, keep, phase, days) is not whole:
                     joint = _kept(joint, classes, keep, phase, days)
+            if until is not None and keep is not None:
+                past = [d for d in dom.week_days(phase, week) if d < until]
+                if past and joint:
+                    joint = _frozen(joint, classes, keep, phase, past)
+                    if not joint:
+                        return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: the school days published "
+                                f"before --keep-until {until} no longer make a calendar with the rest of the week "
+                                f"(R4, R6, R7)")
             if not joint:
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps the shared day (R6) and the teachers (R7)")
@@ -589,6 +598,19 @@ def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: di
             wanted[ci] = frozenset(d for d in days if d in published)
     same = [j for j in joint if all(j[ci] == want for ci, want in wanted.items())]
     return same or joint
+
+
+def _frozen(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
+            phase: Phase, past: list[date]) -> list[tuple[frozenset[date], ...]]:
+    """The joint options whose days in ``past`` (the week's days before ``--keep-until``)
+    are each class's published school days there (:mod:`scheduler.freeze`); a class
+    without published days in the phase is free."""
+    wanted = {}
+    for ci, c in enumerate(classes):
+        published = keep.get(c, frozenset())
+        if any(phase.start <= d <= phase.end for d in published):
+            wanted[ci] = frozenset(d for d in past if d in published)
+    return [j for j in joint if all(frozenset(d for d in j[ci] if d in past) == want for ci, want in wanted.items())]
 
 
 def _possible(matrix: np.ndarray) -> bool:

@@ -49,7 +49,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -63,6 +63,7 @@ from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
+from scheduler.freeze import PublishedDays, frozen_placements, keep_past, past_conflicts
 from scheduler.master import (
     BIG,
     Board,
@@ -106,6 +107,8 @@ class SolveOptions:
     dtime_per_second: CP-SAT deterministic seconds per second of ``time_limit``.
     whole_year_limit: run the whole-year day model after the phase plans when the
         instance has at most this many possible practice days.
+    keep_until: with ``published``, keep every published row dated before this date and
+        the placements of the phases started before it (:mod:`scheduler.freeze`).
     wall_limit: the wall-clock guard in seconds, when it is not ``time_limit`` (the
         command line keeps time for writing and validating the plan this way; the
         deterministic budgets, and so the plans, still follow ``time_limit``).
@@ -122,6 +125,7 @@ class SolveOptions:
     dtime_per_second: float = 0.25
     whole_year_limit: int = 6000
     wall_limit: float | None = None
+    keep_until: date | None = None
     progress: Progress | None = field(default=None, compare=False)
 
     @property
@@ -213,6 +217,8 @@ def build(
         for (r, p), s in (fix.assign or {}).items():
             if (r, p, s) in v.assign:
                 model.Add(v.assign[(r, p, s)] == 1)
+    if options.published is not None and options.keep_until is not None:
+        keep_past(v, extras, options.published, options.keep_until)
     if hint is not None:
         _hint(v, hint)
     elif options.published is not None:
@@ -371,7 +377,8 @@ class _Planner:
         school_days: dict[str, set[date]] = {}
         for c in opts.published.class_days if opts.published else []:
             school_days.setdefault(c.class_id, set()).add(c.date)
-        self.published_school = {c: frozenset(ds) for c, ds in school_days.items()} or None
+        self.published_school = (PublishedDays({c: frozenset(ds) for c, ds in school_days.items()}, opts.keep_until)
+                                 if school_days or (opts.published is not None and opts.keep_until) else None)
         self.clock_cut = False
         self.unproven = False  # a phase's day model ended without a plan and without a proof
         self.phase_end: float | None = None  # time.monotonic() by which the phase being planned ends
@@ -432,8 +439,10 @@ class _Planner:
             # the published school days, kept week by week, leave no calendar (a recruit's new
             # unavailable weekday, block lengths or minimum school days across weeks): the
             # phase is planned afresh
+            hard = self.published_school.until  # the days before --keep-until stay all the same
             out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
-                               capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
+                               capacity_rounds=CAPACITY_ROUNDS, deadline=deadline,
+                               keep=None if hard is None else PublishedDays(self.published_school, hard, soft=False))
         if isinstance(out, str):
             return out
         columns = None
@@ -616,6 +625,14 @@ def solve(
     when it is not given."""
     opts = options or SolveOptions(time_limit=time_limit, workers=workers, seed=seed, log=log, progress=progress)
     start = time.monotonic()
+    if opts.published is not None and opts.keep_until is not None:
+        conflicts = past_conflicts(instance, opts.published, opts.keep_until)
+        if conflicts:
+            text = [f"The published plan's rows before --keep-until {opts.keep_until} cannot be kept in the changed "
+                    f"instance ({len(conflicts)} conflict(s)); re-plan with an earlier --keep-until, or change the "
+                    f"instance:"] + conflicts
+            return Result(Status.INFEASIBLE, None, None, None, round(time.monotonic() - start, 3), None, explanation=text)
+        opts = replace(opts, pinned=opts.pinned + frozen_placements(instance, opts.published, opts.keep_until))
     planner = _Planner(instance, opts, start)
     phases = planner.phases
     sizes = {p.id: (p.end - p.start).days + 1 for p in phases}
@@ -684,7 +701,7 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
         opts.progress(wall, "year planned", objective, None if bound is None else min(bound, objective))
     status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
     kpis = kpis_of(instance, plan)
-    kpis["bound_scope"] = "year" if planner.published_school is None else "year, published school days kept"
+    kpis["bound_scope"] = _bound_scope(planner)
     kpis["phases"] = details
     kpis["reproducible"] = not planner.clock_cut
     return Result(
@@ -698,6 +715,14 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
         kpis=kpis,
         per_recruit=sc.per_recruit(),
     )
+
+
+def _bound_scope(planner: _Planner) -> str:
+    """Which plans ``best_bound`` bounds (``kpis.bound_scope``)."""
+    until = planner.opts.keep_until if planner.opts.published is not None else None
+    if until is not None:
+        return f"year, published school days kept, published rows before {until} kept"
+    return "year" if planner.published_school is None else "year, published school days kept"
 
 
 def _day_model_failed(run: Run, left: float) -> str:
@@ -821,6 +846,9 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
     # its work budget without a plan (UNKNOWN) proves nothing
     status = Status.UNKNOWN if planner.left() <= 0 or unproven else Status.INFEASIBLE
     text = [f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned: {why}."]
+    if opts.published is not None and opts.keep_until is not None and phase.start < opts.keep_until:
+        text.append(f"The phase keeps the published rows before --keep-until {opts.keep_until}; with an earlier "
+                    f"date, or without --keep-until, it may have a plan.")
     return Result(status, None, None, None, round(wall, 3), None, explanation=text, failed_phase=phase.id)
 
 

@@ -1,0 +1,167 @@
+"""Re-planning from a date on: what was published before the date stays as it was.
+
+``plan --from PUBLISHED --keep-until DATE`` is for re-planning in the middle of the year,
+when some of the published plan has already happened (or is too close to change): every
+row of the published plan dated before ``DATE`` is kept exactly, and only the days from
+``DATE`` on are planned again. Concretely:
+
+* **Placements** of every phase that starts before ``DATE`` are kept (R1 allows one
+  supervisor per recruit and phase, so a placement cannot change once its phase has
+  started). A supervisor who leaves during such a phase is marked absent in
+  ``absences.csv`` from the day he leaves: his recruit then works the rest of the phase on
+  the ward without him, which the planner keeps as short as the rules allow.
+* **Class calendars** (``class_calendar.csv``): the school days before ``DATE``, with their
+  teacher and joint day, are kept; a class has no other school day before ``DATE``.
+* **Recruit calendars** (``recruit_calendar.csv``): the practice days before ``DATE``, with
+  their shift and whether the supervisor is there, are kept; a recruit has no other
+  practice day before ``DATE``.
+* Recruits and classes the published plan does not have are planned in full (a recruit who
+  joins late gets ``recruit_period_start``); a recruit who left (no longer in
+  ``recruits.csv``) leaves the plan with all his rows.
+
+When the kept rows no longer keep the rules of the changed instance (say a new absence
+before ``DATE``, or a supervisor removed whose phase has started), :func:`past_conflicts`
+says which rows and why, by the independent validator's own words, and nothing is planned.
+
+The bound is then a bound of the plans that keep those rows
+(``kpis.bound_scope`` says so).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from models import Instance
+from models.plan import Assignment, Plan
+from scheduler.validate import validate_plan
+from scheduler.variables import Vars
+
+__all__ = ["DATED_RULES", "PublishedDays", "frozen_placements", "keep_past", "past_conflicts", "started_phases"]
+
+DATED_RULES = ("R2", "R3", "R7", "R8", "R9", "R12")
+"""Rules whose violations lie on dates: a kept row breaks one of them whatever the plan
+does from the date on when every date its violation names is before that date. The
+others (R1, R4-R6, R10, R11) are about phases and weeks, which the days from the date on
+can still mend, and are left to the planner."""
+
+_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+class PublishedDays(dict):
+    """Each class's published school days (class id -> dates), as the calendar search keeps
+    them (:func:`scheduler.master.build_groups`).
+
+    ``soft``: a week keeps its published days where they still work, else it is planned
+    afresh (plain re-planning). ``until``: the days before it are kept whatever
+    (``--keep-until``); with ``soft`` false only these are.
+    """
+
+    def __init__(self, days: dict[str, frozenset[date]], until: date | None = None, soft: bool = True) -> None:
+        super().__init__(days)
+        self.until = until
+        self.soft = soft
+
+
+def started_phases(instance: Instance, until: date) -> set[str]:
+    """The phases that start before ``until``."""
+    return {p.id for p in instance.phases if p.start < until}
+
+
+def frozen_placements(instance: Instance, published: Plan, until: date) -> tuple[Assignment, ...]:
+    """The published placements that stay: those of the phases started before ``until``,
+    of recruits still in the instance, with supervisors still in it."""
+    started = started_phases(instance, until)
+    return tuple(a for a in published.assignments
+                 if a.phase_id in started and a.recruit_id in instance.recruit and a.supervisor_id in instance.supervisor)
+
+
+def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str]:
+    """Why the published rows before ``until`` cannot be kept in the changed instance, one
+    sentence each; empty when they can.
+
+    A placement of a started phase whose supervisor left ``supervisors.csv`` or moved ward
+    cannot stay. The kept rows themselves are checked by the independent validator
+    (:func:`scheduler.validate.validate_plan`) against the changed instance: each violation
+    of a dated rule (:data:`DATED_RULES`) that names only dates before ``until`` is a
+    conflict (a new absence, closure or roster swap on a day that has been)."""
+    out = []
+    started = started_phases(instance, until)
+    phase = {p.id: p for p in instance.phases}
+    for a in published.assignments:
+        if a.phase_id not in started or a.recruit_id not in instance.recruit:
+            continue
+        sup = instance.supervisor.get(a.supervisor_id)
+        since = f"phase {a.phase_id} started {phase[a.phase_id].start}, before --keep-until {until}"
+        if sup is None:
+            out.append(f"R1: recruit {a.recruit_id} is placed with supervisor {a.supervisor_id} in phase {a.phase_id}, "
+                       f"and {a.supervisor_id} is no longer in supervisors.csv; the placement cannot change ({since}). "
+                       f"Keep {a.supervisor_id} in supervisors.csv and mark him absent in absences.csv from the day "
+                       f"he left.")
+        elif sup.ward_id != a.ward_id:
+            out.append(f"R1: recruit {a.recruit_id} is placed with supervisor {a.supervisor_id} on ward {a.ward_id} in "
+                       f"phase {a.phase_id}, and supervisors.csv now has {a.supervisor_id} on ward {sup.ward_id}; the "
+                       f"placement cannot change ({since}).")
+    kept = Plan(
+        assignments=list(frozen_placements(instance, published, until)),
+        activities=[a for a in published.activities
+                    if a.date < until and a.recruit_id in instance.recruit
+                    and (not a.supervisor_id or a.supervisor_id in instance.supervisor)],
+        class_days=[c for c in published.class_days if c.date < until and c.class_id in instance.klass],
+    )
+    for v in validate_plan(instance, kept):
+        days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(v.message)]
+        if v.rule in DATED_RULES and days and all(d < until for d in days):
+            out.append(f"{v.message} (a published row before --keep-until {until})")
+    return out
+
+
+def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
+    """Fix, in a built day model, every decision before ``until`` to the published plan's
+    (see the module docstring): school days with their teachers and joint days, practice
+    days with their shifts and supervisors. A published row the model has no variable for
+    (the changed instance no longer allows it) makes the model infeasible;
+    :func:`past_conflicts` names such rows beforehand."""
+    m, inst = v.model, v.inst
+    phases = v.dom.phases
+    ids = {p.id for p in phases}
+
+    def built(d: date) -> bool:
+        return any(p.start <= d <= p.end for p in phases)
+
+    recruits = {a.recruit_id for a in published.activities} | {a.recruit_id for a in published.assignments}
+    practice = {(a.recruit_id, a.date): a for a in published.activities
+                if a.activity == "practice" and a.date < until and a.phase_id in ids and a.recruit_id in inst.recruit}
+    for (r, d), lit in v.prac.items():
+        if d < until and r in recruits:
+            m.Add(lit == int((r, d) in practice))
+    for (r, d), a in practice.items():
+        if (r, d) not in v.prac:
+            m.AddBoolOr([])
+            continue
+        lit = v.work.get((r, d, a.shift_code)) if a.with_supervisor else v.without.get((r, d))
+        if lit is None:
+            m.AddBoolOr([])
+        else:
+            m.Add(lit == 1)
+    classes = {c.class_id for c in published.class_days}
+    school = {(c.class_id, c.date): c for c in published.class_days
+              if c.date < until and built(c.date) and c.class_id in inst.klass}
+    for (c, d), lit in v.school.items():
+        if d < until and c in classes:
+            m.Add(lit == int((c, d) in school))
+    joint, teach = extras["joint"], extras["teach"]
+    for (c, d), row in school.items():
+        if (c, d) not in v.school:
+            m.AddBoolOr([])
+            continue
+        if row.joint_with:
+            pair = next((p for (p, day) in joint if day == d and c in p), None)
+            lits = [] if pair is None else [joint[(pair, d)], teach.get((pair, d, row.teacher_id))]
+        else:
+            lits = [teach.get((c, d, row.teacher_id))]
+        if not lits or any(lit is None for lit in lits):
+            m.AddBoolOr([])
+            continue
+        for lit in lits:
+            m.Add(lit == 1)

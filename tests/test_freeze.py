@@ -1,0 +1,170 @@
+"""Re-planning from a date on (``plan --from PUBLISHED --keep-until DATE``,
+:mod:`scheduler.freeze`): every published row before the date stays as it was, the
+placements of started phases too, and a kept row the changed instance no longer allows is
+named instead of planned around."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from models import read, read_plan
+from scheduler.validate import validate
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "instances" / "tiny"
+ARGS = ["--time-limit", "20", "--workers", "1", "--seed", "0"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """instances/tiny planned once: the published plan."""
+    out = tmp_path_factory.mktemp("freeze") / "published"
+    result = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(out), *ARGS])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _append(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def _replan(instance: Path, published: Path, out: Path, *extra: str):
+    return CliRunner().invoke(main, ["plan", str(instance), "--out", str(out), "--from", str(published), *ARGS, *extra])
+
+
+def _ill_in_week_two(tmp_path: Path, published: Path) -> tuple[Path, str, str]:
+    """tiny with one recruit's supervisor of the recruit period ill in its second week
+    (from 2026-04-20) and a colleague on the same ward and roster with room: planned
+    again, the recruit would rather follow the colleague for the whole period."""
+    recruit, sup = next((a["recruit_id"], a["supervisor_id"]) for a in _rows(published, "assignments.csv")
+                        if a["phase_id"] == "recruit")
+    folder = tmp_path / "changed"
+    shutil.copytree(TINY, folder)
+    _append(folder / "absences.csv", f"{sup},2026-04-20,2026-04-26,sykefravær")
+    row = next(r for r in _rows(folder, "supervisors.csv") if r["id"] == sup)
+    _append(folder / "supervisors.csv", ",".join([
+        "V099", "Vikar Vikarsen", row["ward_id"], row["roster_id"], row["roster_start"], row["position_pct"],
+        row["qualified"], row["max_recruits"]]))
+    return folder, recruit, sup
+
+
+def _before(rows: list[dict[str, str]], until: str) -> list[tuple]:
+    return sorted(tuple(r.values()) for r in rows if r["date"] < until)
+
+
+def test_rows_before_keep_until_stay_as_published(tmp_path: Path, published: Path) -> None:
+    """Planned again from the published plan, the recruit moves to the colleague for the
+    whole recruit period, which rewrites his first week (days that have been). With
+    --keep-until 2026-04-20 the first week stays exactly as published, the placement of the
+    started period stays, and the recruit works his second week without his supervisor."""
+    changed, recruit, sup = _ill_in_week_two(tmp_path, published)
+    until = "2026-04-20"
+
+    plain = tmp_path / "plain"
+    result = _replan(changed, published, plain)
+    assert result.exit_code == 0, result.output
+    moved = {(a["recruit_id"], a["phase_id"]): a["supervisor_id"] for a in _rows(plain, "assignments.csv")}
+    assert moved[(recruit, "recruit")] == "V099"  # the rule has something to keep
+    assert _before(_rows(plain, "recruit_calendar.csv"), until) != _before(_rows(published, "recruit_calendar.csv"), until)
+
+    kept = tmp_path / "kept"
+    result = _replan(changed, published, kept, "--keep-until", until)
+    assert result.exit_code == 0, result.output
+    for name in ("recruit_calendar.csv", "class_calendar.csv"):
+        assert _before(_rows(kept, name), until) == _before(_rows(published, name), until), name
+    placements = {(a["recruit_id"], a["phase_id"]): a["supervisor_id"] for a in _rows(kept, "assignments.csv")}
+    assert placements[(recruit, "recruit")] == sup
+    week_two = [r for r in _rows(kept, "recruit_calendar.csv")
+                if r["recruit_id"] == recruit and r["activity"] == "practice" and until <= r["date"] <= "2026-04-26"]
+    assert week_two and all(r["with_supervisor"] == "false" for r in week_two)
+    assert validate(read(changed), kept) == []
+    meta = json.loads((kept / "plan.json").read_text(encoding="utf-8"))
+    assert meta["kpis"]["bound_scope"] == f"year, published school days kept, published rows before {until} kept"
+    assert meta["objective"] > json.loads((plain / "plan.json").read_text(encoding="utf-8"))["objective"]
+
+
+def test_school_days_before_keep_until_stay_when_their_week_changes(tmp_path: Path, published: Path) -> None:
+    """A new closure on a published school day of a week: plain re-planning plans that week
+    afresh, so its earlier school days may move too; with --keep-until on the closed day,
+    the class's school days (and teachers) before it stay, and the plan is valid."""
+    vg1 = read(TINY).phase["vg1"]
+    days = sorted(date.fromisoformat(r["date"]) for r in _rows(published, "class_calendar.csv"))
+    week = [d for d in days if vg1.start <= d and d.isocalendar()[1] == days[-1].isocalendar()[1]]
+    shut = week[-1]
+    folder = tmp_path / "closed"
+    shutil.copytree(TINY, folder)
+    _append(folder / "closures.csv", f"{shut},{shut},Planleggingsdag")
+    out = tmp_path / "kept"
+    result = _replan(folder, published, out, "--keep-until", shut.isoformat())
+    assert result.exit_code == 0, result.output
+    assert _before(_rows(out, "class_calendar.csv"), shut.isoformat()) == \
+        _before(_rows(published, "class_calendar.csv"), shut.isoformat())
+    assert shut.isoformat() not in {r["date"] for r in _rows(out, "class_calendar.csv")}
+    assert validate(read(folder), out) == []
+
+
+def test_a_kept_row_the_changed_instance_forbids_is_named_and_nothing_is_planned(tmp_path: Path,
+                                                                                 published: Path) -> None:
+    """An absence entered afterwards for a day that has been, on which the published plan
+    has a recruit with that supervisor: the row cannot be kept. The command says which row
+    and rule (the validator's words), plans nothing and writes no calendar."""
+    row = next(r for r in _rows(published, "recruit_calendar.csv")
+               if r["activity"] == "practice" and r["with_supervisor"] == "true" and r["date"] < "2026-04-20")
+    folder = tmp_path / "late-absence"
+    shutil.copytree(TINY, folder)
+    _append(folder / "absences.csv", f"{row['supervisor_id']},{row['date']},{row['date']},sykefravær")
+    out = tmp_path / "out"
+    result = _replan(folder, published, out, "--keep-until", "2026-04-20")
+    assert result.exit_code == 1, result.output
+    assert "R8" in result.output and row["date"] in result.output and row["supervisor_id"] in result.output
+    assert "--keep-until 2026-04-20" in result.output
+    assert "looking for the rules and rows in conflict" not in result.output
+    assert not list(out.rglob("*.csv")) and not list(out.rglob("*.ics"))
+    # without --keep-until the day may change: a plan
+    assert _replan(folder, published, tmp_path / "free").exit_code == 0
+
+
+def test_a_supervisor_who_left_during_a_started_phase_is_named(tmp_path: Path, published: Path) -> None:
+    """Removed from supervisors.csv while his recruit's phase has started (a colleague on
+    his ward takes his place in supervisors.csv): R1 allows one supervisor per phase, so
+    the placement cannot change; the message says to mark him absent instead."""
+    a = next(a for a in _rows(published, "assignments.csv") if a["phase_id"] == "vg1")
+    folder = tmp_path / "left"
+    shutil.copytree(TINY, folder)
+    sups = [line if not line.startswith(a["supervisor_id"] + ",") else "V099,Vikar Vikarsen," + line.split(",", 2)[2]
+            for line in (folder / "supervisors.csv").read_text(encoding="utf-8").splitlines()]
+    (folder / "supervisors.csv").write_text("\n".join(sups) + "\n", encoding="utf-8")
+    result = _replan(folder, published, tmp_path / "out", "--keep-until", "2026-08-24")
+    assert result.exit_code == 1, result.output
+    assert f"R1: recruit {a['recruit_id']} is placed with supervisor {a['supervisor_id']} in phase vg1" in result.output
+    assert "absences.csv" in result.output
+
+
+def test_keep_until_needs_a_published_plan(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "out"), "--keep-until",
+                                       "2026-08-24", *ARGS])
+    assert result.exit_code == 2, result.output
+    assert "--from" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_published_plan_comes_back_when_nothing_changed(tmp_path: Path, published: Path) -> None:
+    """Nothing changed: with --keep-until anywhere in the year, the published plan itself."""
+    out = tmp_path / "again"
+    result = _replan(TINY, published, out, "--keep-until", "2026-08-26")
+    assert result.exit_code == 0, result.output
+    assert read_plan(out) == read_plan(published)
