@@ -121,7 +121,8 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     if estimated.get("placements"):
         click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "
                    f"estimated: {estimated['method']}")
-    violations = validate(inst, Path(out))
+    violations = validate(inst, Path(out), published=published,
+                          keep_until=keep_until.date() if keep_until is not None else None)
     if violations:
         click.echo(f"The validator found {len(violations)} violation(s) in the written plan:", err=True)
         for v in violations:
@@ -132,12 +133,28 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
 @main.command("validate")
 @click.argument("instance", type=click.Path(exists=True))
 @click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
-def validate_cmd(instance, plan_dir) -> None:
+@click.option("--from", "published_dir", type=click.Path(exists=True, file_okay=False),
+              help="With --keep-until: the published plan the plan was re-planned from.")
+@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="With --from: also check that the plan keeps every published row before this date "
+                   "(YYYY-MM-DD) and the placements of the phases started before it.")
+def validate_cmd(instance, plan_dir, published_dir, keep_until) -> None:
     """Check a plan folder against every hard rule of SPEC.md, independently of the model."""
-    from models.plan import read_plan_json
+    from models.plan import read_plan, read_plan_json
     from scheduler.validate import validate
 
+    if (published_dir is None) != (keep_until is None):
+        click.echo("--from and --keep-until go together: the published plan and the date before which the plan "
+                   "keeps its rows.", err=True)
+        sys.exit(2)
     inst = _load(instance)
+    published = None
+    if published_dir is not None:
+        try:
+            published = read_plan(Path(published_dir))
+        except (OSError, ValueError) as exc:
+            click.echo(f"cannot read the published plan {published_dir}: {exc}", err=True)
+            sys.exit(2)
     try:
         meta = read_plan_json(Path(plan_dir))  # a folder without a readable plan.json is no plan folder
     except (OSError, ValueError) as exc:
@@ -149,7 +166,8 @@ def validate_cmd(instance, plan_dir) -> None:
                    f"`cli.py explain {plan_dir} --instance {instance}`)", err=True)
         sys.exit(2)
     try:
-        violations = validate(inst, Path(plan_dir))
+        violations = validate(inst, Path(plan_dir), published=published,
+                              keep_until=keep_until.date() if keep_until is not None else None)
     except PlanFileError as exc:
         click.echo(f"cannot read the plan: {exc}", err=True)
         sys.exit(2)
@@ -158,7 +176,8 @@ def validate_cmd(instance, plan_dir) -> None:
     if violations:
         click.echo(f"{len(violations)} violation(s).", err=True)
         sys.exit(1)
-    click.echo("The plan keeps every hard rule (R1-R12) and its calendars match.")
+    kept = f", and the published rows before {keep_until.date()}" if keep_until is not None else ""
+    click.echo(f"The plan keeps every hard rule (R1-R12) and its calendars match{kept}.")
 
 
 # ---- calendar feeds (issue 4; feeds/README.md) ------------------------------------------------

@@ -14,6 +14,9 @@ Besides the rules R1-R12 three more families are reported:
 * ``ICS`` - the calendars under ``ics/`` break SPEC §4 "Calendars" (RFC 5545 lines,
   METHOD, names, refresh, VTIMEZONE, TZID, UIDs, DTSTAMP, practice texts) or disagree
   with the CSV calendars.
+* ``KEEP`` - only when given a published plan and a date (``plan --keep-until``): a row
+  of the published plan before the date, or a placement of a phase started before it,
+  that the plan does not keep (:func:`check_kept`).
 
 Where SPEC leaves a format to the project, the README's decision is checked: the UID of
 an event (sha256 of its identity) and the DTSTAMP (the plan's latest date, 00:00 UTC).
@@ -72,13 +75,14 @@ __all__ = [
     "check_r12_holidays",
     "identity_uid",
     "plan_stamp",
+    "check_kept",
     "validate",
     "validate_plan",
 ]
 
 RULES: tuple[str, ...] = (
     "FILE", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12",
-    "CAL", "ICS",
+    "CAL", "ICS", "KEEP",
 )
 """Every rule label a :class:`Violation` can carry, in report order."""
 
@@ -1648,13 +1652,64 @@ def _practice_words_missing(instance: Instance, a: Activity, text: str) -> list[
     return lacking
 
 
-def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True) -> list[Violation]:
+def check_kept(instance: Instance, published: Plan, plan: Plan, until: date) -> list[Violation]:
+    """``plan --from PUBLISHED --keep-until DATE``: every row of the published calendars
+    dated before ``until`` is in the plan as it was, and no other row before ``until``, for
+    the recruits and classes of the published plan that the instance still has; every
+    placement of a phase that starts before ``until`` is the published one."""
+    out = []
+    started = {p.id: p.start for p in instance.phases if p.start < until}
+    now = {(a.recruit_id, a.phase_id): a.supervisor_id for a in plan.assignments}
+    for a in sorted(published.assignments):
+        if a.phase_id in started and a.recruit_id in instance.recruit:
+            got = now.get((a.recruit_id, a.phase_id))
+            if got != a.supervisor_id:
+                out.append(_v("KEEP", f"recruit {a.recruit_id}'s placement in phase {a.phase_id} (started "
+                                      f"{started[a.phase_id]}, before {until}) is with {got or 'nobody'}; the "
+                                      f"published plan has {a.supervisor_id}"))
+
+    def what(a: Activity | None) -> str:
+        if a is None:
+            return "nothing"
+        if a.activity != "practice":
+            return f"{a.activity} ({a.phase_id})"
+        who = f"with {a.supervisor_id}" if a.with_supervisor else f"without supervisor ({a.supervisor_id})"
+        return f"practice {a.shift_code} {a.start:%H:%M}-{a.end:%H:%M} on {a.ward_id} {who}" if a.start and a.end \
+            else f"practice {a.shift_code} on {a.ward_id} {who}"
+
+    recruits = {a.recruit_id for a in published.activities} & set(instance.recruit)
+    old = {(a.recruit_id, a.date): a for a in published.activities if a.date < until and a.recruit_id in recruits}
+    new = {(a.recruit_id, a.date): a for a in plan.activities if a.date < until and a.recruit_id in recruits}
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            out.append(_v("KEEP", f"recruit {key[0]} on {key[1]}: {what(new.get(key))}; the published plan has "
+                                  f"{what(old.get(key))} (a day before {until})"))
+    classes = {c.class_id for c in published.class_days} & set(instance.klass)
+    old_days = {(c.class_id, c.date): c for c in published.class_days if c.date < until and c.class_id in classes}
+    new_days = {(c.class_id, c.date): c for c in plan.class_days if c.date < until and c.class_id in classes}
+
+    def day(c: ClassDay | None) -> str:
+        if c is None:
+            return "no school"
+        return f"school with {c.teacher_id}" + (f", joint with {c.joint_with}" if c.joint_with else "")
+
+    for key in sorted(set(old_days) | set(new_days)):
+        if old_days.get(key) != new_days.get(key):
+            out.append(_v("KEEP", f"class {key[0]} on {key[1]}: {day(new_days.get(key))}; the published plan has "
+                                  f"{day(old_days.get(key))} (a day before {until})"))
+    return out
+
+
+def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True, published: Plan | None = None,
+             keep_until: date | None = None) -> list[Violation]:
     """Check a plan folder against the instance: files, R1-R12, calendars and ``ics/``.
 
     Args:
         instance: the instance the plan was made for (from :func:`models.read`).
         plan_dir: the plan folder (SPEC §4).
         check_ics: also compare the calendars under ``ics/`` with the CSV calendars.
+        published, keep_until: a published plan and a date: also check that the plan keeps
+            its rows before the date (:func:`check_kept`).
 
     Returns:
         Every violation found, deduplicated, sorted by rule then message; empty for a
@@ -1675,6 +1730,8 @@ def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True) -> l
         return _finish(found)
     found += _check_kpis(instance, plan_dir, plan)
     found += validate_plan(instance, plan)
+    if published is not None and keep_until is not None:
+        found += check_kept(instance, published, plan, keep_until)
     if check_ics:
         found += _run_ics_checks(instance, plan, plan_dir)
     return _finish(found)

@@ -91,7 +91,17 @@ def test_rows_before_keep_until_stay_as_published(tmp_path: Path, published: Pat
     week_two = [r for r in _rows(kept, "recruit_calendar.csv")
                 if r["recruit_id"] == recruit and r["activity"] == "practice" and until <= r["date"] <= "2026-04-26"]
     assert week_two and all(r["with_supervisor"] == "false" for r in week_two)
-    assert validate(read(changed), kept) == []
+    # the validator checks it on its own (KEEP), and finds the plain re-plan's rewritten week
+    before = read_plan(published)
+    assert validate(read(changed), kept, published=before, keep_until=date(2026, 4, 20)) == []
+    broken = validate(read(changed), plain, published=before, keep_until=date(2026, 4, 20))
+    assert broken and {v.rule for v in broken} == {"KEEP"}
+    assert any(f"recruit {recruit}'s placement in phase recruit" in v.message and "V099" in v.message for v in broken)
+    assert any(v.message.startswith(f"KEEP: recruit {recruit} on 2026-04-1") for v in broken)
+    for folder, code in ((kept, 0), (plain, 1)):
+        got = CliRunner().invoke(main, ["validate", str(changed), str(folder), "--from", str(published),
+                                        "--keep-until", until])
+        assert got.exit_code == code, got.output
     meta = json.loads((kept / "plan.json").read_text(encoding="utf-8"))
     assert meta["kpis"]["bound_scope"] == f"year, published school days kept, published rows before {until} kept"
     assert meta["objective"] > json.loads((plain / "plan.json").read_text(encoding="utf-8"))["objective"]
@@ -154,12 +164,15 @@ def test_a_supervisor_who_left_during_a_started_phase_is_named(tmp_path: Path, p
     assert "absences.csv" in result.output
 
 
-def test_keep_until_needs_a_published_plan(tmp_path: Path) -> None:
+def test_keep_until_needs_a_published_plan(tmp_path: Path, published: Path) -> None:
     result = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "out"), "--keep-until",
                                        "2026-08-24", *ARGS])
     assert result.exit_code == 2, result.output
     assert "--from" in result.output
     assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(main, ["validate", str(TINY), str(published), "--keep-until", "2026-08-24"])
+    assert result.exit_code == 2, result.output
+    assert "--from and --keep-until go together" in result.output
 
 
 def test_the_published_plan_comes_back_when_nothing_changed(tmp_path: Path, published: Path) -> None:
