@@ -681,6 +681,23 @@ def _merge_types(stages: list[Stage]) -> list[Stage]:
 
 
 # ---- the search ----------------------------------------------------------------------------------
+def _interleave(groups: list[Group]) -> list[tuple[int, int]]:
+    """The order in which the search fixes the stages: (group, stage) pairs, each group's
+    stages in its own order (the largest week types first in the weekly model, the weeks
+    in turn in the block model), the groups taken in turn by the weeks of their next stage
+    (most first; on a tie the group with fewer stages fixed, then the first). So the
+    largest decisions of every school come first, not all of one school's before any of the
+    next one's."""
+    nxt = [0] * len(groups)
+    order = []
+    for _ in range(sum(len(g.stages) for g in groups)):
+        gi = min((gi for gi, g in enumerate(groups) if nxt[gi] < len(g.stages)),
+                 key=lambda gi: (-len(groups[gi].stages[nxt[gi]].weeks), nxt[gi], gi))
+        order.append((gi, nxt[gi]))
+        nxt[gi] += 1
+    return order
+
+
 @dataclass
 class Outcome:
     """The search's result for one phase (costs in units)."""
@@ -702,7 +719,14 @@ class Search:
         self.board, self.groups, self.node_limit = board, groups, node_limit
         self.deadline = deadline  # time.monotonic() at which a run stops as at its node limit
         self.machines = [[Machine(phase, b, m) for b, m in zip(g.block, g.min_days, strict=True)] for g in groups]
-        self.order = [(gi, si) for gi, g in enumerate(groups) for si in range(len(g.stages))]
+        self.order = _interleave(groups)
+        # per position, how many stages of each group the path has fixed (a group's stages
+        # are fixed in its own order)
+        self.fixed_count = [tuple([0] * len(groups))]
+        for gi, _si in self.order:
+            done = list(self.fixed_count[-1])
+            done[gi] += 1
+            self.fixed_count.append(tuple(done))
         self.nodes = 0
         self.spent = 0  # nodes of earlier runs
         self.clock_cut = False  # a run decided by the clock (see :meth:`run` and _capacity_rounds)
@@ -780,11 +804,10 @@ class Search:
         """The bound's matrix at a node: fixed prices plus the cost to go of every class."""
         m = fixed.copy()
         scalar = 0.0
-        cur_g = self.order[pos][0] if pos < len(self.order) else len(self.groups)
         for gi, g in enumerate(self.groups):
-            if gi < cur_g:
+            t = self.fixed_count[pos][gi]
+            if t == len(g.stages):
                 continue
-            t = self.order[pos][1] if gi == cur_g else 0
             for ci, rows in enumerate(g.rows):
                 entry = self._togo_tables[gi][ci][t].get(states[gi][ci][:3])
                 if entry is None:
@@ -795,9 +818,8 @@ class Search:
         return m, scalar
 
     def _feasible_days(self, pos: int, states: list[list[State]]) -> bool:
-        cur_g = self.order[pos][0] if pos < len(self.order) else len(self.groups)
-        for gi, g in enumerate(self.groups):
-            t = (self.order[pos][1] if gi == cur_g else 0) if gi >= cur_g else len(g.stages)
+        for gi, _g in enumerate(self.groups):
+            t = self.fixed_count[pos][gi]
             for ci, mach in enumerate(self.machines[gi]):
                 if states[gi][ci][3] + self._max_days[gi][ci][t] < mach.min_days:
                     return False
@@ -838,7 +860,7 @@ class Search:
                 s2 += step.scalar
             if not ok:
                 continue
-            if pos + 1 == len(self.order) or self.order[pos + 1][0] != gi:
+            if self.fixed_count[pos + 1][gi] == len(g.stages):  # the group's last stage
                 if not all(m.final(s) for m, s in zip(self.machines[gi], new_states[gi], strict=True)):
                     continue
             out.append((f2, s2, new_states, path + (ji,)))
@@ -958,13 +980,13 @@ class Search:
         """The best joint options of every stage for fixed placements (columns of the rows):
         per group a dynamic programme over its stages in order with the classes' states;
         R11 is met by a bonus on school days, raised until every class has enough."""
-        path: list[int] = []
+        parts = []
         for gi in range(len(self.groups)):
             part = self._group_calendar(gi, cols)
             if part is None:
                 return None
-            path += part
-        return tuple(path)
+            parts.append(part)
+        return tuple(parts[gi][si] for gi, si in self.order)
 
     def _group_calendar(self, gi: int, cols: np.ndarray) -> list[int] | None:
         g = self.groups[gi]
