@@ -95,8 +95,9 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
                 keep_until=keep_until.date() if keep_until is not None else None,
             )
             result = solve(inst, options=opts)
-        if result.status == Status.INFEASIBLE and not (keep_until is not None and result.failed_phase is None):
-            # (the rows kept by --keep-until that conflict are named already)
+        if result.status == Status.INFEASIBLE and keep_until is None:
+            # (with --keep-until the kept rows are what the diagnosis cannot see: the
+            # conflicting ones are named already, and the explanation says what to try)
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             left = max(5.0, time_limit - (time.monotonic() - began))
             result.explanation += render(diagnose(inst, left, phase_id=result.failed_phase))

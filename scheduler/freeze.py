@@ -39,13 +39,24 @@ from scheduler.variables import Vars
 
 __all__ = ["DATED_RULES", "PublishedDays", "frozen_placements", "keep_past", "past_conflicts", "started_phases"]
 
-DATED_RULES = ("R2", "R3", "R7", "R8", "R9", "R12")
-"""Rules whose violations lie on dates: a kept row breaks one of them whatever the plan
-does from the date on when every date its violation names is before that date. The
-others (R1, R4-R6, R10, R11) are about phases and weeks, which the days from the date on
-can still mend, and are left to the planner."""
+DATED_RULES = ("R2", "R3", "R4", "R6", "R7", "R8", "R9", "R10", "R12")
+"""Rules whose violations lie on dates or ISO weeks: a kept row breaks one of them whatever
+the plan does from the date on when every date its violation names is before that date and
+every week it names ends before it (a week that goes on past the date can still be
+mended). R1 and R2's supervisor limit are checked on the kept placements directly; R5
+(block lengths, which a block going on past the date makes look short) and R11 (the
+phase's school days) are left to the planner."""
 
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
+
+
+def _past(message: str, until: date) -> bool:
+    """Whether ``message`` names at least one date or ISO week, and only dates before
+    ``until`` and weeks that end before it."""
+    days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(message)]
+    days += [date.fromisocalendar(int(y), int(w), 7) for y, w in _WEEK.findall(message)]
+    return bool(days) and all(d < until for d in days)
 
 
 class PublishedDays(dict):
@@ -80,11 +91,14 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
     """Why the published rows before ``until`` cannot be kept in the changed instance, one
     sentence each; empty when they can.
 
-    A placement of a started phase whose supervisor left ``supervisors.csv`` or moved ward
-    cannot stay. The kept rows themselves are checked by the independent validator
-    (:func:`scheduler.validate.validate_plan`) against the changed instance: each violation
-    of a dated rule (:data:`DATED_RULES`) that names only dates before ``until`` is a
-    conflict (a new absence, closure or roster swap on a day that has been)."""
+    A placement of a started phase cannot stay when its supervisor left ``supervisors.csv``
+    or moved ward, when it is now beyond the recruit's travel limit (R1), or when its
+    supervisor now has fewer places than he keeps recruits (R2). The kept rows themselves
+    are checked by the independent validator (:func:`scheduler.validate.validate_plan`)
+    against the changed instance: each violation of a dated rule (:data:`DATED_RULES`) that
+    names only dates and weeks before ``until`` is a conflict (a new absence, closure or
+    roster swap on a day that has been, a teacher's lower weekly limit in a week that has
+    been), listed by date."""
     out = []
     started = started_phases(instance, until)
     phase = {p.id: p for p in instance.phases}
@@ -102,6 +116,24 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
             out.append(f"R1: recruit {a.recruit_id} is placed with supervisor {a.supervisor_id} on ward {a.ward_id} in "
                        f"phase {a.phase_id}, and supervisors.csv now has {a.supervisor_id} on ward {sup.ward_id}; the "
                        f"placement cannot change ({since}).")
+        else:
+            limit = instance.travel_limit(a.recruit_id)
+            minutes = instance.travel_minutes(a.recruit_id, instance.ward[sup.ward_id].site_id)
+            if minutes > limit:
+                out.append(f"R1: recruit {a.recruit_id} is placed with supervisor {a.supervisor_id} at site "
+                           f"{a.site_id} in phase {a.phase_id}, {minutes} min away, and his limit is now {limit} min; "
+                           f"the placement cannot change ({since}).")
+    kept_with: dict[tuple[str, str], list[str]] = {}
+    for a in frozen_placements(instance, published, until):
+        kept_with.setdefault((a.supervisor_id, a.phase_id), []).append(a.recruit_id)
+    for (sup_id, phase_id), recruits in sorted(kept_with.items()):
+        most = instance.supervisor[sup_id].max_recruits
+        if len(recruits) > most:
+            n = len(recruits)
+            out.append(f"R2: supervisor {sup_id} keeps {n} recruit{'s' if n != 1 else ''} in phase {phase_id} "
+                       f"({', '.join(sorted(recruits))}), and supervisors.csv now allows him {most} (max_recruits); the "
+                       f"placements cannot change (phase {phase_id} started {phase[phase_id].start}, before "
+                       f"--keep-until {until}).")
     kept = Plan(
         assignments=list(frozen_placements(instance, published, until)),
         activities=[a for a in published.activities
@@ -109,11 +141,15 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
                     and (not a.supervisor_id or a.supervisor_id in instance.supervisor)],
         class_days=[c for c in published.class_days if c.date < until and c.class_id in instance.klass],
     )
-    for v in validate_plan(instance, kept):
-        days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(v.message)]
-        if v.rule in DATED_RULES and days and all(d < until for d in days):
-            out.append(f"{v.message} (a published row before --keep-until {until})")
+    dated = [v.message for v in validate_plan(instance, kept) if v.rule in DATED_RULES and _past(v.message, until)]
+    out += [f"{m} (a published row before --keep-until {until})" for m in sorted(dated, key=_first_day)]
     return out
+
+
+def _first_day(message: str) -> tuple[date, str]:
+    days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(message)]
+    days += [date.fromisocalendar(int(y), int(w), 1) for y, w in _WEEK.findall(message)]
+    return min(days), message
 
 
 def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:

@@ -629,8 +629,10 @@ def solve(
         conflicts = past_conflicts(instance, opts.published, opts.keep_until)
         if conflicts:
             text = [f"The published plan's rows before --keep-until {opts.keep_until} cannot be kept in the changed "
-                    f"instance ({len(conflicts)} conflict(s)); re-plan with an earlier --keep-until, or change the "
-                    f"instance:"] + conflicts
+                    f"instance ({len(conflicts)} conflict(s)). Re-plan with an earlier --keep-until, or change the "
+                    f"instance so that it still allows the days that have been (a change that holds from now on, such "
+                    f"as a new unavailable weekday or a supervisor who left, is an absence in absences.csv from the "
+                    f"date):"] + conflicts
             return Result(Status.INFEASIBLE, None, None, None, round(time.monotonic() - start, 3), None, explanation=text)
         opts = replace(opts, pinned=opts.pinned + frozen_placements(instance, opts.published, opts.keep_until))
     planner = _Planner(instance, opts, start)
@@ -847,8 +849,9 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
     status = Status.UNKNOWN if planner.left() <= 0 or unproven else Status.INFEASIBLE
     text = [f"Phase {phase.id} ({phase.start} to {phase.end}) could not be planned: {why}."]
     if opts.published is not None and opts.keep_until is not None and phase.start < opts.keep_until:
-        text.append(f"The phase keeps the published rows before --keep-until {opts.keep_until}; with an earlier "
-                    f"date, or without --keep-until, it may have a plan.")
+        text.append(f"The phase keeps the published rows before --keep-until {opts.keep_until} (its placements and "
+                    f"the days before that date); with an earlier date, or without --keep-until, it may have a plan. "
+                    f"Plan the changed instance without --from to see whether it has a plan at all.")
     return Result(status, None, None, None, round(wall, 3), None, explanation=text, failed_phase=phase.id)
 
 

@@ -181,3 +181,42 @@ def test_the_published_plan_comes_back_when_nothing_changed(tmp_path: Path, publ
     result = _replan(TINY, published, out, "--keep-until", "2026-08-26")
     assert result.exit_code == 0, result.output
     assert read_plan(out) == read_plan(published)
+
+
+def test_a_lower_weekly_limit_in_a_week_that_has_been_is_named(tmp_path: Path, published: Path) -> None:
+    """A teacher's max_days_per_week lowered below what he taught in a week that lies wholly
+    before the date: the validator names the week, not a date, and that is a conflict too
+    (found by an audit: it used to end in a phase that 'could not be planned')."""
+    until = "2026-08-24"
+    taught: dict[str, int] = {}
+    for r in _rows(published, "class_calendar.csv"):
+        if r["date"] < until:
+            taught[r["teacher_id"]] = taught.get(r["teacher_id"], 0) + 1
+    busy = max(sorted(taught), key=lambda t: taught[t])
+    assert taught[busy] >= 2
+    folder = tmp_path / "limit"
+    shutil.copytree(TINY, folder)
+    lines = (folder / "teachers.csv").read_text(encoding="utf-8").splitlines()
+    lines = [line if not line.startswith(busy + ",") else line.rsplit(",", 1)[0] + ",1" for line in lines]
+    (folder / "teachers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _replan(folder, published, tmp_path / "out", "--keep-until", until)
+    assert result.exit_code == 1, result.output
+    assert f"R7: teacher {busy} teaches on {taught[busy]} days in week 2026-W34, max 1" in result.output
+
+
+def test_fewer_places_for_a_supervisor_who_keeps_recruits_is_named(tmp_path: Path, published: Path) -> None:
+    """max_recruits lowered below the recruits a supervisor keeps in a started phase (a
+    colleague takes the places): R2, naming him, the phase and the recruits."""
+    a = next(a for a in _rows(published, "assignments.csv") if a["phase_id"] == "recruit")
+    folder = tmp_path / "places"
+    shutil.copytree(TINY, folder)
+    lines = (folder / "supervisors.csv").read_text(encoding="utf-8").splitlines()
+    mine = next(line for line in lines if line.startswith(a["supervisor_id"] + ","))
+    lines = [line if line != mine else mine.rsplit(",", 1)[0] + ",0" for line in lines]
+    lines.append("V099,Vikar Vikarsen," + mine.split(",", 2)[2])
+    (folder / "supervisors.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _replan(folder, published, tmp_path / "out", "--keep-until", "2026-04-20")
+    assert result.exit_code == 1, result.output
+    assert (f"R2: supervisor {a['supervisor_id']} keeps 1 recruit in phase recruit ({a['recruit_id']}), and "
+            f"supervisors.csv now allows him 0") in result.output
+    assert "looking for the rules and rows in conflict" not in result.output
