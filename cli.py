@@ -122,6 +122,11 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     if estimated.get("placements"):
         click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "
                    f"estimated: {estimated['method']}")
+    if published is not None:
+        from scheduler.explain.changes import change_lines, plan_changes
+
+        for line in change_lines(plan_changes(published, result.plan)):
+            click.echo(line)
     violations = validate(inst, Path(out), published=published,
                           keep_until=keep_until.date() if keep_until is not None else None)
     if violations:

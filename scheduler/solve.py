@@ -536,9 +536,10 @@ class _Planner:
 
     def _calm(self, built: Built, run: Run, dtime: float) -> Run:
         """Re-planning: of the day plans that cost no more than the one found, the one that
-        changes the fewest published practice days (a second CP-SAT run on the same model,
-        the objective capped at the found value). Recruits the change does not touch keep
-        their shifts, also where other days would cost the same."""
+        changes the fewest published practice days and teachers of published school days (a
+        second CP-SAT run on the same model, the objective capped at the found value).
+        Recruits the change does not touch keep their shifts, and classes their teachers,
+        also where others would cost the same."""
         v, opts = built.vars, self.opts
         assert opts.published is not None and run.plan is not None and run.objective is not None
         published = {(a.recruit_id, a.date): a for a in opts.published.activities if a.activity == "practice"}
@@ -549,6 +550,13 @@ class _Planner:
                 changed.append(lit)
                 continue
             same = v.work.get((r, d, a.shift_code)) if a.with_supervisor else v.without.get((r, d))
+            if same is not None:
+                changed.append(1 - same)
+        teach = built.extras["teach"]
+        pair_of = {(c, d): pair for (pair, d) in built.extras["joint"] for c in pair}
+        for c in opts.published.class_days:
+            group = pair_of.get((c.class_id, c.date)) if c.joint_with else c.class_id
+            same = teach.get((group, c.date, c.teacher_id)) if group is not None else None
             if same is not None:
                 changed.append(1 - same)
         if not changed:
