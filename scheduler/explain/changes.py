@@ -12,8 +12,10 @@ joins).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from models.plan import Activity, ClassDay, Plan
 
@@ -46,30 +48,26 @@ def plan_changes(published: Plan, plan: Plan) -> PlanChanges:
             out.placements.append((key[0], key[1], old.get(key, ""), new.get(key, "")))
             out.supervisors |= {s for s in (old.get(key), new.get(key)) if s}
 
-    def by_day(rows: list[Activity]) -> dict[tuple[str, date], Activity]:
-        return {(a.recruit_id, a.date): a for a in rows}
-
-    was, now = by_day(published.activities), by_day(plan.activities)
     days: dict[str, list[date]] = defaultdict(list)
-    for key in sorted(set(was) | set(now)):
-        a, b = was.get(key), now.get(key)
-        if a != b:
-            days[key[0]].append(key[1])
-            out.supervisors |= {x.supervisor_id for x in (a, b) if x is not None and x.with_supervisor}
+    for (recruit, day), a, b in _diff(published.activities, plan.activities, lambda x: (x.recruit_id, x.date)):
+        days[recruit].append(day)
+        out.supervisors |= {x.supervisor_id for x in (a, b) if x is not None and x.with_supervisor}
     out.recruit_days = dict(days)
-
-    def by_class(rows: list[ClassDay]) -> dict[tuple[str, date], ClassDay]:
-        return {(c.class_id, c.date): c for c in rows}
-
-    was_c, now_c = by_class(published.class_days), by_class(plan.class_days)
     school: dict[str, list[date]] = defaultdict(list)
-    for key in sorted(set(was_c) | set(now_c)):
-        a, b = was_c.get(key), now_c.get(key)
-        if a != b:
-            school[key[0]].append(key[1])
-            out.teachers |= {x.teacher_id for x in (a, b) if x is not None and x.teacher_id}
+    for (klass, day), a, b in _diff(published.class_days, plan.class_days, lambda x: (x.class_id, x.date)):
+        school[klass].append(day)
+        out.teachers |= {x.teacher_id for x in (a, b) if x is not None and x.teacher_id}
     out.class_days = dict(school)
     return out
+
+
+Row = TypeVar("Row", Activity, ClassDay)
+
+
+def _diff(old: list[Row], new: list[Row], key: Callable[[Row], tuple]) -> list[tuple[tuple, Row | None, Row | None]]:
+    """The keys whose row is new, gone or different, in key order, with both rows."""
+    was, now = {key(x): x for x in old}, {key(x): x for x in new}
+    return [(k, was.get(k), now.get(k)) for k in sorted(was.keys() | now.keys()) if was.get(k) != now.get(k)]
 
 
 def change_lines(changes: PlanChanges, most: int = 10) -> list[str]:
