@@ -15,9 +15,10 @@ row of the published plan dated before ``DATE`` is kept exactly, and only the da
 * **Recruit calendars** (``recruit_calendar.csv``): the practice days before ``DATE``, with
   their shift and whether the supervisor is there, are kept; a recruit has no other
   practice day before ``DATE``.
-* Recruits and classes the published plan does not have are planned in full (a recruit who
-  joins late gets ``recruit_period_start``); a recruit who left (no longer in
-  ``recruits.csv``) leaves the plan with all his rows.
+* Recruits and classes the published plan does not have in a phase are planned in full
+  there, days before ``DATE`` included (a recruit who joins late is marked absent until he
+  joins); a recruit who left (no longer in ``recruits.csv``) leaves the plan with all his
+  rows.
 
 When the kept rows no longer keep the rules of the changed instance (say a new absence
 before ``DATE``, or a supervisor removed whose phase has started), :func:`past_conflicts`
@@ -39,13 +40,14 @@ from scheduler.variables import Vars
 
 __all__ = ["DATED_RULES", "PublishedDays", "frozen_placements", "keep_past", "past_conflicts", "started_phases"]
 
-DATED_RULES = ("R2", "R3", "R4", "R6", "R7", "R8", "R9", "R10", "R12")
+DATED_RULES = ("R2", "R3", "R4", "R6", "R7", "R8", "R9", "R10", "R12", "CAL")
 """Rules whose violations lie on dates or ISO weeks: a kept row breaks one of them whatever
 the plan does from the date on when every date its violation names is before that date and
 every week it names ends before it (a week that goes on past the date can still be
-mended). R1 and R2's supervisor limit are checked on the kept placements directly; R5
-(block lengths, which a block going on past the date makes look short) and R11 (the
-phase's school days) are left to the planner."""
+mended). ``CAL`` covers a kept row whose times the changed instance gives otherwise (a new
+school-day window or shift time). R1 and R2's supervisor limit are checked on the kept
+placements directly; R5 (block lengths, which a block going on past the date makes look
+short) and R11 (the phase's school days) are left to the planner."""
 
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
@@ -138,18 +140,26 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
                        f"({', '.join(sorted(recruits))}), and supervisors.csv now allows him {most} (max_recruits); the "
                        f"placements cannot change (phase {phase_id} started {phase[phase_id].start}, before "
                        f"--keep-until {until}).")
-    kept = Plan(
-        assignments=list(frozen_placements(instance, published, until)),
+    # the whole published plan, as far as the changed instance still has its people, is
+    # checked: a kept row's rule may depend on the row after it (R8: was the supervisor's
+    # shift impossible because of the next day's activity?), and such a violation names
+    # only the kept day. Violations of rows that are not kept name a later date and are
+    # left to the planner.
+    published_now = Plan(
+        assignments=[a for a in published.assignments
+                     if a.recruit_id in instance.recruit and a.supervisor_id in instance.supervisor],
         activities=[a for a in published.activities
-                    if a.date < until and a.recruit_id in instance.recruit
-                    and (not a.supervisor_id or a.supervisor_id in instance.supervisor)],
-        class_days=[c for c in published.class_days if c.date < until and c.class_id in instance.klass],
+                    if a.recruit_id in instance.recruit and (not a.supervisor_id or a.supervisor_id in instance.supervisor)],
+        class_days=[c for c in published.class_days if c.class_id in instance.klass],
     )
-    # a recruit whose placement is named above has his rows left out of the kept plan;
-    # what the validator then says of his weeks follows from that and is not repeated
-    named = re.compile(r"\b(" + "|".join(map(re.escape, sorted(blocked))) + r")\b") if blocked else None
-    dated = [v.message for v in validate_plan(instance, kept) if v.rule in DATED_RULES and _past(v.message, until)
-             and not (named and named.search(v.message))]
+    # what the validator says of people the published plan does not have (a recruit who
+    # joins, whose days before the date are planned) or of a recruit whose placement is
+    # named above (his rows follow from it) is not repeated as a conflict of kept rows
+    others = blocked | (set(instance.recruit) - {a.recruit_id for a in published_now.activities}) | \
+        (set(instance.klass) - {c.class_id for c in published_now.class_days})
+    named = re.compile(r"\b(" + "|".join(map(re.escape, sorted(others))) + r")\b") if others else None
+    dated = [v.message for v in validate_plan(instance, published_now)
+             if v.rule in DATED_RULES and _past(v.message, until) and not (named and named.search(v.message))]
     out += [f"{m} (a published row before --keep-until {until})" for m in sorted(dated, key=_first_day)]
     return out
 
@@ -170,14 +180,19 @@ def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
     phases = v.dom.phases
     ids = {p.id for p in phases}
 
-    def built(d: date) -> bool:
-        return any(p.start <= d <= p.end for p in phases)
+    def phase_of(d: date) -> str | None:
+        return next((p.id for p in phases if p.start <= d <= p.end), None)
 
-    recruits = {a.recruit_id for a in published.activities} | {a.recruit_id for a in published.assignments}
+    def built(d: date) -> bool:
+        return phase_of(d) is not None
+
+    # only what the published plan has a phase of is kept: a recruit (class) without a
+    # published placement (school day) in a phase is planned there in full
+    placed = {(a.recruit_id, a.phase_id) for a in published.assignments}
     practice = {(a.recruit_id, a.date): a for a in published.activities
                 if a.activity == "practice" and a.date < until and a.phase_id in ids and a.recruit_id in inst.recruit}
     for (r, d), lit in v.prac.items():
-        if d < until and r in recruits:
+        if d < until and (r, v.phase_of_day[(r, d)].id) in placed:
             m.Add(lit == int((r, d) in practice))
     for (r, d), a in practice.items():
         if (r, d) not in v.prac:
@@ -188,11 +203,11 @@ def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
             m.AddBoolOr([])
         else:
             m.Add(lit == 1)
-    classes = {c.class_id for c in published.class_days}
+    taught = {(c.class_id, phase_of(c.date)) for c in published.class_days if built(c.date)}
     school = {(c.class_id, c.date): c for c in published.class_days
               if c.date < until and built(c.date) and c.class_id in inst.klass}
     for (c, d), lit in v.school.items():
-        if d < until and c in classes:
+        if d < until and (c, phase_of(d)) in taught:
             m.Add(lit == int((c, d) in school))
     joint, teach = extras["joint"], extras["teach"]
     for (c, d), row in school.items():

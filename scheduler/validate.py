@@ -1671,11 +1671,11 @@ def check_kept(instance: Instance, published: Plan, plan: Plan, until: date) -> 
     def what(a: Activity | None) -> str:
         if a is None:
             return "nothing"
+        when = f" {a.start:%H:%M}-{a.end:%H:%M}" if a.start and a.end else ""
         if a.activity != "practice":
-            return f"{a.activity} ({a.phase_id})"
+            return f"{a.activity}{when} ({a.phase_id})"
         who = f"with {a.supervisor_id}" if a.with_supervisor else f"without supervisor ({a.supervisor_id})"
-        return f"practice {a.shift_code} {a.start:%H:%M}-{a.end:%H:%M} on {a.ward_id} {who}" if a.start and a.end \
-            else f"practice {a.shift_code} on {a.ward_id} {who}"
+        return f"practice {a.shift_code}{when} on {a.ward_id} {who}"
 
     recruits = {a.recruit_id for a in published.activities} & set(instance.recruit)
     old = {(a.recruit_id, a.date): a for a in published.activities if a.date < until and a.recruit_id in recruits}

@@ -177,12 +177,58 @@ def test_keep_until_needs_a_published_plan(tmp_path: Path, published: Path) -> N
     assert "--from and --keep-until go together" in result.output
 
 
-def test_the_published_plan_comes_back_when_nothing_changed(tmp_path: Path, published: Path) -> None:
-    """Nothing changed: with --keep-until anywhere in the year, the published plan itself."""
+@pytest.mark.parametrize("until", ["2026-04-20", "2026-08-21", "2026-08-26", "2026-09-04"])
+def test_the_published_plan_comes_back_when_nothing_changed(tmp_path: Path, published: Path, until: str) -> None:
+    """Nothing changed: with --keep-until anywhere in the year, the published plan itself.
+    (A review found 2026-08-21 and 2026-09-04 refused: a kept day without supervisor is
+    justified by the next day's published shift, which the check of the kept rows alone
+    did not see.)"""
     out = tmp_path / "again"
-    result = _replan(TINY, published, out, "--keep-until", "2026-08-26")
+    result = _replan(TINY, published, out, "--keep-until", until)
     assert result.exit_code == 0, result.output
     assert read_plan(out) == read_plan(published)
+    assert "Changes against the published plan: none." in result.output
+
+
+def test_a_new_school_day_start_is_named_for_the_kept_school_days(tmp_path: Path, published: Path) -> None:
+    """The school day starts at 08:15 now: the kept school days cannot have their published
+    times, which the validator files under CAL; named, nothing planned (a review found the
+    plan written and then failing its own KEEP check)."""
+    folder = tmp_path / "earlier"
+    shutil.copytree(TINY, folder)
+    toml = (folder / "instance.toml").read_text(encoding="utf-8")
+    assert 'school_day = { start = "08:30"' in toml
+    (folder / "instance.toml").write_text(toml.replace('school_day = { start = "08:30"', 'school_day = { start = "08:15"'),
+                                          encoding="utf-8")
+    result = _replan(folder, published, tmp_path / "out", "--keep-until", "2026-08-24")
+    assert result.exit_code == 1, result.output
+    assert "CAL: recruit" in result.output and "but the school day is 2026-08-17 08:15" in result.output
+
+
+def test_a_recruit_who_joins_is_planned_in_full_and_the_others_keep_their_days(tmp_path: Path,
+                                                                               published: Path) -> None:
+    """A fifth recruit, with a supervisor and ward place for him: his days are planned (the
+    published plan has none to keep), the others' days before the date stay."""
+    folder = tmp_path / "joins"
+    shutil.copytree(TINY, folder)
+    first = _rows(folder, "recruits.csv")[0]
+    _append(folder / "recruits.csv", ",".join(["K1R05", "Ny Rekrutt", *list(first.values())[2:]]))
+    sups = _rows(folder, "supervisors.csv")
+    row = next(r for r in sups if r["id"] == sups[0]["id"])
+    _append(folder / "supervisors.csv", ",".join(["V099", "Vikar Vikarsen", *list(row.values())[2:]]))
+    wards = (folder / "wards.csv").read_text(encoding="utf-8").splitlines()
+    wards = [w if not w.startswith(row["ward_id"] + ",") else ",".join(
+        str(int(x) + 1) if i == 4 else x for i, x in enumerate(w.split(","))) for w in wards]
+    (folder / "wards.csv").write_text("\n".join(wards) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    until = "2026-08-24"
+    result = _replan(folder, published, out, "--keep-until", until)
+    assert result.exit_code == 0, result.output
+    assert "recruit K1R05:" in result.output and "new in the plan" in result.output
+    mine = [r for r in _rows(out, "recruit_calendar.csv") if r["recruit_id"] == "K1R05"]
+    assert any(r["date"] < until for r in mine)
+    others = [r for r in _rows(out, "recruit_calendar.csv") if r["recruit_id"] != "K1R05"]
+    assert _before(others, until) == _before(_rows(published, "recruit_calendar.csv"), until)
 
 
 def test_a_lower_weekly_limit_in_a_week_that_has_been_is_named(tmp_path: Path, published: Path) -> None:

@@ -6,7 +6,8 @@ phones, but people like a word). :func:`plan_changes` compares the two plans row
 :func:`change_lines` says it in a few lines: the placements that moved, each recruit's
 changed days (from the first to the last), each class's changed school days, and the
 people involved, old and new (a supervisor a recruit leaves is told as well as the one he
-joins).
+joins; a supervisor is involved where a recruit's shift with him changes). A recruit only
+one of the plans has is said to be new in the plan, or no longer in it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class PlanChanges:
     class_days: dict[str, list[date]] = field(default_factory=dict)  # class -> changed dates
     supervisors: set[str] = field(default_factory=set)
     teachers: set[str] = field(default_factory=set)
+    joined: set[str] = field(default_factory=set)  # recruits only the new plan has
+    left: set[str] = field(default_factory=set)  # recruits only the published plan has
 
     @property
     def none(self) -> bool:
@@ -53,6 +56,8 @@ def plan_changes(published: Plan, plan: Plan) -> PlanChanges:
         days[recruit].append(day)
         out.supervisors |= {x.supervisor_id for x in (a, b) if x is not None and x.with_supervisor}
     out.recruit_days = dict(days)
+    before, after = {a.recruit_id for a in published.activities}, {a.recruit_id for a in plan.activities}
+    out.joined, out.left = after - before, before - after
     school: dict[str, list[date]] = defaultdict(list)
     for (klass, day), a, b in _diff(published.class_days, plan.class_days, lambda x: (x.class_id, x.date)):
         school[klass].append(day)
@@ -84,7 +89,9 @@ def change_lines(changes: PlanChanges, most: int = 10) -> list[str]:
         lines.append(f"  ... and {len(changes.placements) - most} more placement(s)")
     for what, rows in (("recruit", changes.recruit_days), ("class", changes.class_days)):
         for who, dates in list(rows.items())[:most]:
-            lines.append(f"  {what} {who}: {len(dates)} day(s) changed, {dates[0]} to {dates[-1]}")
+            how = "new in the plan" if who in changes.joined else "no longer in the plan" if who in changes.left \
+                else "changed"
+            lines.append(f"  {what} {who}: {len(dates)} day(s) {how}, {dates[0]} to {dates[-1]}")
         if len(rows) > most:
             lines.append(f"  ... and {len(rows) - most} more {what}(s)")
     people = [("recruits", sorted(changes.recruit_days.keys() | {p[0] for p in changes.placements})),
