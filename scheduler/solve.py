@@ -46,6 +46,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -304,21 +305,58 @@ class Run:
 
 def _run(built: Built, opts: SolveOptions, wall: float, dtime: float, start: float) -> Run:
     """One deterministic CP-SAT run: stopped by ``dtime`` deterministic seconds; the wall
-    limit is only a guard, and ``clock_cut`` tells when it ended the run instead."""
+    limit is only a guard, and ``clock_cut`` tells when it ended the run instead.
+
+    A model with a solution hint gets one worker (:func:`workers_for`); with
+    ``opts.workers`` > 1 the other cores are not left idle: that many single-worker runs
+    with the seeds ``seed``, ``seed + 1``, ... search side by side (in threads: CP-SAT
+    releases the GIL), each deterministic, and the best plan is taken (the lowest
+    objective, the first seed on a tie), with the best of their bounds. So the result is
+    the same on every run, and never worse than the first seed's alone."""
+    seeds = [opts.seed]
+    if workers_for(built.vars.model, opts.workers) == 1 and opts.workers > 1:
+        seeds = [opts.seed + k for k in range(opts.workers)]
+    if len(seeds) == 1:
+        return _solve_once(built, opts, wall, dtime, opts.seed, opts.log)
+    runs: list[Run | None] = [None] * len(seeds)
+
+    def one(k: int) -> None:
+        runs[k] = _solve_once(built, opts, wall, dtime, seeds[k], opts.log and k == 0)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(len(seeds))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done = [r for r in runs if r is not None]
+    cut = any(r.clock_cut for r in done)
+    if any(r.status == Status.INFEASIBLE for r in done):
+        return Run(Status.INFEASIBLE, clock_cut=cut)
+    found = [r for r in done if r.plan is not None]
+    if not found:
+        return Run(Status.UNKNOWN, clock_cut=cut)
+    best = min(found, key=lambda r: r.objective)  # min keeps the first of equals
+    bound = max(r.bound for r in found if r.bound is not None)
+    status = Status.OPTIMAL if any(r.status == Status.OPTIMAL for r in found) else best.status
+    return Run(status, best.objective, bound, best.plan, cut)
+
+
+def _solve_once(built: Built, opts: SolveOptions, wall: float, dtime: float, seed: int, log: bool) -> Run:
+    """One CP-SAT solve of ``built`` with ``seed`` (see :func:`_run`)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.5, wall)
     params.max_deterministic_time = max(0.1, dtime)
-    params.random_seed = opts.seed
+    params.random_seed = seed
     params.relative_gap_limit = opts.relative_gap
-    params.log_search_progress = opts.log
+    params.log_search_progress = log
     params.num_workers = workers_for(built.vars.model, opts.workers)
     params.interleave_search = params.num_workers > 1
     code = solver.Solve(built.vars.model)
     status = STATUS.get(code, Status.UNKNOWN)
     clock_cut = status != Status.OPTIMAL and solver.WallTime() >= 0.98 * params.max_time_in_seconds
     if os.environ.get("MIH_DEBUG"):
-        print(f"[run] {status.value} wall {solver.WallTime():.2f}/{params.max_time_in_seconds:.2f} "
+        print(f"[run] seed {seed} {status.value} wall {solver.WallTime():.2f}/{params.max_time_in_seconds:.2f} "
               f"dtime {solver.deterministic_time:.2f}/{params.max_deterministic_time:.2f} "
               f"obj {solver.ObjectiveValue() / SCALE if status.has_plan else None}", file=sys.stderr)
     if not status.has_plan:

@@ -169,3 +169,53 @@ def test_an_infeasible_day_model_says_no_plan_keeps_the_rules(monkeypatch):
     text = " ".join(result.explanation)
     assert "no day plan keeps every hard rule, whatever the school days and placements" in text
     assert "INFEASIBLE" not in text
+
+
+# ---- hinted runs: one worker each, several seeds side by side --------------------------------
+def _hinted_model(tmp_path):
+    """tiny's recruit-period day model, hinted with a plan of it."""
+    inst = models.read(TINY)
+    first = solve(inst, options=SolveOptions(time_limit=10, workers=1, seed=0))
+    return solve_module.build(inst, SolveOptions(), phase_ids=("recruit",), hint=first.plan)
+
+
+def test_a_hinted_run_with_two_workers_searches_two_seeds_and_keeps_the_best(tmp_path, monkeypatch):
+    """Two single-worker runs (seeds 0 and 1) instead of one: the lower objective wins, the
+    first seed on a tie, the higher bound is kept, and a proof of infeasibility by either
+    is the answer."""
+    built = _hinted_model(tmp_path)
+    plan = models.Plan()
+    outcomes = {}
+    seen = []
+
+    def fake(built_, opts, wall, dtime, seed, log):
+        seen.append(seed)
+        return outcomes[seed]
+
+    monkeypatch.setattr(solve_module, "_solve_once", fake)
+    opts = SolveOptions(workers=2, seed=0)
+    outcomes.update({0: solve_module.Run(Status.FEASIBLE, 120.0, 90.0, plan), 1: solve_module.Run(Status.FEASIBLE, 110.0, 95.0, plan)})
+    got = solve_module._run(built, opts, 10, 1, 0)
+    assert sorted(seen) == [0, 1] and (got.objective, got.bound) == (110.0, 95.0)
+    outcomes[1] = solve_module.Run(Status.FEASIBLE, 120.0, 80.0, models.Plan([], [], []))
+    got = solve_module._run(built, opts, 10, 1, 0)
+    assert got.plan is outcomes[0].plan and got.bound == 90.0
+    outcomes[1] = solve_module.Run(Status.INFEASIBLE)
+    assert solve_module._run(built, opts, 10, 1, 0).status == Status.INFEASIBLE
+    # one worker, or a model without a hint: one run, with the given seed
+    seen.clear()
+    outcomes[5] = solve_module.Run(Status.FEASIBLE, 100.0, 90.0, plan)
+    solve_module._run(built, SolveOptions(workers=1, seed=5), 10, 1, 0)
+    built.vars.model.clear_hints()
+    solve_module._run(built, SolveOptions(workers=2, seed=5), 10, 1, 0)
+    assert seen == [5, 5]
+
+
+def test_two_seeds_side_by_side_are_reproducible_and_no_worse_than_the_first(tmp_path):
+    """Real runs: the same plan twice, and never worse than seed 0 alone."""
+    built = _hinted_model(tmp_path)
+    alone = solve_module._run(built, SolveOptions(workers=1, seed=0), 30, 0.5, 0)
+    a = solve_module._run(built, SolveOptions(workers=2, seed=0), 30, 0.5, 0)
+    b = solve_module._run(built, SolveOptions(workers=2, seed=0), 30, 0.5, 0)
+    assert a.plan is not None and a.plan == b.plan and a.objective == b.objective
+    assert a.objective <= alone.objective
