@@ -46,10 +46,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -318,17 +317,9 @@ def _run(built: Built, opts: SolveOptions, wall: float, dtime: float, start: flo
         seeds = [opts.seed + k for k in range(opts.workers)]
     if len(seeds) == 1:
         return _solve_once(built, opts, wall, dtime, opts.seed, opts.log)
-    runs: list[Run | None] = [None] * len(seeds)
-
-    def one(k: int) -> None:
-        runs[k] = _solve_once(built, opts, wall, dtime, seeds[k], opts.log and k == 0)
-
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(len(seeds))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    done = [r for r in runs if r is not None]
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:  # an error in a run is raised here
+        done = list(pool.map(lambda k: _solve_once(built, opts, wall, dtime, seeds[k], opts.log and k == 0),
+                             range(len(seeds))))
     cut = any(r.clock_cut for r in done)
     if any(r.status == Status.INFEASIBLE for r in done):
         return Run(Status.INFEASIBLE, clock_cut=cut)
