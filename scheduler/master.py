@@ -552,7 +552,7 @@ def build_groups(
             if until is not None and keep is not None:
                 past = [d for d in dom.week_days(phase, week) if d < until]
                 if past and joint:
-                    joint = _frozen(joint, classes, keep, phase, past)
+                    joint = _keeping(joint, classes, keep, phase, past)
                     if not joint:
                         return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: the school days published "
                                 f"before --keep-until {until} no longer make a calendar with the rest of the week "
@@ -591,26 +591,20 @@ def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: di
           phase: Phase, days: list[date]) -> list[tuple[frozenset[date], ...]]:
     """The joint options that keep each class's published school days of the week (see
     :func:`build_groups`); ``joint`` itself when none does."""
+    return _keeping(joint, classes, keep, phase, days) or joint
+
+
+def _keeping(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
+             phase: Phase, days: list[date]) -> list[tuple[frozenset[date], ...]]:
+    """The joint options whose school days among ``days`` (a week's, or those of its days
+    before ``--keep-until``, :mod:`scheduler.freeze`) are each class's published school
+    days there; a class without published days in the phase is free."""
     wanted = {}
     for ci, c in enumerate(classes):
         published = keep.get(c, frozenset())
         if any(phase.start <= d <= phase.end for d in published):
             wanted[ci] = frozenset(d for d in days if d in published)
-    same = [j for j in joint if all(j[ci] == want for ci, want in wanted.items())]
-    return same or joint
-
-
-def _frozen(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
-            phase: Phase, past: list[date]) -> list[tuple[frozenset[date], ...]]:
-    """The joint options whose days in ``past`` (the week's days before ``--keep-until``)
-    are each class's published school days there (:mod:`scheduler.freeze`); a class
-    without published days in the phase is free."""
-    wanted = {}
-    for ci, c in enumerate(classes):
-        published = keep.get(c, frozenset())
-        if any(phase.start <= d <= phase.end for d in published):
-            wanted[ci] = frozenset(d for d in past if d in published)
-    return [j for j in joint if all(frozenset(d for d in j[ci] if d in past) == want for ci, want in wanted.items())]
+    return [j for j in joint if all(frozenset(d for d in j[ci] if d in days) == want for ci, want in wanted.items())]
 
 
 def _possible(matrix: np.ndarray) -> bool:
