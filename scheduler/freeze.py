@@ -35,6 +35,7 @@ from datetime import date
 
 from models import Instance
 from models.plan import Assignment, Plan
+from scheduler.constraints.teachers import taught_as
 from scheduler.validate import validate_plan
 from scheduler.variables import Vars
 
@@ -53,12 +54,24 @@ _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
 
 
+def _spans(message: str) -> list[tuple[date, date]]:
+    """The first and last day of each date (one day) and ISO week a message names."""
+    out = [(d, d) for d in (date(int(y), int(m), int(dd)) for y, m, dd in _DATE.findall(message))]
+    out += [(date.fromisocalendar(int(y), int(w), 1), date.fromisocalendar(int(y), int(w), 7))
+            for y, w in _WEEK.findall(message)]
+    return out
+
+
 def _past(message: str, until: date) -> bool:
     """Whether ``message`` names at least one date or ISO week, and only dates before
     ``until`` and weeks that end before it."""
-    days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(message)]
-    days += [date.fromisocalendar(int(y), int(w), 7) for y, w in _WEEK.findall(message)]
-    return bool(days) and all(d < until for d in days)
+    spans = _spans(message)
+    return bool(spans) and all(last < until for _first, last in spans)
+
+
+def _first_day(message: str) -> tuple[date, str]:
+    """Sort key: the first day a message names, then the message."""
+    return min(first for first, _last in _spans(message)), message
 
 
 class PublishedDays(dict):
@@ -164,12 +177,6 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
     return out
 
 
-def _first_day(message: str) -> tuple[date, str]:
-    days = [date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(message)]
-    days += [date.fromisocalendar(int(y), int(w), 1) for y, w in _WEEK.findall(message)]
-    return min(days), message
-
-
 def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
     """Fix, in a built day model, every decision before ``until`` to the published plan's
     (see the module docstring): school days with their teachers and joint days, practice
@@ -198,7 +205,7 @@ def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
         if (r, d) not in v.prac:
             m.AddBoolOr([])
             continue
-        lit = v.work.get((r, d, a.shift_code)) if a.with_supervisor else v.without.get((r, d))
+        lit = v.worked_as(a)
         if lit is None:
             m.AddBoolOr([])
         else:
@@ -209,18 +216,12 @@ def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:
     for (c, d), lit in v.school.items():
         if d < until and (c, phase_of(d)) in taught:
             m.Add(lit == int((c, d) in school))
-    joint, teach = extras["joint"], extras["teach"]
+    # the class day's teacher literal: it implies the school day, and on a joint day the
+    # joint day with the partner (R6/R7 in scheduler.constraints.teachers)
+    taught = taught_as(extras)
     for (c, d), row in school.items():
-        if (c, d) not in v.school:
+        lit = taught(row) if (c, d) in v.school else None
+        if lit is None:
             m.AddBoolOr([])
-            continue
-        if row.joint_with:
-            pair = next((p for (p, day) in joint if day == d and c in p), None)
-            lits = [] if pair is None else [joint[(pair, d)], teach.get((pair, d, row.teacher_id))]
         else:
-            lits = [teach.get((c, d, row.teacher_id))]
-        if not lits or any(lit is None for lit in lits):
-            m.AddBoolOr([])
-            continue
-        for lit in lits:
             m.Add(lit == 1)

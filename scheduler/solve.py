@@ -61,6 +61,7 @@ from scheduler.assign import place
 from scheduler.columns import ColumnResult, practice_by_columns
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
+from scheduler.constraints.teachers import taught_as
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
 from scheduler.freeze import PublishedDays, frozen_placements, keep_past, past_conflicts
@@ -578,14 +579,12 @@ class _Planner:
             if a is None:
                 changed.append(lit)
                 continue
-            same = v.work.get((r, d, a.shift_code)) if a.with_supervisor else v.without.get((r, d))
+            same = v.worked_as(a)
             if same is not None:
                 changed.append(1 - same)
-        teach = built.extras["teach"]
-        pair_of = {(c, d): pair for (pair, d) in built.extras["joint"] for c in pair}
+        taught = taught_as(built.extras)
         for c in opts.published.class_days:
-            group = pair_of.get((c.class_id, c.date)) if c.joint_with else c.class_id
-            same = teach.get((group, c.date, c.teacher_id)) if group is not None else None
+            same = taught(c)
             if same is not None:
                 changed.append(1 - same)
         if not changed:

@@ -22,6 +22,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from models import Instance, Phase
+from models.plan import Activity as PlanActivity
 from scheduler.domains import Domains, Window
 
 Key = tuple
@@ -58,6 +59,14 @@ class Vars:
 
     def bool(self, name: str) -> cp_model.IntVar:
         return self.model.NewBoolVar(name)
+
+    def worked_as(self, a: PlanActivity) -> cp_model.IntVar | None:
+        """The literal "the recruit practises that day as plan row ``a`` says": its shift
+        with supervisor, or the day shift without him; None when the model has no such
+        choice."""
+        if a.with_supervisor:
+            return self.work.get((a.recruit_id, a.date, a.shift_code))
+        return self.without.get((a.recruit_id, a.date))
 
     def sup_works_expr(self, r: str, d: date, code: str) -> cp_model.LinearExpr:
         """1 if the recruit's assigned supervisor works shift ``code`` on ``d``."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
-from models import iso_week
+from ortools.sat.python import cp_model
+
+from models import ClassDay, iso_week
 from scheduler.variables import Vars
 
 
@@ -59,6 +62,21 @@ def add_teachers(v: Vars, joint: dict) -> dict:
         if len(days) > limit:
             m.Add(sum(days) <= limit)
     return teach
+
+
+def taught_as(extras: dict) -> Callable[[ClassDay], cp_model.IntVar | None]:
+    """For a built model's teacher variables (``extras`` of :func:`scheduler.constraints.add_all`):
+    the literal "the class has school that day taught as plan row ``day`` says", its
+    teacher alone or, on a joint day, with the partner class; None when the model has no
+    such choice."""
+    teach = extras["teach"]
+    pair_of = {(c, d): pair for (pair, d) in extras["joint"] for c in pair}
+
+    def literal(day: ClassDay) -> cp_model.IntVar | None:
+        group = pair_of.get((day.class_id, day.date)) if day.joint_with else day.class_id
+        return None if group is None else teach.get((group, day.date, day.teacher_id))
+
+    return literal
 
 
 def _eligible(v: Vars, school_id: str, d) -> list[str]:
