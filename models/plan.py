@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 
 class Status(StrEnum):
@@ -101,6 +102,16 @@ CALENDAR_COLUMNS = [
 ]
 CLASS_CALENDAR_COLUMNS = ["class_id", "date", "teacher_id", "joint_with"]
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+Row = TypeVar("Row", Activity, ClassDay)
+
+
+def diff_rows(old: Iterable[Row], new: Iterable[Row], key: Callable[[Row], tuple]) -> list[tuple[tuple, Row | None, Row | None]]:
+    """The keys (e.g. recruit and date) whose row is new, gone or different between two
+    plans' rows, in key order, with the old and the new row (None where there is none)."""
+    was, now = {key(x): x for x in old}, {key(x): x for x in new}
+    return [(k, was.get(k), now.get(k)) for k in sorted(was.keys() | now.keys()) if was.get(k) != now.get(k)]
 
 
 def _fmt_bool(value: bool | None) -> str:

@@ -51,6 +51,7 @@ from models.plan import (
     ClassDay,
     Plan,
     PlanFileError,
+    diff_rows,
     read_plan,
 )
 
@@ -1678,25 +1679,28 @@ def check_kept(instance: Instance, published: Plan, plan: Plan, until: date) -> 
         return f"practice {a.shift_code}{when} on {a.ward_id} {who}"
 
     recruits = {a.recruit_id for a in published.activities} & set(instance.recruit)
-    old = {(a.recruit_id, a.date): a for a in published.activities if a.date < until and a.recruit_id in recruits}
-    new = {(a.recruit_id, a.date): a for a in plan.activities if a.date < until and a.recruit_id in recruits}
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            out.append(_v("KEEP", f"recruit {key[0]} on {key[1]}: {what(new.get(key))}; the published plan has "
-                                  f"{what(old.get(key))} (a day before {until})"))
+
+    def kept(a: Activity) -> bool:
+        return a.date < until and a.recruit_id in recruits
+
+    for (r, d), was, now in diff_rows(filter(kept, published.activities), filter(kept, plan.activities),
+                                      lambda a: (a.recruit_id, a.date)):
+        out.append(_v("KEEP", f"recruit {r} on {d}: {what(now)}; the published plan has {what(was)} "
+                              f"(a day before {until})"))
     classes = {c.class_id for c in published.class_days} & set(instance.klass)
-    old_days = {(c.class_id, c.date): c for c in published.class_days if c.date < until and c.class_id in classes}
-    new_days = {(c.class_id, c.date): c for c in plan.class_days if c.date < until and c.class_id in classes}
+
+    def kept_day(c: ClassDay) -> bool:
+        return c.date < until and c.class_id in classes
 
     def day(c: ClassDay | None) -> str:
         if c is None:
             return "no school"
         return f"school with {c.teacher_id}" + (f", joint with {c.joint_with}" if c.joint_with else "")
 
-    for key in sorted(set(old_days) | set(new_days)):
-        if old_days.get(key) != new_days.get(key):
-            out.append(_v("KEEP", f"class {key[0]} on {key[1]}: {day(new_days.get(key))}; the published plan has "
-                                  f"{day(old_days.get(key))} (a day before {until})"))
+    for (k, d), was, now in diff_rows(filter(kept_day, published.class_days), filter(kept_day, plan.class_days),
+                                      lambda c: (c.class_id, c.date)):
+        out.append(_v("KEEP", f"class {k} on {d}: {day(now)}; the published plan has {day(was)} "
+                              f"(a day before {until})"))
     return out
 
 

@@ -13,12 +13,10 @@ one of the plans has is said to be new in the plan, or no longer in it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
 
-from models.plan import Activity, ClassDay, Plan
+from models.plan import Plan, diff_rows
 
 __all__ = ["PlanChanges", "change_lines", "plan_changes"]
 
@@ -52,27 +50,18 @@ def plan_changes(published: Plan, plan: Plan) -> PlanChanges:
             out.supervisors |= {s for s in (old.get(key), new.get(key)) if s}
 
     days: dict[str, list[date]] = defaultdict(list)
-    for (recruit, day), a, b in _diff(published.activities, plan.activities, lambda x: (x.recruit_id, x.date)):
+    for (recruit, day), a, b in diff_rows(published.activities, plan.activities, lambda x: (x.recruit_id, x.date)):
         days[recruit].append(day)
         out.supervisors |= {x.supervisor_id for x in (a, b) if x is not None and x.with_supervisor}
     out.recruit_days = dict(days)
     before, after = {a.recruit_id for a in published.activities}, {a.recruit_id for a in plan.activities}
     out.joined, out.left = after - before, before - after
     school: dict[str, list[date]] = defaultdict(list)
-    for (klass, day), a, b in _diff(published.class_days, plan.class_days, lambda x: (x.class_id, x.date)):
+    for (klass, day), a, b in diff_rows(published.class_days, plan.class_days, lambda x: (x.class_id, x.date)):
         school[klass].append(day)
         out.teachers |= {x.teacher_id for x in (a, b) if x is not None and x.teacher_id}
     out.class_days = dict(school)
     return out
-
-
-Row = TypeVar("Row", Activity, ClassDay)
-
-
-def _diff(old: list[Row], new: list[Row], key: Callable[[Row], tuple]) -> list[tuple[tuple, Row | None, Row | None]]:
-    """The keys whose row is new, gone or different, in key order, with both rows."""
-    was, now = {key(x): x for x in old}, {key(x): x for x in new}
-    return [(k, was.get(k), now.get(k)) for k in sorted(was.keys() | now.keys()) if was.get(k) != now.get(k)]
 
 
 def change_lines(changes: PlanChanges, most: int = 10) -> list[str]:
