@@ -25,6 +25,11 @@ def _load(instance: str):
         sys.exit(2)
 
 
+def _as_date(_ctx: click.Context, _param: click.Parameter, value):
+    """A click.DateTime option's value as a date (None stays None)."""
+    return None if value is None else value.date()
+
+
 @click.group()
 def main() -> None:
     """Menn i helse planner: match recruits to supervisors and build alternation calendars."""
@@ -45,7 +50,7 @@ def main() -> None:
 @click.option("--from", "published_dir", type=click.Path(exists=True, file_okay=False),
               help="Re-plan from this published plan folder: each recruit-phase placement that changes "
                    "costs `plan_change` (weight 50 unless [weights] says otherwise).")
-@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]), callback=_as_date,
               help="With --from: keep every row of the published plan dated before this date (YYYY-MM-DD), and "
                    "the placements of the phases that started before it; plan only the days from it on.")
 def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, published_dir, keep_until) -> None:
@@ -92,7 +97,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             opts = SolveOptions(
                 time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
                 log=log, progress=progress, published=published, wall_limit=wall,
-                keep_until=keep_until.date() if keep_until is not None else None,
+                keep_until=keep_until,
             )
             result = solve(inst, options=opts)
         if result.status == Status.INFEASIBLE and keep_until is None:
@@ -128,7 +133,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         for line in change_lines(plan_changes(published, result.plan)):
             click.echo(line)
     violations = validate(inst, Path(out), published=published,
-                          keep_until=keep_until.date() if keep_until is not None else None)
+                          keep_until=keep_until)
     if violations:
         click.echo(f"The validator found {len(violations)} violation(s) in the written plan:", err=True)
         for v in violations:
@@ -141,7 +146,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
 @click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--from", "published_dir", type=click.Path(exists=True, file_okay=False),
               help="With --keep-until: the published plan the plan was re-planned from.")
-@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--keep-until", "keep_until", type=click.DateTime(formats=["%Y-%m-%d"]), callback=_as_date,
               help="With --from: also check that the plan keeps every published row before this date "
                    "(YYYY-MM-DD) and the placements of the phases started before it.")
 def validate_cmd(instance, plan_dir, published_dir, keep_until) -> None:
@@ -173,7 +178,7 @@ def validate_cmd(instance, plan_dir, published_dir, keep_until) -> None:
         sys.exit(2)
     try:
         violations = validate(inst, Path(plan_dir), published=published,
-                              keep_until=keep_until.date() if keep_until is not None else None)
+                              keep_until=keep_until)
     except PlanFileError as exc:
         click.echo(f"cannot read the plan: {exc}", err=True)
         sys.exit(2)
@@ -182,7 +187,7 @@ def validate_cmd(instance, plan_dir, published_dir, keep_until) -> None:
     if violations:
         click.echo(f"{len(violations)} violation(s).", err=True)
         sys.exit(1)
-    kept = f", and the published rows before {keep_until.date()}" if keep_until is not None else ""
+    kept = f", and the published rows before {keep_until}" if keep_until is not None else ""
     click.echo(f"The plan keeps every hard rule (R1-R12) and its calendars match{kept}.")
 
 
