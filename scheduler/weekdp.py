@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from models import DAY_SHIFT, Instance, Phase
 from models.score import SCALE
@@ -93,12 +94,12 @@ class WeekRule:
     clock: tuple[int, int] | None = None  # a clock change: (local minute from Monday, minutes it jumps)
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """One date of a week as the programme sees it: its weekday, the recruit's school
     window that day (minutes from the week's Monday) if his class is in school and he is
     there, whether he may practise, and his supervisor's allowed shift (None if the
-    supervisor is off, absent or on a shift the phase does not allow)."""
+    supervisor is off, absent or on a shift the phase does not allow). A named tuple: the
+    week tables are memoised by their days, and a tuple hashes fast."""
 
     weekday: int
     school: tuple[int, int] | None
@@ -110,6 +111,11 @@ class Day:
 Boundary = int | None
 """End of the recruit's last activity in minutes relative to the Monday after the week
 (negative), or None when it is long enough ago not to matter."""
+
+Row = tuple[int, int, int, int, tuple | None]
+"""A week table's best schedule for one end boundary: cost, days without supervisor, roster
+shifts missed, unused days, and its picks as a linked list ``((weekday, code, with
+supervisor), picks before it)`` or None (:func:`_price` turns it into a :class:`Price`)."""
 
 
 class WeekPricer:
@@ -243,7 +249,7 @@ class WeekPricer:
         days = self.days(recruit_id, sup_id, phase, week, school)
         table = self.table(days, rule, entry)
         monday = _monday(week)
-        return {b: _dated(p, monday) for b, p in table.items()}
+        return {b: _price(row, monday) for b, row in table.items()}
 
     def relaxed(
         self, recruit_id: str, sup_id: str | None, phase: Phase, week: tuple[int, int], school: frozenset[date]
@@ -259,7 +265,7 @@ class WeekPricer:
         found = self._relaxed.get(key)
         if found is None:
             table = self.table(days, rule, None)
-            found = self._relaxed[key] = min((p.cost for p in table.values()), default=INF)
+            found = self._relaxed[key] = min((row[0] for row in table.values()), default=INF)
         return found
 
     def relaxed_parts(
@@ -294,8 +300,8 @@ class WeekPricer:
             monday = _monday(week)
             nxt: dict[Boundary, Price] = {}
             for b, acc in states.items():
-                for b2, p in self.table(days, rule, b).items():
-                    total = acc + (_dated(p, monday) if dated else Price(p.cost, p.without, p.missed, p.unused))
+                for b2, row in self.table(days, rule, b).items():
+                    total = acc + (_price(row, monday) if dated else Price(*row[:4]))
                     if b2 not in nxt or _better(total, nxt[b2]):
                         nxt[b2] = total
             states = nxt
@@ -304,10 +310,9 @@ class WeekPricer:
         return min(states.values(), key=lambda p: (p.cost, p.without))
 
     # ---- the week table -------------------------------------------------------------------
-    def table(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
-        """Best price per end boundary for a week that starts after ``entry``; the picks
-        carry day offsets from the week's Monday (as ``date.min + offset``) until
-        :meth:`week` dates them."""
+    def table(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Row]:
+        """Best price per end boundary for a week that starts after ``entry``, as a
+        :data:`Row` (:func:`_price` makes it a dated :class:`Price`)."""
         key = (days, rule, entry)
         found = self._tables.get(key)
         if found is None:
@@ -315,7 +320,7 @@ class WeekPricer:
             self._tables[key] = found
         return found
 
-    def _solve(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Price]:
+    def _solve(self, days: tuple[Day, ...], rule: WeekRule, entry: Boundary) -> dict[Boundary, Row]:
         rest, weekly = self.rest, rule.mode == "weekly"
         change, jump = rule.clock or (10 * MINUTES_PER_DAY, 0)
 
@@ -323,65 +328,72 @@ class WeekPricer:
             return t - jump if t >= change else t
 
         d_start, d_end = self.windows[DAY_SHIFT]
+        w_missed, w_without, cap, hi = self.w_missed, self.w_without, rule.cap, rule.hi
         # state: (last end, count, minutes, run) -> (cost, without, missed, picks)
-        # run (weekly): 0 = not started, 1 = in the run, 2 = the run is over
+        # run (weekly): 0 = not started, 1 = in the run, 2 = the run is over; picks are a
+        # linked list, (last pick, picks before it) or None, unwound only for the winners.
+        # A state reached again keeps its first value unless a later one has a lower (cost,
+        # without): the loops run in a fixed order, so the choice is the same on every run
         State = tuple[int | None, int, int, int]
-        states: dict[State, tuple[int, int, int, tuple]] = {(entry, 0, 0, 0): (0, 0, 0, ())}
+        states: dict[State, tuple[int, int, int, tuple | None]] = {(entry, 0, 0, 0): (0, 0, 0, None)}
         for day in days:
-            base = day.weekday * MINUTES_PER_DAY
-            nxt: dict[State, tuple[int, int, int, tuple]] = {}
-
-            def push(state: State, value: tuple[int, int, int, tuple], nxt: dict = nxt) -> None:
-                # ties keep the first schedule found: the order of the loops is fixed, so
-                # the choice is the same on every run
-                old = nxt.get(state)
-                if old is None or (value[0], value[1]) < (old[0], old[1]):
-                    nxt[state] = value
-
-            for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
-                after_run = 2 if run == 1 else run
-                if day.school is not None:
-                    start, end = real(day.school[0]), real(day.school[1])
+            nxt: dict[State, tuple[int, int, int, tuple | None]] = {}
+            get = nxt.get
+            if day.school is not None:
+                start, end = real(day.school[0]), real(day.school[1])
+                for (last, count, minutes, run), value in states.items():
                     if last is None or start - last >= rest:
-                        push((end, count, minutes, after_run), (cost, without, missed, picks))
-                    continue
-                # no practice this day
-                miss = 1 if (day.shift is not None and not weekly and rule.hi > 0) else 0
-                push((last, count, minutes, after_run), (cost + miss * self.w_missed, without, missed + miss, picks))
-                if not day.may_practise or count >= rule.hi or (weekly and run == 2):
-                    continue
-                options = []
+                        key = (end, count, minutes, 2 if run == 1 else run)
+                        old = get(key)
+                        if old is None or (value[0], value[1]) < (old[0], old[1]):
+                            nxt[key] = value
+                states = nxt
+                continue
+            base = day.weekday * MINUTES_PER_DAY
+            # no practice this day: a roster shift of his supervisor missed
+            miss_off = 1 if (day.shift is not None and not weekly and hi > 0) else 0
+            options = []  # (code, with supervisor, real start, real end, minutes, cost, missed)
+            if day.may_practise:
                 if day.shift is not None:
                     s, e = self.windows[day.shift]
-                    options.append((day.shift, True, s, e))
-                options.append((DAY_SHIFT, False, d_start, d_end))
-                for code, with_sup, s, e in options:
-                    start, end = real(base + s), real(base + e)
+                    options.append((day.shift, True, real(base + s), real(base + e), e - s, day.toll, 0))
+                miss = 1 if (day.shift is not None and not weekly) else 0
+                options.append((DAY_SHIFT, False, real(base + d_start), real(base + d_end), d_end - d_start,
+                                w_without + day.toll + miss * w_missed, miss))
+            for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
+                after_run = 2 if run == 1 else run
+                key = (last, count, minutes, after_run)
+                value = (cost + miss_off * w_missed, without, missed + miss_off, picks)
+                old = get(key)
+                if old is None or (value[0], value[1]) < (old[0], old[1]):
+                    nxt[key] = value
+                if not options or count >= hi or (weekly and run == 2):
+                    continue
+                for code, with_sup, start, end, length, extra, miss in options:
                     if last is not None and start - last < rest:
                         continue
-                    mins = minutes + (e - s)
-                    if rule.cap is not None and mins > rule.cap:
+                    mins = minutes + length
+                    if cap is not None and mins > cap:
                         continue
-                    extra = (0 if with_sup else self.w_without) + day.toll
-                    miss = 1 if (not with_sup and day.shift is not None and not weekly) else 0
-                    pick = (day.weekday, code, with_sup)
-                    push(
-                        (end, count + 1, mins if rule.cap is not None else 0, 1),
-                        (cost + extra + miss * self.w_missed, without + (not with_sup), missed + miss, picks + (pick,)),
-                    )
+                    key = (end, count + 1, mins if cap is not None else 0, 1)
+                    value = (cost + extra, without + (not with_sup), missed + miss,
+                             ((day.weekday, code, with_sup), picks))
+                    old = get(key)
+                    if old is None or (value[0], value[1]) < (old[0], old[1]):
+                        nxt[key] = value
             states = nxt
-        out: dict[Boundary, Price] = {}
+        best: dict[Boundary, Row] = {}
         week_end = real(7 * MINUTES_PER_DAY)
         for (last, count, _minutes, _run), (cost, without, missed, picks) in states.items():
             if count < rule.lo:
                 continue
             unused = max(0, rule.possible - count) if weekly else 0
             b = None if last is None or last - week_end <= -rest else last - week_end
-            price = Price(cost + unused * self.w_unused, without, missed, unused,
-                          tuple(Pick(date.min + timedelta(days=wd), code, w) for wd, code, w in picks))
-            if b not in out or _better(price, out[b]):
-                out[b] = price
-        return out
+            total = cost + unused * self.w_unused
+            old = best.get(b)
+            if old is None or (total, without) < (old[0], old[1]):  # as _better: the first of equals stays
+                best[b] = (total, without, missed, unused, picks)
+        return best
 
 
 def combine(recruit_days: tuple, sup_days: tuple[str | None, ...], tolls: tuple[int, ...] | None = None) -> tuple[Day, ...]:
@@ -397,10 +409,14 @@ def _better(a: Price, b: Price) -> bool:
     return (a.cost, a.without) < (b.cost, b.without)
 
 
-def _dated(p: Price, monday: date) -> Price:
-    """Turn the day offsets of a table's picks into dates of the week of ``monday``."""
-    picks = tuple(Pick(monday + (x.day - date.min), x.code, x.with_supervisor) for x in p.picks)
-    return Price(p.cost, p.without, p.missed, p.unused, picks)
+def _price(row: Row, monday: date) -> Price:
+    """A week table's row as the price of the week of ``monday``, its picks dated."""
+    cost, without, missed, unused, picks = row
+    out = []
+    while picks is not None:
+        (wd, code, with_sup), picks = picks
+        out.append(Pick(monday + timedelta(days=wd), code, with_sup))
+    return Price(cost, without, missed, unused, tuple(reversed(out)))
 
 
 def _clock_change(inst: Instance, monday: date) -> tuple[int, int] | None:
