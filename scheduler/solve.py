@@ -492,6 +492,43 @@ class _Planner:
                 out.bound = max(out.bound, columns.bound, min(lower, target))
         return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut)
 
+    def research(self, phase: Phase, found: Searched, previous: dict[str, str], nodes: int) -> Searched:
+        """Supervisor continuity in the calendars. The first search of an alternation phase
+        runs before the phase before it is planned, so it chooses calendars blind to the
+        changes of supervisor they bring; here, once ``previous`` (the placements of the
+        phase before) is known, the phase is searched again with :data:`RESEARCH_SHARE` of
+        its node budget and each pair's change from ``previous`` priced (as the placements
+        that follow price it, :meth:`_continuity`). Its calendars and placements are taken
+        when they cost less, changes included, than the first search's; the bound stays
+        the first search's (the second prices one plan of the phase before, so it bounds
+        nothing). Not when re-planning, whose calendars keep the published ones, and not
+        for practice phases, whose placements already weigh continuity."""
+        if phase.kind != "alternation" or not previous or self.opts.published is not None:
+            return found
+        extra = self._continuity(found.board, previous)
+        if extra is None or units(self.inst, "supervisor_change") < 0:
+            return found
+        board = self.board(phase)
+        reach = board.base < BIG
+        board.base[reach] += extra[reach]
+        deadline = time.monotonic() + RESEARCH_WALL_SHARE * max(0.0, self.phase_left())
+        out = search_phase(self.inst, self.dom, self.pricer, phase, board, max(1, int(RESEARCH_SHARE * nodes)),
+                           self.teachers, capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
+        self.clock_cut |= late(deadline)
+        if isinstance(out, str):
+            return found
+        w = units(self.inst, "supervisor_change")
+
+        def changes(assignment: dict[str, str]) -> int:
+            return sum(1 for r, s in assignment.items() if r in previous and previous[r] != s)
+
+        if out.value >= found.outcome.value + w * changes(found.outcome.assignment) - 1e-6:
+            return found
+        again = Outcome(out.school, out.assignment, out.value - w * changes(out.assignment),
+                        found.outcome.bound, found.outcome.proven, found.outcome.nodes + out.nodes,
+                        found.outcome.clock_cut or out.clock_cut)
+        return Searched(found.phase_id, found.board, again, None, found.clock_cut or late(deadline))
+
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
         after: list[ClassDay], ahead: dict[str, str] | None = None,
@@ -678,6 +715,7 @@ def solve(
     alternation_days = sum(sizes[p.id] for p in phases if p.kind == "alternation") or 1
     tasks = [(p, max(2000, int(opts.nodes_per_second * opts.time_limit * SEARCH_SHARE * sizes[p.id] / alternation_days)))
              for p in phases]
+    budget = {p.id: nodes for p, nodes in tasks}
     found = _search_all(planner, tasks)
     for phase, got in zip(phases, found, strict=True):
         if isinstance(got, str):
@@ -705,6 +743,7 @@ def solve(
         # on a slow machine the first phases do not take the time of the later ones
         work = [_work(p) for p, _s, _r in searched[k:]]
         planner.phase_end = time.monotonic() + max(0.0, planner.left()) * work[0] / (sum(work) or 1.0)
+        result = planner.research(phase, result, previous, budget[phase.id])
         got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):
             return _no_plan(planner, phase, got, start)
@@ -910,6 +949,14 @@ SEARCH_WALL_SHARE = 0.55
 """Share of the time limit (wall clock) after which every calendar search stops, whatever
 its node budget: a guard for slow machines, so that the phases' day plans keep their time.
 On the reference machine the node budgets end well before it (plans are reproducible)."""
+
+RESEARCH_SHARE = 0.25
+"""Share of an alternation phase's node budget for its second search, with continuity to
+the phase before (:meth:`_Planner.research`)."""
+
+RESEARCH_WALL_SHARE = 0.3
+"""Share of the phase's time left that its second search may take (a guard like
+:data:`SEARCH_WALL_SHARE`)."""
 
 REALIZE_COLUMNS_SHARE = 0.5
 """Share of the time left that a phase's column generation may take when it is realized

@@ -10,7 +10,7 @@ import pytest
 
 import models
 from models import DEFAULT_WEIGHTS, Assignment, Plan
-from scheduler.solve import SolveOptions
+from scheduler.solve import SolveOptions, _Planner
 from tests.builders import (
     OPTIONS,
     absence,
@@ -168,6 +168,30 @@ def test_first_phase_looks_ahead_for_continuity(tmp_path, weight, first):
     assert supervisor_of(result, "R1", "vg1") == "V2"
     assert supervisor_of(result, "R1", "rp") == first
     assert count(result, "supervisor_change") == (first != "V2")
+
+
+@pytest.mark.parametrize(("research", "vg2", "objective"), [(True, "V1", 20), (False, "V2", 25)])
+def test_later_phase_calendar_keeps_supervisor(tmp_path, monkeypatch, research, vg2, objective):
+    """Two weekly weeks. V1 works mon+tue and is not trained (10 a phase); V2 works thu+fri
+    and is away in Vg1, so Vg1 takes V1. Alone, Vg2's best calendar is practice on thu+fri
+    with V2 (0); with V1 kept, practice on mon+tue (10 instead of 15 for the change).
+    Planned phase by phase (the whole-year model left out), Vg2's first search runs before
+    Vg1 is planned and cannot see the change; its second search, with continuity to Vg1's
+    placements, finds the calendar that keeps V1 (scheduler.solve._Planner.research).
+    Without it, the calendar is fixed before the placements weigh the change."""
+    if not research:
+        monkeypatch.setattr(_Planner, "research", lambda self, phase, found, previous, nodes: found)
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-17", "2026-08-21"),
+                                   weekly_phase("2026-08-24", "2026-08-28", id="vg2")],
+                 recruits=["R1"], rosters={"RA": ["D D - - - - -"], "RB": ["- - - D D - -"]},
+                 supervisors=[supervisor("V1", roster_id="RA", qualified="false"), supervisor("V2", roster_id="RB")],
+                 absences=[absence("V2", "2026-08-17", "2026-08-21")],
+                 weights={"alone_at_site": 0})
+    result = solve_and_check(inst, expect=None, options=SolveOptions(time_limit=10, workers=1, whole_year_limit=0))
+    assert supervisor_of(result, "R1", "vg1") == "V1"
+    assert supervisor_of(result, "R1", "vg2") == vg2
+    assert result.objective == objective
+    assert count(result, "without_supervisor") == 0
 
 
 def test_roster_shift_missed(tmp_path):
