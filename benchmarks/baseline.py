@@ -350,7 +350,7 @@ class _RecruitYear:
             return False
         shift = self.inst.shift[code]
         if p.max_hours_per_week is not None and \
-                self.hours[(p.id, iso_week(d))] + shift.hours > p.max_hours_per_week + 1e-9:
+                self.hours[(p.id, iso_week(d))] + self.inst.shift_minutes(code, d) / 60 > p.max_hours_per_week + 1e-9:
             return False
         start, end = shift.window(d)
         others = [(a.start, a.end) for o in range(-2, 3)
@@ -373,7 +373,7 @@ class _RecruitYear:
         start, end = shift.window(d)
         self.rows[d] = Activity(self.r.id, d, "practice", p.id, self.r.class_id, ward.site_id, ward.id,
                                 self.sup.id, code, start, end, with_supervisor)
-        self.hours[(p.id, iso_week(d))] += shift.hours
+        self.hours[(p.id, iso_week(d))] += self.inst.shift_minutes(code, d) / 60
 
 
 def _by_week(days: list[date]) -> dict[tuple[int, int], list[date]]:

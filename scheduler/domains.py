@@ -18,14 +18,12 @@ from models import DAY_SHIFT, Instance, Phase, iso_week
 
 @dataclass(frozen=True)
 class Window:
-    """An activity's local start and end."""
+    """An activity's local start and end, and the minutes it counts towards the week's
+    hours (D7: for a shift across a clock change, the more of real and clock minutes)."""
 
     start: datetime
     end: datetime
-
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+    minutes: int
 
 
 class Domains:
@@ -200,13 +198,14 @@ class Domains:
 
     # ---- windows ----------------------------------------------------------------------
     def shift_window(self, code: str, day: date) -> Window:
-        return Window(*self.inst.shift[code].window(day))
+        return Window(*self.inst.shift[code].window(day), self.inst.shift_minutes(code, day))
 
     def day_shift_window(self, day: date) -> Window:
         return self.shift_window(DAY_SHIFT, day)
 
     def school_window(self, class_id: str, day: date) -> Window:
-        return Window(*self.inst.school_day_window(class_id, day))
+        start, end = self.inst.school_day_window(class_id, day)
+        return Window(start, end, round(self.inst.elapsed_minutes(start, end)))
 
     def rest_ok(self, first: Window, second: Window) -> bool:
         """R9: enough real rest between ``first`` and a later ``second`` (D6)."""

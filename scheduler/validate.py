@@ -146,6 +146,11 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
+def _counted_hours(inst: Instance, start: datetime, end: datetime) -> float:
+    """D7: a shift counts the more of its real hours and its hours by the clock."""
+    return max(_hours(end - start), _hours(_elapsed(inst, start, end)))
+
+
 def _elapsed(inst: Instance, earlier: datetime, later: datetime) -> timedelta:
     """Real time between two local times of the instance's timezone: across a clock change
     the wall-clock difference is an hour off (D6 rest is real rest)."""
@@ -234,11 +239,15 @@ class _Index:
         return [d for d in days if d in cd]
 
     def shift_hours(self, a: Activity) -> float:
+        """The hours a practice row counts towards the week's (D7): the more of its real
+        hours and its hours by the clock (across a clock change a night lasts an hour more
+        or less than its times say), from its shift, else from its start and end (times
+        that differ from the shift's are reported by ``CAL``)."""
         s = self.inst.shift.get(a.shift_code)
         if s is not None:
-            return s.hours
+            return _counted_hours(self.inst, *s.window(a.date))
         if a.start and a.end:
-            return _hours(a.end - a.start)
+            return _counted_hours(self.inst, a.start, a.end)
         return 0.0
 
 
@@ -664,7 +673,7 @@ def _own_shift_blocked(ix: _Index, row: Activity, code: str, rest: timedelta) ->
         hours = sum(ix.shift_hours(o) for o in ix.practice_rows(row.recruit_id)
                     if iso_week(o.date) == week
                     and _phase_for(inst, row.recruit_id, o.date) is phase)
-        if hours - ix.shift_hours(row) + shift.hours > phase.max_hours_per_week + 1e-9:
+        if hours - ix.shift_hours(row) + _counted_hours(inst, start, end) > phase.max_hours_per_week + 1e-9:
             return True
     return False
 

@@ -352,13 +352,16 @@ class WeekPricer:
             base = day.weekday * MINUTES_PER_DAY
             # no practice this day: a roster shift of his supervisor missed
             miss_off = 1 if (day.shift is not None and not weekly and hi > 0) else 0
-            options = []  # (code, with supervisor, real start, real end, minutes, cost, missed)
+            # (code, with supervisor, real start, real end, minutes towards the cap (D7), cost, missed)
+            options = []
             if day.may_practise:
                 if day.shift is not None:
                     s, e = self.windows[day.shift]
-                    options.append((day.shift, True, real(base + s), real(base + e), e - s, day.toll, 0))
+                    start, end = real(base + s), real(base + e)
+                    options.append((day.shift, True, start, end, max(e - s, end - start), day.toll, 0))
                 miss = 1 if (day.shift is not None and not weekly) else 0
-                options.append((DAY_SHIFT, False, real(base + d_start), real(base + d_end), d_end - d_start,
+                start, end = real(base + d_start), real(base + d_end)
+                options.append((DAY_SHIFT, False, start, end, max(d_end - d_start, end - start),
                                 w_without + day.toll + miss * w_missed, miss))
             for (last, count, minutes, run), (cost, without, missed, picks) in states.items():
                 after_run = 2 if run == 1 else run

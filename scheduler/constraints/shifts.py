@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import DAY_SHIFT, iso_week
+from models import iso_week
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.domains import Window
 from scheduler.variables import Vars
@@ -43,13 +43,13 @@ def add_without_supervisor_only_when_needed(v: Vars) -> None:
     need no clause: no ``work`` variable exists for them.
     """
     m = v.model
-    day_minutes = v.inst.shift[DAY_SHIFT].minutes
     for (r, d), without in sorted(v.without.items()):
         p = v.phase_of_day[(r, d)]
         for code in _codes(v, r, d):
             sup_works = v.sup_works_expr(r, d, code)
-            conflicts = _conflicting(v, r, v.dom.shift_window(code, d), d)
-            extra = v.inst.shift[code].minutes - day_minutes
+            window = v.dom.shift_window(code, d)
+            conflicts = _conflicting(v, r, window, d)
+            extra = window.minutes - v.dom.day_shift_window(d).minutes
             reasons = list(conflicts)
             if extra > 0 and p.max_hours_per_week is not None and _hours_capped(v, r, d):
                 over = v.bool(f"over_hours_if[{r},{d},{code}]")

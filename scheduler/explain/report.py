@@ -183,7 +183,8 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
                         if b["start_dt"] is not None and b["end_dt"] is not None
                         and iso_week(date.fromisoformat(b["date"])) == week
                     )
-                    extra = inst.shift[code].minutes - inst.shift[DAY_SHIFT].minutes
+                    day = date.fromisoformat(a["date"])
+                    extra = inst.shift_minutes(code, day) - inst.shift_minutes(DAY_SHIFT, day)
                     if minutes + extra > limit * 60:
                         kind = "hours"
                         reason = f"his shift {code} would take the week over max_hours_per_week = {limit:g}"

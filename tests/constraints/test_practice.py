@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from models import Activity, Plan
+from scheduler.validate import validate_plan
 from tests.builders import (
+    D,
     absence,
     costs,
     count,
@@ -63,6 +66,43 @@ def test_max_hours_per_week(tmp_path, max_hours, shifts, missed):
         assert [a.shift_code for a in rows] == ["L"] * shifts and all(a.with_supervisor for a in rows)
     assert count(result, "roster_shift_missed") == 2 * missed
     assert costs(result) == {"roster_shift_missed": 6 * missed}
+
+
+@pytest.mark.parametrize(("start", "end", "week", "cap", "shifts"), [
+    ("2026-10-12", "2026-10-18", 42, 37.5, 4),  # an ordinary week
+    ("2026-10-19", "2026-10-25", 43, 37.5, 3),  # clocks go back at 03:00 on sunday 25 October
+    ("2026-03-23", "2026-03-29", 13, 37.5, 4),  # clocks go forward at 02:00 on sunday 29 March
+    ("2026-03-23", "2026-03-29", 13, 36.5, 3),  # 36.5 real hours, but 37.5 by the clock
+])
+def test_max_hours_are_real_hours_and_clock_hours(tmp_path, start, end, week, cap, shifts):
+    """Supervisors work D on monday and N (21:45-07:45) thursday to saturday: 7.5 + 3 x 10 =
+    37.5 h by the clock. In week 43 the saturday night runs through the autumn clock change
+    and lasts 11 real hours, so the four shifts would make 38.5 h: each recruit leaves one
+    out (3 for the missed roster shift). In week 13 the night lasts 9 real hours, but a
+    shift counts the more of its real and its clock hours (D7), so a 36.5 h cap also leaves
+    one out. The validator counts alike: the four shifts of week 43 break R10."""
+    inst = micro(tmp_path, phases=[practice_phase(start, end, allow_night=True, max_hours_per_week=cap)],
+                 rosters={"RD": ["D - - N N N -"]})
+    result = solve_and_check(inst)
+    for r in ("R1", "R2"):
+        rows = practice_rows(result, r)
+        assert len(in_week([a.date for a in rows], 2026, week)) == shifts
+        assert all(a.with_supervisor for a in rows)
+        assert sum(inst.shift_minutes(a.shift_code, a.date) for a in rows) <= cap * 60
+    assert costs(result) == ({} if shifts == 4 else {"roster_shift_missed": 6})
+    if week != 43:
+        return
+    # the shift R1 left out, put back: 38.5 real hours
+    rows = practice_rows(result, "R1")
+    worked = {a.date for a in rows}
+    roster = {"D": ["2026-10-19"], "N": ["2026-10-22", "2026-10-23", "2026-10-24"]}
+    code, day = next((c, D(x)) for c, xs in roster.items() for x in xs if D(x) not in worked)
+    first = rows[0]
+    back = Activity("R1", day, "practice", first.phase_id, first.class_id, first.site_id, first.ward_id,
+                    first.supervisor_id, code, *inst.shift[code].window(day), True)
+    plan = Plan(result.plan.assignments, [*result.plan.activities, back], result.plan.class_days)
+    assert [v.message for v in validate_plan(inst, plan)] == [
+        "R10: recruit R1 works 38.5 h in week 2026-W43 of phase rp, max 37.5 h"]
 
 
 @pytest.mark.parametrize(("allow_night", "code", "objective"), [(True, "N", 0), (False, "D", 600)])
