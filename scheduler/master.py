@@ -558,8 +558,12 @@ def build_groups(
                                 f"before --keep-until {until} no longer make a calendar with the rest of the week "
                                 f"(R4, R6, R7)")
             if not joint:
+                rules = ["the weekly pattern, which must leave each recruit consecutive practice days he may "
+                         "work (R4)"] if any(not b for b in block) else []
+                rules += ["the shared day (R6)"] if partner_pairs(inst, classes) else []
+                rules.append("the teachers (R7)")
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
-                        f"classes keeps the shared day (R6) and the teachers (R7)")
+                        f"classes keeps {', '.join(rules[:-1]) + ' and ' if len(rules) > 1 else ''}{rules[-1]}")
             raw.append((week, cws, joint))
         for week, cws, joint in raw:
             steps = []

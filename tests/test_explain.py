@@ -751,7 +751,10 @@ def test_the_gap_is_explained_from_plan_json():
     text = "\n".join(gap_lines(meta))
     assert "objective 1000 - bound 900 = 100" in text
     assert "The bound is the sum of the phases' bounds." in text
-    assert "costs 65: supervisor_change 45, alone_at_site 20" in text and "evening_fairness" not in text
+    assert "costs 65: supervisor_change 45, alone_at_site 20." in text and "evening_fairness" not in text
+    assert "weekend_fairness" not in text  # its share in the bound is only said where it costs
+    weekend = {**meta, "breakdown": {**meta["breakdown"], "weekend_fairness": {"cost": 10.0}}}
+    assert "weekend_fairness 10 (a share of weekend_fairness is counted" in "\n".join(gap_lines(weekend))
     assert "The other 35 or so lies in the phases themselves" in text
     assert "phase recruit: bound 400 (its search proven)" in text
     assert "phase vg1: bound 500 (its search not proven" in text

@@ -272,7 +272,7 @@ def _clause(inst: Instance, key: str, p: Phase) -> str:
                              f"practice blocks of {p.practice_block_weeks[0]}-{p.practice_block_weeks[1]} weeks)",
         "add_shift_with_supervisor": "R8 (a shift with supervisor is his own roster shift)",
         "add_without_supervisor_only_when_needed": "R8 (a day without supervisor only when his shift is impossible)",
-        "add_one_activity_per_day": "R9 (one activity a day)",
+        "add_one_activity_per_day": "R9 (one activity a day: no practice on a school day)",
         "add_rest_between_activities": f"R9 ({inst.rules.min_rest_hours:g} h rest between activities)",
         "add_practice_phase_shifts": f"R10 (at least {p.min_shifts_per_week} shifts in a full week"
                                      + (f", at most {p.max_hours_per_week:g} h a week" if p.max_hours_per_week else "")

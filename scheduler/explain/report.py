@@ -102,7 +102,8 @@ def gap_lines(meta: dict) -> list[str]:
     if costs:
         out.append(f"  The phases' bounds leave out what couples recruits or phases; in this plan that "
                    f"costs {left:g}: " + ", ".join(f"{g} {c:g}" for g, c in costs.items())
-                   + " (a share of weekend_fairness is counted where some recruit cannot work weekends).")
+                   + (" (a share of weekend_fairness is counted where some recruit cannot work weekends)"
+                      if "weekend_fairness" in costs else "") + ".")
     if left + unsaved < gap - 1e-6:
         out.append(f"  The other {gap - left - unsaved:g} or so lies in the phases themselves: ward capacity in "
                    "block practice weeks, rest across weeks and phases, roster shifts a week cannot "
