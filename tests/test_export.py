@@ -460,3 +460,14 @@ def test_feed_base_url_gives_each_calendar_its_source(instance):
     text = feeds["recruits/K1R02.ics"].decode()
     assert "\r\nSOURCE;VALUE=URI:https://example.org/plan/ics/recruits/K1R02.ics\r\n" in text
     assert "SOURCE" not in build_feeds(instance, make_plan())["recruits/K1R02.ics"].decode()
+
+
+def test_every_feed_folder_is_written_also_without_calendars(instance, tmp_path):
+    """SPEC §4 names five feed folders; an instance without teachers still gets an empty
+    ics/teachers/ (a reader that lists the folder finds it)."""
+    no_teachers = dataclasses.replace(instance, teachers=[])
+    assert not no_teachers.teachers
+    out = write_plan(no_teachers, make_result(make_plan()), tmp_path / "plan")
+    assert sorted(p.name for p in (out / "ics").iterdir()) == ["classes", "recruits", "sites", "supervisors",
+                                                               "teachers"]
+    assert list((out / "ics" / "teachers").iterdir()) == []

@@ -34,7 +34,7 @@ from models.plan import (
     assignment_rows,
     class_day_rows,
 )
-from scheduler.export.ical import build_feeds
+from scheduler.export.ical import FEED_DIRS, build_feeds
 from scheduler.export.texts import texts
 
 PLAN_JSON_KEYS: tuple[str, ...] = (
@@ -188,6 +188,9 @@ def write_plan(
     try:
         for rel in sorted(files):
             _write_bytes(tmp / rel, files[rel])
+        if "assignments.csv" in files:  # every feed folder of SPEC §4, also one without calendars
+            for folder in FEED_DIRS:
+                (tmp / "ics" / folder).mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a plan folder is meant to be shared
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
