@@ -558,9 +558,9 @@ def build_groups(
                                 f"before --keep-until {until} no longer make a calendar with the rest of the week "
                                 f"(R4, R6, R7)")
             if not joint:
-                rules = ["the weekly pattern, which must leave each recruit consecutive practice days he may "
-                         "work (R4)"] if any(not b for b in block) else []
-                rules += ["the shared day (R6)"] if partner_pairs(inst, classes) else []
+                weekly = [c for c, b in zip(classes, block, strict=True) if not b]
+                rules = [f"{phase.school_days_per_week} school days in a full week (R4)"] if weekly else []
+                rules += ["the shared day (R6)"] if partner_pairs(inst, weekly) else []
                 rules.append("the teachers (R7)")
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps {', '.join(rules[:-1]) + ' and ' if len(rules) > 1 else ''}{rules[-1]}")
@@ -1055,7 +1055,7 @@ def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
     teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
     deadline: float | None = None, keep: dict[str, frozenset[date]] | None = None,
-    surcharge: dict[date, int] | None = None,
+    surcharge: dict[date, int] | None = None, plan_only: bool = False,
 ) -> Outcome | str:
     """Plan one phase's calendars and placements (see the module docstring). Returns the
     outcome, or a sentence saying why the phase has no plan. With ``tolls`` (see
@@ -1066,7 +1066,8 @@ def search_phase(
     would: a guard for slow machines (the bound stays valid). ``keep``: published school
     days to keep (re-planning, see :func:`build_groups`); the bound is then one of the plans
     that keep them. ``surcharge``: :attr:`Prices.day_surcharge` (for a bound only, see the
-    end of this function)."""
+    end of this function). ``plan_only``: the calendars and placements are wanted, not a
+    better bound (the searches that only raise the bound are left out)."""
     prices = Prices(inst, dom, pricer, phase, board, tolls)
     payback = prices.toll_total()
     board = Board(board.rows, board.cols, board.row_of, board.base.copy())
@@ -1101,8 +1102,8 @@ def search_phase(
         if isinstance(got, str):
             return got
         out = got
-    if surcharge is not None:
-        return out  # the search for the weekend share's bound (below): nothing more
+    if surcharge is not None or plan_only:
+        return out  # the search for the weekend share's bound (below), or a plan only: nothing more
     parts = _components(inst, phase)
     if not out.proven and tolls is None and len(parts) > 1 and not late(deadline):
         lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,

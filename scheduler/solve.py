@@ -386,6 +386,7 @@ class Searched:
     outcome: Outcome
     columns: ColumnResult | None = None
     clock_cut: bool = False  # the deadline passed before the search ended (it may have cut it)
+    again: bool = False  # the calendars are the second, continuity-priced search's (_Planner.research)
 
 
 class _Planner:
@@ -518,7 +519,7 @@ class _Planner:
         board.base[reach] += extra[reach]
         deadline = time.monotonic() + RESEARCH_WALL_SHARE * max(0.0, self.phase_left())
         out = search_phase(self.inst, self.dom, self.pricer, phase, board, max(1, int(RESEARCH_SHARE * nodes)),
-                           self.teachers, capacity_rounds=CAPACITY_ROUNDS, deadline=deadline)
+                           self.teachers, capacity_rounds=CAPACITY_ROUNDS, deadline=deadline, plan_only=True)
         self.clock_cut |= late(deadline)
         if isinstance(out, str):
             return found
@@ -532,7 +533,7 @@ class _Planner:
         again = Outcome(out.school, out.assignment, out.value - w * changes(out.assignment),
                         found.outcome.bound, found.outcome.proven, found.outcome.nodes + out.nodes,
                         found.outcome.clock_cut or out.clock_cut)
-        return Searched(found.phase_id, found.board, again, None, found.clock_cut or late(deadline))
+        return Searched(found.phase_id, found.board, again, None, found.clock_cut or late(deadline), again=True)
 
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
@@ -758,7 +759,7 @@ def solve(
         previous = {a.recruit_id: a.supervisor_id for a in got.plan.assignments}
         bound_units += got.bound
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
-                        "nodes": got.nodes, "day_plan": got.stage})
+                        "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again})
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           bound_units / SCALE)

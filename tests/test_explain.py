@@ -784,3 +784,29 @@ def test_explain_prints_the_gap_of_a_plan_folder(tmp_path):
     text = explain_plan(folder)
     assert "Why the gap: objective 120 - bound 100 = 20" in text
     assert "supervisor_change 15" in text and "The other 5 or so" in text
+
+
+def test_a_day_without_supervisor_for_the_weeks_hours_across_the_clock_change(tmp_path: Path) -> None:
+    """Week 43 of 2026 (clocks go back on sunday 25 October), a 38.5 h cap and 4 shifts a
+    week; the supervisor works K (08:00-16:30) on monday and N on thursday to saturday, the
+    recruit may not work tue, wed or sun. The saturday night lasts 11 h (D7), so K would make
+    8.5 + 10 + 10 + 11 = 39.5 h: monday is D without him, and the reason is the week's hours
+    (the explanation counts hours as the planner and the validator do)."""
+    from builders import SHIFTS, practice_rows
+
+    from scheduler.explain.report import read_tables, without_reasons
+    from scheduler.export import write_plan
+
+    inst = micro(tmp_path / "inst",
+                 phases=[practice_phase("2026-10-19", "2026-10-25", allow_night=True, max_hours_per_week=38.5,
+                                        min_shifts_per_week=4)],
+                 recruits=[recruit("R1", unavailable_weekdays="tue;wed;sun")], supervisors=[supervisor("V1")],
+                 shifts=[*SHIFTS, {"code": "K", "name": "Kortvakt", "start": "08:00", "end": "16:30"}],
+                 rosters={"RD": ["K - - N N N -"]})
+    result = solve_and_check(inst)
+    assert [(a.date.isoformat(), a.shift_code, a.with_supervisor) for a in practice_rows(result, "R1")] == [
+        ("2026-10-19", "D", False), ("2026-10-22", "N", True), ("2026-10-23", "N", True), ("2026-10-24", "N", True)]
+    _meta, _assignments, calendar = read_tables(write_plan(inst, result, tmp_path / "plan"))
+    why = without_reasons(inst, calendar)
+    assert why[["date", "kind"]].values.tolist() == [["2026-10-19", "hours"]]
+    assert "would take the week over max_hours_per_week = 38.5" in why["reason"][0]

@@ -192,6 +192,8 @@ def test_later_phase_calendar_keeps_supervisor(tmp_path, monkeypatch, research, 
     assert supervisor_of(result, "R1", "vg2") == vg2
     assert result.objective == objective
     assert count(result, "without_supervisor") == 0
+    again = {p["phase"]: p["calendars_searched_again"] for p in result.kpis["phases"]}
+    assert again == {"vg1": False, "vg2": research}
 
 
 def test_roster_shift_missed(tmp_path):

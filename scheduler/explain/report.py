@@ -11,7 +11,7 @@ the recruit's rest or weekly hours).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -111,7 +111,9 @@ def gap_lines(meta: dict) -> list[str]:
     for p in phases:
         proven = "its search proven" if p.get("calendar_search_proven") else (
             "its search not proven: the bound is the smallest open node's")
-        out.append(f"  phase {p.get('phase')}: bound {float(p.get('bound') or 0.0):g} ({proven})")
+        again = ("; its calendars from a second search with continuity to the phase before"
+                 if p.get("calendars_searched_again") else "")
+        out.append(f"  phase {p.get('phase')}: bound {float(p.get('bound') or 0.0):g} ({proven}{again})")
     return out
 
 
@@ -123,6 +125,15 @@ def _dt(text: str) -> datetime | None:
         return datetime.strptime(text, TIME_FORMAT)
     except (TypeError, ValueError):
         return None
+
+
+def _counted_minutes(inst: Instance, row) -> float:
+    """The minutes a calendar row counts towards its week's hours (D7)."""
+    if row["shift_code"] in inst.shift:
+        return inst.shift_minutes(row["shift_code"], date.fromisoformat(row["date"]))
+    if row["start_dt"] is None or row["end_dt"] is None:
+        return 0.0
+    return max((row["end_dt"] - row["start_dt"]).total_seconds() / 60, inst.elapsed_minutes(row["start_dt"], row["end_dt"]))
 
 
 def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
@@ -159,14 +170,14 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
             kind, reason = "night", f"supervisor on night shift {code} (allow_night is false)"
         else:
             start, end = inst.shift[code].window(d)
-            rest = timedelta(hours=inst.rules.min_rest_hours)
+            rest = inst.rules.min_rest_hours * 60  # real minutes (D6)
             for _, b in by_recruit[r].iterrows():
                 if b["date"] == a["date"] or b["start_dt"] is None or b["end_dt"] is None:
                     continue
                 if abs((date.fromisoformat(b["date"]) - d).days) > 2:
                     continue
-                if (b["end_dt"] <= start and start - b["end_dt"] < rest) or \
-                        (b["start_dt"] >= end and b["start_dt"] - end < rest):
+                if (b["end_dt"] <= start and inst.elapsed_minutes(b["end_dt"], start) < rest) or \
+                        (b["start_dt"] >= end and inst.elapsed_minutes(end, b["start_dt"]) < rest):
                     kind = "rest"
                     gap = (date.fromisoformat(b["date"]) - d).days
                     when = {-2: "two days before", -1: "the day before", 1: "the next day", 2: "two days later"}[gap]
@@ -177,15 +188,13 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
             else:
                 limit = phase.max_hours_per_week if phase is not None else None
                 if limit is not None and code != DAY_SHIFT:
+                    # the week's hours as D7 counts them: this phase's shifts of the ISO week
                     week = iso_week(d)
-                    same = by_recruit[r][by_recruit[r]["activity"] == "practice"]
-                    minutes = sum(
-                        (b["end_dt"] - b["start_dt"]).total_seconds() / 60 for _, b in same.iterrows()
-                        if b["start_dt"] is not None and b["end_dt"] is not None
-                        and iso_week(date.fromisoformat(b["date"])) == week
-                    )
-                    day = date.fromisoformat(a["date"])
-                    extra = inst.shift_minutes(code, day) - inst.shift_minutes(DAY_SHIFT, day)
+                    same = by_recruit[r][(by_recruit[r]["activity"] == "practice")
+                                         & (by_recruit[r]["phase_id"] == a["phase_id"])]
+                    minutes = sum(_counted_minutes(inst, b) for _, b in same.iterrows()
+                                  if iso_week(date.fromisoformat(b["date"])) == week)
+                    extra = inst.shift_minutes(code, d) - inst.shift_minutes(DAY_SHIFT, d)
                     if minutes + extra > limit * 60:
                         kind = "hours"
                         reason = f"his shift {code} would take the week over max_hours_per_week = {limit:g}"
