@@ -1001,6 +1001,21 @@ def test_ics_all_day_event(folder: Path, inst: Instance) -> None:
     assert any("DTSTART 20260817 is not a date-time (timed event required)" in m for m in messages)
 
 
+def test_ics_date_that_does_not_exist(folder: Path, inst: Instance) -> None:
+    # a hand-edited month 13: a finding, not a traceback
+    edit_ics(folder, "recruits/K1R1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
+                                               "DTSTART;TZID=Europe/Oslo:20261307T073000"))
+    messages = ics_messages(validate(inst, folder))
+    assert any(m.endswith("DTSTART 20261307T073000 is not a date and time that exists") for m in messages)
+    assert any("1 row of recruit K1R1 from 2026-04-07 07:30 to 2026-04-07 15:00" in m for m in messages)
+
+
+def test_ics_vtimezone_date_that_does_not_exist(folder: Path, inst: Instance) -> None:
+    edit_ics(folder, "recruits/K2R1.ics", lambda t: re.sub(r"(BEGIN:STANDARD\r\nDTSTART:)\d{8}", r"\g<1>19701399", t))
+    messages = ics_messages(validate(inst, folder))
+    assert messages and all(m.startswith("ICS: ics/recruits/K2R1.ics") for m in messages)
+
+
 def test_ics_other_timezone(folder: Path, inst: Instance) -> None:
     edit_ics(folder, "recruits/K1R2.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
                                                "DTSTART;TZID=Europe/London:20260407T063000"))
