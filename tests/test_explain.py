@@ -689,6 +689,26 @@ def test_cli_explain_not_a_plan_folder(tmp_path: Path) -> None:
     assert out.exit_code == 2 and "cannot read the plan" in out.output
 
 
+@pytest.mark.parametrize(("damage", "said"), [
+    ({"breakdown": "x"}, "'breakdown' is not an object"),
+    ({"breakdown": {"travel": 5}, "kpis": {"phases": "y"}},
+     "'breakdown.travel' is not an object, 'kpis.phases' is not a list of objects"),
+    ({"objective": "1000", "explanation": "text"}, "'explanation' is not a list, 'objective' is not a number"),
+])
+def test_cli_explain_damaged_plan_json(tmp_path: Path, damage: dict, said: str) -> None:
+    """A hand-edited plan.json with values of the wrong kind: the file and keys are named
+    (exit 2), not a traceback."""
+    import json
+
+    from cli import main
+
+    (tmp_path / "plan.json").write_text(json.dumps({"status": "FEASIBLE", "objective": 1.0, **damage}),
+                                        encoding="utf-8")
+    out = CliRunner().invoke(main, ["explain", str(tmp_path)])
+    assert out.exit_code == 2, out.output
+    assert "cannot read the plan" in out.output and said in out.output
+
+
 def test_weeks_text_shows_a_range_only_for_weeks_in_a_row() -> None:
     from scheduler.explain.prechecks import _weeks_text
 

@@ -26,6 +26,10 @@ __all__ = ["explain_plan", "gap_lines", "goal_table", "read_tables", "recruit_ta
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+_KIND_WORDS = {"explanation": "a list", "objective": "a number", "best_bound": "a number", "gap": "a number",
+               "kpis.phases": "a list of objects"}
+
+
 def read_tables(plan_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """plan.json, assignments.csv and recruit_calendar.csv of a plan folder.
 
@@ -40,6 +44,19 @@ def read_tables(plan_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]
         raise PlanFileError(f"cannot read plan.json in {folder}: {exc}") from exc
     if not isinstance(meta, dict):
         raise PlanFileError(f"plan.json in {folder} is not a JSON object")
+    kinds = {"breakdown": dict, "kpis": dict, "per_recruit": dict, "explanation": list,
+             "objective": (int, float), "best_bound": (int, float), "gap": (int, float)}
+    wrong = [k for k, kind in kinds.items()
+             if meta.get(k) is not None and (not isinstance(meta[k], kind) or isinstance(meta[k], bool))]
+    for key in ("breakdown", "per_recruit"):  # objects of objects
+        if isinstance(meta.get(key), dict):
+            wrong += [f"{key}.{k}" for k, v in meta[key].items() if not isinstance(v, dict)]
+    phases = (meta.get("kpis") or {}).get("phases") if isinstance(meta.get("kpis"), dict) else None
+    if phases is not None and not (isinstance(phases, list) and all(isinstance(p, dict) for p in phases)):
+        wrong.append("kpis.phases")
+    if wrong:
+        raise PlanFileError(f"plan.json in {folder}: " + ", ".join(
+            f"'{k}' is not {_KIND_WORDS.get(k, 'an object')}" for k in wrong))
 
     def table(name: str, columns: list[str]) -> pd.DataFrame:
         path = folder / name
