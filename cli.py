@@ -12,7 +12,7 @@ from models import InstanceError, PlanFileError, read
 
 WRITE_SHARE = 0.2
 """Share of ``plan --time-limit`` kept for writing the calendars and validating the plan:
-the solver's wall-clock guard is the rest (minus the time loading took). Trondheim's ~140
+the solver's wall-clock guard is the rest (minus the time loading took). Trondheim's 132
 calendars take about 5 s to write and 3 s to validate on the reference machine."""
 
 

@@ -128,10 +128,15 @@ class Recruit:
     max_travel_minutes: int | None = None
     unavailable_weekdays: frozenset[int] = frozenset()
     preferred_sites: tuple[str, ...] = ()
-    avoid_ward_types: frozenset[str] = frozenset()
+    avoid_ward_types: frozenset[str] = frozenset()  # case-folded
     recruit_period_start: date | None = None
     recruit_period_end: date | None = None
     source: Source | None = field(default=None, compare=False)
+
+    def avoids(self, ward_type: str) -> bool:
+        """Whether he avoids wards of ``ward_type``; letter case does not matter (a ward typed
+        ``Dementia`` is one an avoid list's ``dementia`` means)."""
+        return ward_type.casefold() in self.avoid_ward_types
 
 
 @dataclass(frozen=True)

@@ -1334,7 +1334,9 @@ class _Loader:
                 pct = _parse_float(pct_text.rstrip("%").strip())
                 if pct is None or not 1 <= pct <= 100:
                     r.error("position_pct", f"expected a position percentage from 1 to 100, got {_show(pct_text)}")
-            qualified = r.boolean("qualified", required=False)
+            # no qualified column at all: the instance says nothing about training, and no
+            # supervisor is held against it; an empty cell in the column means not trained
+            qualified = r.boolean("qualified", required=False) if "qualified" in r.table.columns else True
             max_recruits = r.integer("max_recruits", "a whole number of recruits", 0, MAX_RECRUITS_PER_SUPERVISOR, required=False)
             if r.ok:
                 out.append(Supervisor(
@@ -1424,7 +1426,7 @@ class _Loader:
             preferred = r.items("preferred_sites")
             for site in preferred:
                 r.check_ref("preferred_sites", "sites", site)
-            avoid = frozenset(x.lower() for x in r.items("avoid_ward_types"))
+            avoid = frozenset(x.casefold() for x in r.items("avoid_ward_types"))
             period_start, period_end = r.date_range("recruit_period_start", "recruit_period_end", required=False)
             if r.ok:
                 out.append(Recruit(

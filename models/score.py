@@ -129,7 +129,7 @@ def score(instance: Instance, plan: Plan, published: Plan | None = None) -> Scor
         items = {
             "travel": a.travel_minutes,
             "not_preferred_site": int(bool(r.preferred_sites) and a.site_id not in r.preferred_sites),
-            "avoided_ward_type": int(ward.ward_type in r.avoid_ward_types),
+            "avoided_ward_type": int(r.avoids(ward.ward_type)),
             "first_placement": int(a.phase_id == first and not ward.first_placement_ok),
             "alone_at_site": int(site_count[(a.phase_id, a.site_id)] < 2),
             "unqualified_supervisor": int(not inst.supervisor[a.supervisor_id].qualified),

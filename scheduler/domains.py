@@ -158,7 +158,7 @@ class Domains:
         cost = inst.weight("travel") * inst.travel_minutes(recruit_id, ward.site_id)
         if r.preferred_sites and ward.site_id not in r.preferred_sites:
             cost += inst.weight("not_preferred_site")
-        if ward.ward_type in r.avoid_ward_types:
+        if r.avoids(ward.ward_type):
             cost += inst.weight("avoided_ward_type")
         if not sup.qualified:
             cost += inst.weight("unqualified_supervisor")

@@ -75,7 +75,7 @@ def build_penalties(
     out.append(_assign_goal(v, "not_preferred_site", not_preferred))
     out.append(_assign_goal(
         v, "avoided_ward_type",
-        lambda r, p, s: int(inst.ward[inst.supervisor[s].ward_id].ward_type in inst.recruit[r].avoid_ward_types),
+        lambda r, p, s: int(inst.recruit[r].avoids(inst.ward[inst.supervisor[s].ward_id].ward_type)),
     ))
     first_phase = min(inst.phases, key=lambda p: p.start).id if inst.phases else None
     out.append(_assign_goal(

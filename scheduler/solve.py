@@ -434,7 +434,7 @@ class _Planner:
             site = self.site_of[s]
             c = u("travel") * inst.travel_minutes(r, site)
             c += u("not_preferred_site") * (bool(rec.preferred_sites) and site not in rec.preferred_sites)
-            c += u("avoided_ward_type") * (ward.ward_type in rec.avoid_ward_types)
+            c += u("avoided_ward_type") * rec.avoids(ward.ward_type)
             c += u("first_placement") * (phase.id == self.first and not ward.first_placement_ok)
             c += u("unqualified_supervisor") * (not inst.supervisor[s].qualified)
             keep = self.published.get((r, phase.id))

@@ -244,6 +244,21 @@ def test_optional_columns_and_booleans(tmp_path: Path) -> None:
     assert inst.weight("without_supervisor") == DEFAULT_WEIGHTS["without_supervisor"]
 
 
+def test_without_a_qualified_column_every_supervisor_counts_as_trained(tmp_path: Path) -> None:
+    """README: an instance that says nothing about training (no qualified column) holds it
+    against no supervisor; an empty cell in the column means not trained."""
+    def drop_qualified(text: str) -> str:
+        return "\n".join(",".join(c for k, c in enumerate(line.split(",")) if k != 6) for line in text.splitlines())
+
+    (tmp_path / "none").mkdir()
+    (tmp_path / "empty").mkdir()
+    inst = read(make_instance(tmp_path / "none", rewrite("supervisors.csv", drop_qualified)))
+    assert all(s.qualified for s in inst.supervisors)
+    inst = read(make_instance(tmp_path / "empty", sub("supervisors.csv", "V001,Randi Kristiansen,S01W1,RNIGHT,2026-01-26,70,true",
+                                                      "V001,Randi Kristiansen,S01W1,RNIGHT,2026-01-26,70,")))
+    assert not inst.supervisor["V001"].qualified and inst.supervisor["V002"].qualified
+
+
 def test_shared_day_named_on_one_row_holds_both_ways(tmp_path: Path) -> None:
     """SPEC: shared_day_with "names the partner class"; a coordinator who names the pair on
     one row only means the same pair."""

@@ -91,10 +91,11 @@ def test_preferred_site(tmp_path, weight, site, objective):
 @pytest.mark.parametrize(("r2_avoids", "avoided"), [(False, 0), (True, 1)])
 def test_avoided_ward_type(tmp_path, r2_avoids, avoided):
     """R1 avoids dementia wards; W1 (V1) is one, W2 (V2) is somatic, both at S1. R1 goes to W2
-    at no cost; if R2 avoids dementia too, one of them must be on W1: 150."""
+    at no cost; if R2 avoids dementia too, one of them must be on W1: 150. Letter case does
+    not matter (W1 is typed "Dementia", R2's list says "DEMENTIA")."""
     recruits = [recruit("R1", avoid_ward_types="dementia"),
-                recruit("R2", avoid_ward_types="dementia" if r2_avoids else "")]
-    inst = micro(tmp_path, phases=[WEEK], recruits=recruits, wards=[ward("W1", ward_type="dementia"), "W2"],
+                recruit("R2", avoid_ward_types="DEMENTIA" if r2_avoids else "")]
+    inst = micro(tmp_path, phases=[WEEK], recruits=recruits, wards=[ward("W1", ward_type="Dementia"), "W2"],
                  supervisors=["V1", supervisor("V2", "W2")])
     result = solve_and_check(inst)
     assert count(result, "avoided_ward_type") == avoided
