@@ -149,12 +149,20 @@ class PlanFileError(ValueError):
 def _read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
     if not path.exists():
         raise PlanFileError(f"{path.name} is missing from the plan folder {path.parent}")
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise PlanFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
-        return list(reader)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise PlanFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PlanFileError(f"{path.name} cannot be read: {exc}") from exc
+    for i, row in enumerate(rows, start=2):
+        short = [c for c in columns if row.get(c) is None]
+        if short:
+            raise PlanFileError(f"{path.name} line {i}: no cell for {', '.join(short)} (the row is short)")
+    return rows
 
 
 def read_plan(folder: str | Path) -> Plan:
@@ -192,7 +200,10 @@ def read_plan_json(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / "plan.json"
     if not path.exists():
         raise PlanFileError(f"plan.json is missing from the plan folder {folder}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError as exc:  # nested deeper than the parser goes: no plan.json of ours
+        raise ValueError("plan.json is nested too deeply to be a plan") from exc
 
 
 def _int(text: str, where: str) -> int:

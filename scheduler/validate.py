@@ -903,8 +903,19 @@ def validate_plan(instance: Instance, plan: Plan) -> list[Violation]:
     """
     found: list[Violation] = []
     for check in RULE_CHECKS:
-        found += check(instance, plan)
+        found += _guarded(check.__name__, check, instance, plan)
     return _finish(found)
+
+
+def _guarded(what: str, check, *args) -> list[Violation]:
+    """Run one check. A value it cannot handle (a date beyond the year 9999, a number of
+    400 digits, a file that cannot be read) is a ``FILE`` violation naming the check, not a
+    traceback: the plan is then not shown to keep the rules, and the run says why."""
+    try:
+        return check(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure of a check is a finding about the files
+        return [_v("FILE", f"{what} could not check the plan: {type(exc).__name__}: {exc} (a value out of "
+                           f"range, or a file that cannot be read)")]
 
 
 # ---- plan folder --------------------------------------------------------------------------
@@ -916,12 +927,13 @@ def check_plan_files(plan_dir: Path) -> list[Violation]:
     if not pj.exists():
         out.append(_v("FILE", f"plan.json is missing from {plan_dir}"))
     else:
+        read = True
         try:
             meta = json.loads(pj.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            meta = None
+        except (ValueError, RecursionError, OSError) as exc:
+            meta, read = None, False
             out.append(_v("FILE", f"plan.json is not valid JSON ({exc})"))
-        if meta is not None and not isinstance(meta, dict):
+        if read and not isinstance(meta, dict):
             out.append(_v("FILE", "plan.json is not a JSON object"))
         elif meta is not None:
             missing = [k for k in PLAN_JSON_KEYS if k not in meta]
@@ -1363,7 +1375,7 @@ def _read_events(cal: _Comp, feed: str, tzname: str, tz: ZoneInfo) -> tuple[list
         else:
             end = _event_time(ev.first("DTEND"), "DTEND", label, tzname, tz, zones, out)
         stamp = ev.first("DTSTAMP")
-        if stamp is None:
+        if stamp is None or not stamp.value.strip():
             out.append(_v("ICS", f"{label} has no DTSTAMP"))
 
         def text(key: str, ev: _Comp = ev) -> str:
@@ -1456,6 +1468,10 @@ def _vtimezone_transitions(observances: list[_Comp], last_year: int
                 parts = []
                 for part in rule.value.strip().split(";"):
                     key, _, value = part.partition("=")
+                    # only yearly rules are expanded (SPEC); an interval of 0 never ends in dateutil
+                    if (key.upper() == "FREQ" and value.upper() != "YEARLY") or \
+                            (key.upper() == "INTERVAL" and not (value.isascii() and value.isdigit() and 1 <= int(value) <= 100)):
+                        return None
                     if key.upper() == "UNTIL" and value.endswith("Z"):  # UTC -> local wall time
                         until = datetime.strptime(value[:-1][:15].ljust(15, "0"), "%Y%m%dT%H%M%S")
                         value = f"{until + before:%Y%m%dT%H%M%S}"
@@ -1467,7 +1483,7 @@ def _vtimezone_transitions(observances: list[_Comp], last_year: int
                     r = _DATE_TIME.fullmatch(value.strip())
                     if r is not None:
                         onsets.append(_basic_datetime(r.group(1)))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, IndexError, OverflowError):  # dateutil on a malformed rule, or beyond year 9999
             return None
         out += [(onset - before, after) for onset in set(onsets)]
     return sorted(out)
@@ -1746,19 +1762,19 @@ def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True, publ
     if status in ("INFEASIBLE", "UNKNOWN"):
         return [_v("FILE", f"plan.json has status {status}: the folder {plan_dir} holds no plan "
                            f"to validate")]
-    found = check_plan_files(plan_dir)
+    found = _guarded("check_plan_files", check_plan_files, plan_dir)
     try:
         plan = read_plan(plan_dir)
     except PlanFileError as exc:
         if not found:
             found.append(_v("FILE", str(exc)))
         return _finish(found)
-    found += _check_kpis(instance, plan_dir, plan)
+    found += _guarded("check_kpis", _check_kpis, instance, plan_dir, plan)
     found += validate_plan(instance, plan)
     if published is not None and keep_until is not None:
-        found += check_kept(instance, published, plan, keep_until)
+        found += _guarded("check_kept", check_kept, instance, published, plan, keep_until)
     if check_ics:
-        found += _run_ics_checks(instance, plan, plan_dir)
+        found += _guarded("check_ics", _run_ics_checks, instance, plan, plan_dir)
     return _finish(found)
 
 
@@ -1769,6 +1785,6 @@ def _run_ics_checks(instance: Instance, plan: Plan, plan_dir: Path) -> list[Viol
 def _status(plan_dir: Path) -> str | None:
     try:
         meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return meta.get("status") if isinstance(meta, dict) else None

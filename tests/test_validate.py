@@ -1597,3 +1597,42 @@ def test_violations_are_sorted_and_deterministic(inst: Instance, control: Plan) 
     assert [v.rule for v in found] == ["R4", "R9", "R10"]  # rule order, not string order
     assert found == validate_plan(inst, Plan(plan.assignments[::-1], plan.activities[::-1],
                                              plan.class_days[::-1]))
+
+
+# ---- damaged plan folders: findings, never a traceback (a fuzzing campaign found these) ----
+def _dir_instead_of(folder: Path, name: str) -> None:
+    (folder / name).unlink()
+    (folder / name).mkdir()
+
+
+def _append_line(folder: Path, name: str, line: str) -> None:
+    with (folder / name).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+@pytest.mark.parametrize(("damage", "expect"), [
+    (lambda f: _dir_instead_of(f, "class_calendar.csv"),
+     "FILE: check_plan_files could not check the plan: IsADirectoryError"),
+    (lambda f: _append_line(f, "recruit_calendar.csv", "K1R1,2026-04-07,practice"),
+     "FILE: recruit_calendar.csv line"),
+    (lambda f: (f / "assignments.csv").write_bytes((f / "assignments.csv").read_bytes() + b"\xff\n"),
+     "FILE: assignments.csv is not UTF-8"),
+    (lambda f: (f / "plan.json").write_text("null", encoding="utf-8"), "FILE: plan.json is not a JSON object"),
+    (lambda f: edit_ics(f, "recruits/K1R1.ics", sub(r"^DTSTART;TZID=Europe/Oslo:20260407T073000",
+                                                     "DTSTART:99991231T235959Z")),
+     "FILE: check_ics could not check the plan: OverflowError"),
+    (lambda f: edit_ics(f, "recruits/K1R1.ics", sub("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
+                                                     "FREQ=YEARLY;INTERVAL=0;BYDAY=-1SU;BYMONTH=3")),
+     "VTIMEZONE Europe/Oslo has an observance that cannot be read"),  # dateutil never ends on it
+    (lambda f: edit_ics(f, "recruits/K1R1.ics", sub(r"^DTSTAMP:.*$", "DTSTAMP:", count=1)), "has no DTSTAMP"),
+])
+def test_damaged_plan_folder_gives_findings(folder: Path, inst: Instance, damage, expect: str) -> None:
+    damage(folder)
+    found = validate(inst, folder)
+    assert any(expect in f"{v.rule}: {v.message}" for v in found), found
+
+
+def test_plan_json_nested_too_deeply(folder: Path, inst: Instance) -> None:
+    (folder / "plan.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    out = CliRunner().invoke(main, ["validate", str(inst.path), str(folder)])
+    assert out.exit_code == 2 and "nested too deeply" in out.output
