@@ -493,14 +493,17 @@ class Instance:
         b = later.replace(tzinfo=self.zone).timestamp()
         return (b - a) / 60
 
+    def counted_minutes(self, start: datetime, end: datetime) -> float:
+        """The minutes an activity from ``start`` to ``end`` (local times) counts towards the
+        week's hours (D7): the more of its real minutes and its minutes by the clock. A night
+        across the autumn clock change lasts an hour longer than its times say and counts
+        so; across the spring change it counts by the clock, so that the week keeps its cap
+        either way."""
+        return max((end - start).total_seconds() / 60, self.elapsed_minutes(start, end))
+
     def shift_minutes(self, code: str, day: date) -> int:
-        """The minutes shift ``code`` starting on ``day`` counts towards the week's hours
-        (D7): the more of its real minutes and its minutes by the clock. A night across the
-        autumn clock change lasts an hour longer than its times say and counts so; across
-        the spring change it counts by the clock, so that the week keeps its cap either way."""
-        shift = self.shift[code]
-        start, end = shift.window(day)
-        return max(shift.minutes, round(self.elapsed_minutes(start, end)))
+        """:meth:`counted_minutes` of shift ``code`` starting on ``day``."""
+        return round(self.counted_minutes(*self.shift[code].window(day)))
 
     # ---- travel --------------------------------------------------------------------
     def travel_minutes(self, recruit_id: str, site_id: str) -> int:

@@ -508,12 +508,11 @@ class _Planner:
         are proven, and their calendars decide whose rosters the practice weeks follow
         (176 less for 1.5 s). Not when re-planning, whose calendars keep the published
         ones, and not for practice phases, whose placements already weigh continuity."""
+        w = units(self.inst, "supervisor_change")
         if (phase.kind != "alternation" or not previous or self.opts.published is not None
-                or not found.outcome.proven):
+                or not found.outcome.proven or w <= 0):
             return found
-        extra = self._continuity(found.board, previous)
-        if extra is None or units(self.inst, "supervisor_change") < 0:
-            return found
+        extra = self._continuity(found.board, previous)  # not None: w > 0 and a phase before
         board = self.board(phase)
         reach = board.base < BIG
         board.base[reach] += extra[reach]
@@ -523,7 +522,6 @@ class _Planner:
         self.clock_cut |= late(deadline)
         if isinstance(out, str):
             return found
-        w = units(self.inst, "supervisor_change")
 
         def changes(assignment: dict[str, str]) -> int:
             return sum(1 for r, s in assignment.items() if r in previous and previous[r] != s)

@@ -935,7 +935,7 @@ def check_plan_files(plan_dir: Path) -> list[Violation]:
             out.append(_v("FILE", f"plan.json is not valid JSON ({exc})"))
         if read and not isinstance(meta, dict):
             out.append(_v("FILE", "plan.json is not a JSON object"))
-        elif meta is not None:
+        elif read:
             missing = [k for k in PLAN_JSON_KEYS if k not in meta]
             if missing:
                 out.append(_v("FILE", f"plan.json lacks the key(s) {', '.join(missing)}"))

@@ -26,8 +26,12 @@ __all__ = ["explain_plan", "gap_lines", "goal_table", "read_tables", "recruit_ta
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-_KIND_WORDS = {"explanation": "a list", "objective": "a number", "best_bound": "a number", "gap": "a number",
-               "kpis.phases": "a list of objects"}
+_PLAN_JSON_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "breakdown": (dict, "an object"), "kpis": (dict, "an object"), "per_recruit": (dict, "an object"),
+    "explanation": (list, "a list"), "objective": ((int, float), "a number"),
+    "best_bound": ((int, float), "a number"), "gap": ((int, float), "a number"),
+}
+"""What ``explain`` reads from plan.json: key -> (kind, the kind in words); null is allowed."""
 
 
 def read_tables(plan_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -44,19 +48,16 @@ def read_tables(plan_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]
         raise PlanFileError(f"cannot read plan.json in {folder}: {exc}") from exc
     if not isinstance(meta, dict):
         raise PlanFileError(f"plan.json in {folder} is not a JSON object")
-    kinds = {"breakdown": dict, "kpis": dict, "per_recruit": dict, "explanation": list,
-             "objective": (int, float), "best_bound": (int, float), "gap": (int, float)}
-    wrong = [k for k, kind in kinds.items()
+    wrong = [f"'{k}' is not {words}" for k, (kind, words) in _PLAN_JSON_KINDS.items()
              if meta.get(k) is not None and (not isinstance(meta[k], kind) or isinstance(meta[k], bool))]
     for key in ("breakdown", "per_recruit"):  # objects of objects
         if isinstance(meta.get(key), dict):
-            wrong += [f"{key}.{k}" for k, v in meta[key].items() if not isinstance(v, dict)]
-    phases = (meta.get("kpis") or {}).get("phases") if isinstance(meta.get("kpis"), dict) else None
+            wrong += [f"'{key}.{k}' is not an object" for k, v in meta[key].items() if not isinstance(v, dict)]
+    phases = meta["kpis"].get("phases") if isinstance(meta.get("kpis"), dict) else None
     if phases is not None and not (isinstance(phases, list) and all(isinstance(p, dict) for p in phases)):
-        wrong.append("kpis.phases")
+        wrong.append("'kpis.phases' is not a list of objects")
     if wrong:
-        raise PlanFileError(f"plan.json in {folder}: " + ", ".join(
-            f"'{k}' is not {_KIND_WORDS.get(k, 'an object')}" for k in wrong))
+        raise PlanFileError(f"plan.json in {folder}: " + ", ".join(wrong))
 
     def table(name: str, columns: list[str]) -> pd.DataFrame:
         path = folder / name
@@ -150,7 +151,7 @@ def _counted_minutes(inst: Instance, row) -> float:
         return inst.shift_minutes(row["shift_code"], date.fromisoformat(row["date"]))
     if row["start_dt"] is None or row["end_dt"] is None:
         return 0.0
-    return max((row["end_dt"] - row["start_dt"]).total_seconds() / 60, inst.elapsed_minutes(row["start_dt"], row["end_dt"]))
+    return inst.counted_minutes(row["start_dt"], row["end_dt"])
 
 
 def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
