@@ -127,6 +127,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     if estimated.get("placements"):
         click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "
                    f"estimated: {estimated['method']}")
+    _echo_weekly_rest(k["weekly_rest"])
     if published is not None:
         from scheduler.explain.changes import change_lines, plan_changes
 
@@ -189,6 +190,22 @@ def validate_cmd(instance, plan_dir, published_dir, keep_until) -> None:
         sys.exit(1)
     kept = f", and the published rows before {keep_until}" if keep_until is not None else ""
     click.echo(f"The plan keeps every hard rule (R1-R12) and its calendars match{kept}.")
+    from models.kpis import short_weekly_rests
+
+    _echo_weekly_rest(short_weekly_rests(inst, read_plan(Path(plan_dir))))
+
+
+def _echo_weekly_rest(report: dict) -> None:
+    """Name the recruit-weeks without the Working Environment Act's weekly rest (D20): a note,
+    since SPEC.md does not make it a rule."""
+    if not report["recruit_weeks"]:
+        return
+    click.echo(f"note: {report['recruit_weeks']} recruit-week(s) without {report['hours']} hours of rest in one "
+               f"piece (the Working Environment Act's weekly rest; not a rule of SPEC.md, see D20):")
+    for w in report["weeks"][:10]:
+        click.echo(f"  {w['recruit_id']} in {w['week']}: longest rest {w['longest_rest_hours']} h")
+    if report["recruit_weeks"] > 10:
+        click.echo(f"  ... and {report['recruit_weeks'] - 10} more in plan.json kpis.weekly_rest")
 
 
 # ---- calendar feeds (issue 4; feeds/README.md) ------------------------------------------------

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 from statistics import mean
 from typing import Any
 
-from models.domain import Instance
+from models.domain import Instance, iso_week, week_label
 from models.plan import Plan
+
+WEEKLY_REST_HOURS = 35
+"""The Working Environment Act's weekly rest (DOMAIN.md): 35 hours off in seven days. Not a
+rule of SPEC.md, so plans are not made to keep it; :func:`short_weekly_rests` reports the
+weeks that miss it (D20)."""
 
 
 def _spread(values: list[int]) -> dict[str, float]:
@@ -65,7 +71,47 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
         "school_days_per_class": dict(sorted(class_days.items())),
         "recruit_school_days": len([1 for _ in school.elements()]),
         "recruits": {r: {k: per[r][k] for k in keys} for r in sorted(per)},
+        "weekly_rest": short_weekly_rests(instance, plan),
     }
+
+
+def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_REST_HOURS) -> dict[str, Any]:
+    """The recruit-weeks without ``hours`` hours of rest in one piece (D20).
+
+    A recruit's rests are the times between the end of one activity (school day or shift) and
+    the start of his next, in real hours (D6); before his first and after his last activity
+    the rest has no end. An ISO week (monday 00:00 to monday 00:00, local) in which he has an
+    activity is short when no rest of at least ``hours`` overlaps it: a rest from saturday
+    evening to tuesday morning serves both weeks it touches, the lenient reading of "35 hours
+    in the course of seven days".
+
+    Returns ``{"hours": hours, "recruit_weeks": n, "weeks": [{"recruit_id", "week",
+    "longest_rest_hours"}, ...]}``, the longest rest being the longest that overlaps the week.
+    """
+    spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for a in plan.activities:
+        if a.start is not None and a.end is not None:
+            spans[a.recruit_id].append((a.start, a.end))
+    weeks: list[dict[str, Any]] = []
+    for recruit_id in sorted(spans):
+        acts = sorted(spans[recruit_id])
+        # rest i runs from acts[i - 1] end to acts[i] start; open-ended before the first and after the last
+        rests: list[tuple[datetime | None, datetime | None, float]] = [(None, acts[0][0], float("inf"))]
+        end = acts[0][1]
+        for start, stop in acts[1:]:
+            if start > end:
+                rests.append((end, start, instance.elapsed_minutes(end, start) / 60))
+            end = max(end, stop)
+        rests.append((end, None, float("inf")))
+        for week in sorted({iso_week(s.date()) for s, _ in acts}):
+            monday = datetime.fromisocalendar(week[0], week[1], 1)
+            after = monday + timedelta(days=7)
+            longest = max(length for lo, hi, length in rests
+                          if (lo is None or lo < after) and (hi is None or hi > monday))
+            if longest < hours:
+                weeks.append({"recruit_id": recruit_id, "week": week_label(week),
+                              "longest_rest_hours": round(longest, 1)})
+    return {"hours": hours, "recruit_weeks": len(weeks), "weeks": weeks}
 
 
 def _travel_estimated(instance: Instance, plan: Plan) -> dict[str, Any]:
