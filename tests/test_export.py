@@ -22,7 +22,7 @@ import models
 from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
 from scheduler.export import files as export_files
 from scheduler.export import write_plan
-from scheduler.export.ical import build_feeds, event_uid
+from scheduler.export.ical import build_feeds, calendar_bytes, event_uid
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "example-instance"
 if not EXAMPLE.exists():  # pragma: no cover - layout of a fresh checkout
@@ -191,6 +191,23 @@ def test_ics_lines_end_in_crlf_and_fold_at_75_octets(files):
         assert b"\n" not in data.replace(b"\r\n", b""), name
         for line in data.split(b"\r\n"):
             assert len(line) <= 75, (name, line)
+
+
+def test_our_folding_gives_icalendars_bytes(instance, files):
+    """``calendar_bytes`` takes short lines as they are and lets icalendar fold the rest: the
+    same bytes as ``Calendar.to_ical``, also for long lines with multi-octet characters and
+    escapes at the fold."""
+    long_name = "Ærlige Øyvind Åsmund " * 6 + "\\;,æ" * 20
+    renamed = dataclasses.replace(instance, recruits=tuple(
+        dataclasses.replace(r, name=long_name) if r.id == "K1R02" else r for r in instance.recruits))
+    feeds = {**files, **build_feeds(renamed, make_plan())}
+    folded = 0
+    for name, data in feeds.items():
+        if name.endswith(".ics"):
+            cal = Calendar.from_ical(data)
+            assert calendar_bytes(cal) == cal.to_ical() == data, name
+            folded += b"\r\n " in data
+    assert folded > 1
 
 
 def test_calendar_header(files):

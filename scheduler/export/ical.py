@@ -427,6 +427,10 @@ def _years(instance: Instance, plan: Plan) -> tuple[int, int]:
     return min(days).year - 1, max(days).year + 1
 
 
+FOLD_OCTETS = 75
+"""icalendar folds a content line of 75 octets or more (RFC 5545 3.1)."""
+
+
 def _render(feed: _Feed, instance: Instance, tz: Timezone, stamp: datetime, lang: str,
             feed_base_url: str | None) -> bytes:
     t = texts(lang)
@@ -462,7 +466,23 @@ def _render(feed: _Feed, instance: Instance, tz: Timezone, stamp: datetime, lang
         if e.description:
             ev.add("DESCRIPTION", e.description)
         cal.add_component(ev)
-    return cal.to_ical()
+    return calendar_bytes(cal)
+
+
+def calendar_bytes(cal: Calendar) -> bytes:
+    """``cal.to_ical()``, byte for byte, in about half the time.
+
+    icalendar folds every content line character by character; nearly all of ours are
+    shorter than the 75 octets at which it folds, and those are taken as they are. The
+    longer ones are folded by icalendar itself (``Contentline.to_ical``).
+    """
+    out = []
+    for line in cal.content_lines():
+        if not line:
+            continue
+        raw = line.encode("utf-8")
+        out.append(raw if len(raw) < FOLD_OCTETS else line.to_ical())
+    return b"\r\n".join(out) + b"\r\n"
 
 
 def build_feeds(
