@@ -1418,7 +1418,10 @@ def _check_vtimezone(cal: _Comp, feed: str, tzname: str, tz: ZoneInfo,
         return [*out, _v("ICS", f"{feed}: VTIMEZONE {tzname} has an observance that cannot be "
                                 f"read (DTSTART, TZOFFSETFROM, TZOFFSETTO, RRULE)")]
     for t in sorted(set(times)):
-        mine = next((off for utc, off in reversed(transitions) if utc <= t - off), None)
+        # a local time skipped or repeated by a change takes the offset before it (RFC 5545
+        # 3.3.5: the first occurrence; as zoneinfo's fold=0): a change is in force from the
+        # first local time that exists only after it
+        mine = next((after for utc, before, after in reversed(transitions) if utc <= t - max(before, after)), None)
         real = t.replace(tzinfo=tz).utcoffset()
         if mine != real:
             shown = "nothing" if mine is None else f"UTC{_fmt_offset(mine)}"
@@ -1447,9 +1450,9 @@ def _zone_changes(tz: ZoneInfo, first: int, last: int) -> bool:
 
 
 def _vtimezone_transitions(observances: list[_Comp], last_year: int
-                           ) -> list[tuple[datetime, timedelta]] | None:
-    """(UTC onset, offset after it) of every change the observances describe up to the end
-    of ``last_year``, in time order; ``None`` when one cannot be read."""
+                           ) -> list[tuple[datetime, timedelta, timedelta]] | None:
+    """(UTC onset, offset before it, offset after it) of every change the observances
+    describe up to the end of ``last_year``, in time order; ``None`` when one cannot be read."""
     from dateutil.rrule import rrulestr  # dependency of icalendar; kept local (cheap import)
 
     horizon = datetime(last_year + 1, 1, 1)
@@ -1485,7 +1488,7 @@ def _vtimezone_transitions(observances: list[_Comp], last_year: int
                         onsets.append(_basic_datetime(r.group(1)))
         except (ValueError, TypeError, IndexError, OverflowError):  # dateutil on a malformed rule, or beyond year 9999
             return None
-        out += [(onset - before, after) for onset in set(onsets)]
+        out += [(onset - before, before, after) for onset in set(onsets)]
     return sorted(out)
 
 

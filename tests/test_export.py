@@ -13,10 +13,11 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 
 import models
 from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
@@ -240,6 +241,48 @@ def test_vtimezone_is_yearly_rules_not_rdate_list(files):
     for local, hours in [("2026-10-24 12:00", 2), ("2026-10-25 12:00", 1), ("2027-03-27 12:00", 1),
                          ("2027-03-28 12:00", 2), ("2028-10-30 12:00", 1)]:
         assert dt(local).replace(tzinfo=tz).utcoffset() == timedelta(hours=hours), local
+
+
+TRICKY_ZONES = [
+    "America/Santiago",  # the first sunday on or after the 2nd: 2SU in 2029, 1SU otherwise
+    "Africa/Cairo",  # the last thursday at 24:00: friday, in november in 2030
+    "Africa/Casablanca",  # no summer time in Ramadan, moving every year
+    "Australia/Lord_Howe",  # a change of half an hour
+    "Antarctica/Troll",  # a change of two hours
+    "Europe/Dublin",  # "summer" is the standard time, winter the daylight one
+    "Pacific/Chatham",
+    "America/Asuncion",  # summer time abolished in 2024: one observance without a rule
+]
+
+
+@pytest.mark.parametrize("tzid", TRICKY_ZONES)
+def test_vtimezone_of_any_zone_is_yearly_rules_a_reader_follows(tzid):
+    """SPEC §4's rule-based VTIMEZONE for zones whose changes follow no 'n-th weekday' rule:
+    never RDATE, and the rules, read without the tz database by icalendar, give the zone's
+    offset all through the years the calendar needs (a sweep of all 599 zones of the tz
+    database passed the same check)."""
+    from scheduler.export.ical import _transitions, vtimezone
+
+    data = vtimezone(tzid, 2025, 2031).to_ical()
+    vtz = Timezone.from_ical(data)
+    assert b"RDATE" not in data
+    subs = vtz.subcomponents
+    if len(subs) > 1 or "RRULE" in subs[0]:  # else a zone that no longer changes
+        assert all(sub["RRULE"]["FREQ"] == ["YEARLY"] for sub in subs)
+    real, read = ZoneInfo(tzid), vtz.to_tz(lookup_tzid=False)
+    moments = [datetime(y, m, 1, h, tzinfo=UTC) for y in range(2026, 2032) for m in range(1, 13) for h in (0, 12)]
+    for change in _transitions(real, 2026, 2031):
+        moments += [change.utc - timedelta(hours=2), change.utc + timedelta(hours=2)]
+    for t in moments:
+        assert t.astimezone(read).utcoffset() == t.astimezone(real).utcoffset(), (tzid, t)
+
+
+def test_santiago_changes_on_the_first_sunday_on_or_after_the_2nd():
+    from scheduler.export.ical import vtimezone
+
+    data = vtimezone("America/Santiago", 2028, 2030).to_ical().decode()
+    assert data.count("RRULE:FREQ=YEARLY;BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8;BYMONTH=") == 2
+    assert "UNTIL" not in data
 
 
 def test_every_event_is_timed_with_tzid(files):

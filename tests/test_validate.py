@@ -24,8 +24,9 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -1043,6 +1044,24 @@ def test_ics_vtimezone_with_wrong_rule(folder: Path, inst: Instance) -> None:
     assert ics_messages(validate(inst, folder)) == [
         "ICS: ics/recruits/K2R1.ics: VTIMEZONE Europe/Oslo gives UTC+01:00 at 2026-04-06 07:30, "
         "but Europe/Oslo is UTC+02:00 then"]
+
+
+@pytest.mark.parametrize(("tzid", "local"), [
+    ("Europe/Oslo", "2026-10-25T02:30"),  # the hour the clocks go back repeats
+    ("Europe/Oslo", "2026-03-29T02:30"),  # the hour the clocks go forward is skipped
+    ("Antarctica/Troll", "2026-10-25T02:00"),  # two hours repeat
+])
+def test_ics_vtimezone_at_a_time_the_change_repeats_or_skips(tzid: str, local: str) -> None:
+    """Such a local time takes the offset before the change (RFC 5545 3.3.5; zoneinfo's
+    fold=0, as the plan's times are read): the writer's rules then agree with the zone."""
+    from scheduler.export.ical import vtimezone
+    from scheduler.validate import _check_vtimezone, _parse_ics
+
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + vtimezone(tzid, 2025, 2027).to_ical()
+            + b"END:VCALENDAR\r\n")
+    cal, errors = _parse_ics(data, "feed.ics")
+    assert errors == [] and cal is not None
+    assert _check_vtimezone(cal, "feed.ics", tzid, ZoneInfo(tzid), [datetime.fromisoformat(local)]) == []
 
 
 def test_ics_vtimezone_missing(folder: Path, inst: Instance) -> None:

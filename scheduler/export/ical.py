@@ -141,15 +141,55 @@ def _byday(day: date) -> str:
     return f"{(day.day - 1) // 7 + 1}{code}"
 
 
+def _yearly_rule(days: list[date]) -> dict[str, object] | None:
+    """The yearly rule that gives each of ``days`` (one per year, same month, consecutive
+    years), or None: ``BYDAY=2SU`` / ``-1SU`` style when one such weekday of the month
+    fits all, else the weekday in a window of seven days, ``BYDAY=SU;BYMONTHDAY=2,...,8``
+    ("the first sunday on or after the 2nd", as Chile's rules read)."""
+    first = days[0]
+    if len({_byday(d) for d in days}) == 1:
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": _byday(first)}
+    if len({d.weekday() for d in days}) != 1:
+        return None
+    low = max(d.day for d in days) - 6  # the window [low, low + 6] holds every day
+    if low < 1 or min(d.day for d in days) < low or low + 6 > min(
+            _calendar.monthrange(d.year, d.month)[1] for d in days):
+        return None
+    return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": _WEEKDAY_CODES[first.weekday()],
+            "BYMONTHDAY": list(range(low, low + 7))}
+
+
+def _runs(items: list[_Transition]) -> list[tuple[list[_Transition], dict[str, object]]]:
+    """``items`` (one kind of change, by time) cut into runs of consecutive years that one
+    yearly rule gives; a run of one change is a rule that occurs once."""
+    out: list[tuple[list[_Transition], dict[str, object]]] = []
+    run: list[_Transition] = []
+    rule: dict[str, object] | None = None
+    for c in items:
+        longer = run + [c]
+        got = (_yearly_rule([t.onset.date() for t in longer])
+               if run and c.onset.year == run[-1].onset.year + 1 else None)
+        if got is None:
+            if run:
+                out.append((run, rule))
+            run, rule = [c], _yearly_rule([c.onset.date()])
+        else:
+            run, rule = longer, got
+    out.append((run, rule))
+    return out
+
+
 @lru_cache(maxsize=16)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """A VTIMEZONE with yearly RRULE observances valid from ``first_year`` onwards.
 
     Transitions of ``tzid`` between ``first_year`` and ``last_year`` are grouped by
-    (kind, offsets, name, month, weekday rule, time); each group that recurs every year
-    becomes one STANDARD/DAYLIGHT observance with ``RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..``
-    (with ``UNTIL`` if the rule stops before ``last_year``). A zone without changes gets
-    one STANDARD observance; a change that fits no yearly rule falls back to RDATE.
+    (kind, offsets, name, month, time) and cut into runs of consecutive years that one
+    yearly rule gives (:func:`_yearly_rule`); each run becomes one STANDARD/DAYLIGHT
+    observance with ``RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..`` (``UNTIL`` a day after its last
+    change when the run stops before ``last_year``). SPEC §4 asks for rules, never the RDATE list that
+    clients such as Outlook mis-shift: a change that recurs in no other year is a rule that
+    occurs once. A zone without changes gets one STANDARD observance.
     """
     tz = ZoneInfo(tzid)
     comp = Timezone()
@@ -167,21 +207,18 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
         return comp
     groups: dict[tuple, list[_Transition]] = defaultdict(list)
     for c in changes:
-        key = (c.is_dst, c.offset_from, c.offset_to, c.name, c.onset.month,
-               _byday(c.onset.date()), c.onset.time())
-        groups[key].append(c)
-    for key, items in sorted(groups.items(), key=lambda kv: kv[1][0].utc):
+        groups[(c.is_dst, c.offset_from, c.offset_to, c.name, c.onset.month, c.onset.time())].append(c)
+    runs = [run for items in groups.values() for run in _runs(items)]
+    for items, rule in sorted(runs, key=lambda run: run[0][0].utc):
         first = items[0]
         sub = TimezoneDaylight() if first.is_dst else TimezoneStandard()
         sub.add("DTSTART", first.onset)
-        years = [c.onset.year for c in items]
-        if years == list(range(years[0], years[0] + len(years))):
-            rule: dict[str, object] = {"FREQ": "YEARLY", "BYMONTH": key[4], "BYDAY": key[5]}
-            if years[-1] < last_year:
-                rule["UNTIL"] = items[-1].utc
-            sub.add("RRULE", rule)
-        else:  # pragma: no cover - no yearly rule fits (not the case for Europe/Oslo)
-            sub.add("RDATE", [c.onset for c in items[1:]])
+        rule = dict(rule)
+        if items[-1].onset.year < last_year or len(items) == 1:
+            # a day after the run's last change, a year before its next: the same rule for
+            # any reader, also one that takes UNTIL for local time or as exclusive
+            rule["UNTIL"] = items[-1].utc + timedelta(days=1)
+        sub.add("RRULE", rule)
         sub.add("TZOFFSETFROM", first.offset_from)
         sub.add("TZOFFSETTO", first.offset_to)
         sub.add("TZNAME", first.name)
