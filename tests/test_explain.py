@@ -830,3 +830,30 @@ def test_a_day_without_supervisor_for_the_weeks_hours_across_the_clock_change(tm
     why = without_reasons(inst, calendar)
     assert why[["date", "kind"]].values.tolist() == [["2026-10-19", "hours"]]
     assert "would take the week over max_hours_per_week = 38.5" in why["reason"][0]
+
+
+def _reasons_of(tmp_path: Path, inst: Instance):
+    """The plan of a micro-instance (OPTIMAL, validated) and its days without supervisor."""
+    from scheduler.explain.report import read_tables, without_reasons
+    from scheduler.export import write_plan
+
+    plan = write_plan(inst, solve_and_check(inst), tmp_path / "plan")
+    _meta, _assignments, calendar = read_tables(plan)
+    return plan, without_reasons(inst, calendar)
+
+
+def test_issue_b1_a_night_that_runs_into_the_next_days_practice_breaks_rest(tmp_path: Path) -> None:
+    """Audit 13 B1: T1 teaches wed-fri only, so K1 is in school wed-fri and practises mon-tue
+    (R4). V1 works N (21:45-07:45) on monday and tuesday. Tuesday's N would end 45 minutes
+    before wednesday's school (08:30), so tuesday is D (07:30) without him; monday's N would
+    then end after tuesday's D has begun: a rest of -15 minutes, which breaks the 11 h (R9).
+    Both days are without supervisor in the optimal plan, each for rest; monday's reason
+    was 'no reason found' (an overlap was not seen as too little rest)."""
+    inst = micro(tmp_path / "inst", phases=[weekly_phase("2026-08-31", "2026-09-06", allow_night=True)],
+                 recruits=["R1"], supervisors=["V1"], teachers=[teacher("T1", weekdays="wed;thu;fri")],
+                 rosters={"RD": ["N N - - - - -"]})
+    _plan, why = _reasons_of(tmp_path, inst)
+    assert why[["date", "kind"]].values.tolist() == [["2026-08-31", "rest"], ["2026-09-01", "rest"]]
+    assert why["reason"][0] == ("his shift N 21:45-07:45 would break 11 h rest with the recruit's practice "
+                                "the next day (it would overlap it)")
+    assert why["reason"][1] == "his shift N 21:45-07:45 would break 11 h rest with the recruit's school the next day"

@@ -194,13 +194,19 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
                     continue
                 if abs((date.fromisoformat(b["date"]) - d).days) > 2:
                     continue
-                if (b["end_dt"] <= start and inst.elapsed_minutes(b["end_dt"], start) < rest) or \
-                        (b["start_dt"] >= end and inst.elapsed_minutes(end, b["start_dt"]) < rest):
+                # D6: the rest runs from the end of the one that starts first to the start of
+                # the other; it is negative when the two overlap (a night into a day shift)
+                if b["start_dt"] < start:
+                    left = inst.elapsed_minutes(b["end_dt"], start)
+                else:
+                    left = inst.elapsed_minutes(end, b["start_dt"])
+                if left < rest:
                     kind = "rest"
                     gap = (date.fromisoformat(b["date"]) - d).days
                     when = {-2: "two days before", -1: "the day before", 1: "the next day", 2: "two days later"}[gap]
                     reason = (f"his shift {code} {start:%H:%M}-{end:%H:%M} would break "
-                              f"{inst.rules.min_rest_hours:g} h rest with the recruit's {b['activity']} {when}")
+                              f"{inst.rules.min_rest_hours:g} h rest with the recruit's {b['activity']} {when}"
+                              + (" (it would overlap it)" if left < 0 else ""))
                     where = rows.rule("min_rest_hours")
                     break
             else:
