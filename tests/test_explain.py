@@ -857,3 +857,20 @@ def test_issue_b1_a_night_that_runs_into_the_next_days_practice_breaks_rest(tmp_
     assert why["reason"][0] == ("his shift N 21:45-07:45 would break 11 h rest with the recruit's practice "
                                 "the next day (it would overlap it)")
     assert why["reason"][1] == "his shift N 21:45-07:45 would break 11 h rest with the recruit's school the next day"
+
+
+def test_issue_b2_grouped_rest_reasons_name_each_days_next_activity(tmp_path: Path) -> None:
+    """Audit 13 B2: as above with V1 on A (14:30-22:00) on monday and tuesday. Monday's A
+    would leave 9.5 h before tuesday's D (07:30), tuesday's A 10.5 h before wednesday's
+    school (08:30): two rest reasons of one kind with different next activities. The report
+    grouped the days by kind and named the first day's activity for both; each group now has
+    its own words."""
+    inst = micro(tmp_path / "inst", phases=[weekly_phase("2026-08-31", "2026-09-06")],
+                 recruits=["R1"], supervisors=["V1"], teachers=[teacher("T1", weekdays="wed;thu;fri")],
+                 rosters={"RD": ["A A - - - - -"]})
+    plan, why = _reasons_of(tmp_path, inst)
+    assert why[["date", "kind"]].values.tolist() == [["2026-08-31", "rest"], ["2026-09-01", "rest"]]
+    text = explain_plan(plan, inst)
+    said = "1 x his shift A 14:30-22:00 would break 11 h rest with the recruit's"
+    assert f"{said} practice the next day (2026-08-31) [instance.toml line 7]" in text
+    assert f"{said} school the next day (2026-09-01) [instance.toml line 7]" in text

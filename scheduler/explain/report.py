@@ -413,14 +413,15 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
         if len(mine):
             sups = ", ".join(sorted(set(mine["supervisor_id"])))
             lines.append(f"  {len(mine)} day(s) without supervisor {sups}:")
-            counts = Counter(mine["kind"])
-            for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-                group = mine[mine["kind"] == kind]
+            # one line per reason as worded (its shift, and the neighbouring activity for rest),
+            # so that no day is said to have another day's reason
+            counts = Counter(zip(mine["kind"], mine["reason"], strict=True))
+            for (kind, reason), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                group = mine[(mine["kind"] == kind) & (mine["reason"] == reason)]
                 dates = group["date"].tolist()
                 where = sorted({w for w in group["row"] if w})
                 shown = ", ".join(dates[:4]) + (f", … ({len(dates)} days)" if len(dates) > 4 else "")
-                example = group["reason"].iloc[0]
-                lines.append(f"    {n} x {example} ({shown})" + (f" [{'; '.join(where)}]" if where else ""))
+                lines.append(f"    {n} x {reason} ({shown})" + (f" [{'; '.join(where)}]" if where else ""))
         if lines:
             out.append(f"{r}:")
             out += lines
