@@ -12,8 +12,26 @@ from models import InstanceError, PlanFileError, read
 
 WRITE_SHARE = 0.2
 """Share of ``plan --time-limit`` kept for writing the calendars and validating the plan:
-the solver's wall-clock guard is the rest (minus the time loading took). Trondheim's 132
-calendars take about 5 s to write and 3 s to validate on the reference machine."""
+the solver's wall-clock guard is the rest (minus the time loading took), unless the
+instance's size asks for more (:data:`WRITE_SECONDS`)."""
+
+WRITE_SECONDS = 0.4
+"""Seconds per 1,000 recruit-days (recruits x days of the phases) that writing the plan
+folder and validating it take on the reference machine with two workers, a little rounded
+up: Trondheim (about 18,800 recruit-days, 132 calendars) about 6.5 s, a 32-recruit audit
+instance (11,900) about 4.2 s. With one worker the calendars are rendered in one process,
+which takes half as long again."""
+
+
+OVERRUN = 1.05
+"""``plan`` says so when it took longer than this times ``--time-limit``."""
+
+
+def _write_reserve(inst, time_limit: float, workers: int) -> float:
+    """The seconds of ``--time-limit`` kept for writing and validating the plan."""
+    recruit_days = len(inst.recruits) * sum((p.end - p.start).days + 1 for p in inst.phases)
+    need = WRITE_SECONDS * recruit_days / 1000 * (1.5 if workers <= 1 else 1.0)
+    return max(WRITE_SHARE * time_limit, need)
 
 
 def _load(instance: str):
@@ -92,8 +110,8 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     else:
         with progress_printer(enabled=sys.stderr.isatty() and not log) as progress:
             # the budgets follow --time-limit; the solver's clock stops early enough to leave
-            # time for writing and validating the plan (WRITE_SHARE)
-            wall = max(1.0, (1 - WRITE_SHARE) * time_limit - (time.monotonic() - began))
+            # time for writing and validating the plan (_write_reserve)
+            wall = max(1.0, time_limit - _write_reserve(inst, time_limit, workers) - (time.monotonic() - began))
             opts = SolveOptions(
                 time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap,
                 log=log, progress=progress, published=published, wall_limit=wall,
@@ -140,6 +158,13 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         for v in violations:
             click.echo(f"  {v.message}", err=True)
         sys.exit(3)
+    took = time.monotonic() - began
+    if took > OVERRUN * time_limit:
+        click.echo(f"note: the command took {took:.1f} s, more than --time-limit {time_limit:g} s (solving "
+                   f"{result.wall_seconds:.1f} s; loading, writing and validating the rest). Each phase's day plan "
+                   f"gets at least a second and a {len(inst.recruits)}-recruit year takes about "
+                   f"{_write_reserve(inst, 0, workers):.0f} s to write and validate: give a larger --time-limit to "
+                   f"keep within it.", err=True)
 
 
 @main.command("validate")

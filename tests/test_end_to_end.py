@@ -138,6 +138,33 @@ def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan(opts: S
     assert validate_plan(inst, result.plan) == []
 
 
+def test_plan_says_when_it_took_longer_than_its_time_limit(tmp_path: Path, tiny_plan: Path) -> None:
+    """A limit below what loading, the day plans and writing need is overrun; plan says so,
+    with what to do (here 0.2 s, less than loading the solver takes). Within its limit it
+    says nothing of the kind."""
+    got = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "plan"), "--time-limit", "0.2",
+                                    "--workers", "1"])
+    assert got.exit_code == 0, got.output
+    assert re.search(r"note: the command took [0-9.]+ s, more than --time-limit 0.2 s \(solving [0-9.]+ s;", got.output)
+    assert "give a larger --time-limit" in got.output
+    # the module's plan, at 20 s
+    again = _plan(TINY, tmp_path / "again")
+    assert again.exit_code == 0 and "more than --time-limit" not in again.output, again.output
+
+
+def test_the_time_kept_for_writing_grows_with_the_instance() -> None:
+    """20 % of --time-limit, or more when the plan's size asks for it (WRITE_SECONDS per
+    1,000 recruit-days; half as long again with one worker, which renders in one process)."""
+    from cli import WRITE_SECONDS, _write_reserve
+
+    tiny, trondheim = read(TINY), read(REPO / "instances" / "trondheim-2026")
+    assert _write_reserve(tiny, 60, 2) == _write_reserve(trondheim, 60, 2) == 12.0
+    days = len(trondheim.recruits) * sum((p.end - p.start).days + 1 for p in trondheim.phases)
+    assert _write_reserve(trondheim, 10, 2) == pytest.approx(WRITE_SECONDS * days / 1000)
+    assert _write_reserve(trondheim, 10, 2) > 2.0  # more than 20 % of 10 s
+    assert _write_reserve(trondheim, 10, 1) == pytest.approx(1.5 * _write_reserve(trondheim, 10, 2))
+
+
 def test_search_deadlines_keep_time_for_the_searches_that_follow_on_the_same_worker() -> None:
     """The wall-clock guard of the calendar searches, shared by their expected work: a
     recruit period (practice, 4x per day), then Vg2 and Vg1 (alternation) on two workers:
