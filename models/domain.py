@@ -26,13 +26,23 @@ PhaseKind = Literal["practice", "alternation"]
 
 @dataclass(frozen=True)
 class Source:
-    """Where a row came from: file name and 1-based line number (header = line 1)."""
+    """Where a row came from: file name and 1-based line number (header = line 1); ``more``:
+    the other lines of an object of several rows (a roster's weeks)."""
 
     file: str
     line: int
+    more: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.file} line {self.line}"
+        if not self.more:
+            return f"{self.file} line {self.line}"
+        runs: list[list[int]] = []
+        for n in sorted({self.line, *self.more}):
+            if runs and n == runs[-1][-1] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        return f"{self.file} lines " + ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 @dataclass(frozen=True)

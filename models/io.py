@@ -1292,7 +1292,9 @@ class _Loader:
                     f"{weeks[-1]} without gaps (missing {_listing(missing)})",
                 )
                 continue
-            out.append(Roster(rid, tuple(group[w][1] for w in weeks), source=Source(self.label("rosters"), first_line[rid])))
+            lines = tuple(group[w][0] for w in weeks if group[w][0] != first_line[rid])
+            out.append(Roster(rid, tuple(group[w][1] for w in weeks),
+                              source=Source(self.label("rosters"), first_line[rid], lines)))
         return out
 
     def _sites(self) -> list[Site]:

@@ -149,7 +149,7 @@ def test_example_rows_keep_file_order_and_source(example_instance: Instance) -> 
     assert [r.id for r in inst.recruits][:3] == ["K1R01", "K1R02", "K1R03"]
     assert inst.recruits[0].source == Source("recruits.csv", 2)  # header is line 1
     assert str(inst.supervisors[-1].source) == "supervisors.csv line 20"
-    assert inst.roster["R100B"].source == Source("rosters.csv", 8)
+    assert inst.roster["R100B"].source == Source("rosters.csv", 8, (9, 10, 11, 12, 13))
     assert [r.id for r in inst.rosters][:2] == ["R100A", "R100B"]
 
 
@@ -176,6 +176,15 @@ def test_example_roster_lookups(example_instance: Instance) -> None:
     assert inst.supervisor_shift("V001", date(2026, 1, 20)) is None
     # V008 (R100A from 2026-01-26) is absent 2027-01-02..05.
     assert inst.supervisor_works("V008", date(2027, 1, 4)) is None
+
+
+def test_a_roster_of_several_weeks_cites_all_its_lines(example_instance: Instance) -> None:
+    """A roster is one row per week: its references name them all (a pre-check warning about
+    a roster used to cite its first week's line only)."""
+    assert str(example_instance.roster["R100A"].source) == "rosters.csv lines 2-7"
+    assert str(example_instance.roster["R100B"].source) == "rosters.csv lines 8-13"
+    assert str(Source("rosters.csv", 6, (9, 7, 12))) == "rosters.csv lines 6-7, 9, 12"
+    assert str(Source("rosters.csv", 6)) == "rosters.csv line 6"
 
 
 # ---------------------------------------------------------------------------------------
