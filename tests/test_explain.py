@@ -563,6 +563,7 @@ def test_solver_ward_capacity_and_minimum_shifts(tmp_path: Path) -> None:
     assert "phase rp" in f.message and "at least 4 shifts in a full week" in f.message
     assert "W1 (capacity 1" in f.message
     assert {"wards.csv line 2", "recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows)
+    assert "instance.toml line 18" in f.rows  # R10's min_shifts_per_week, not only the [[phases]] header
     assert "capacity of ward W1" in f.suggestion and "to 2" in f.suggestion
 
 
@@ -874,3 +875,45 @@ def test_issue_b2_grouped_rest_reasons_name_each_days_next_activity(tmp_path: Pa
     said = "1 x his shift A 14:30-22:00 would break 11 h rest with the recruit's"
     assert f"{said} practice the next day (2026-08-31) [instance.toml line 7]" in text
     assert f"{said} school the next day (2026-09-01) [instance.toml line 7]" in text
+
+
+def test_issue_b3_hours_cap_counts_only_shifts_a_recruit_can_work(tmp_path: Path) -> None:
+    """Audit 13 B3: as the test above (4 shifts a full week, at most 25 h), with a shift K
+    of 4 h in shifts.csv that no roster has. A recruit works his supervisor's roster shift
+    or D (R8), so K is not his to work: 4 x 7.5 h > 25 h, and the pre-check says so with
+    the two settings' lines. It took K as the shortest shift (4 x 4 h fits), and the
+    solver's fallback then blamed a recruit's weekdays and cited the [[phases]] header."""
+    from builders import SHIFTS
+
+    short = [*SHIFTS, {"code": "K", "name": "Kortvakt", "start": "17:00", "end": "21:00"}]
+    phase = practice_phase("2026-04-06", "2026-04-19", min_shifts_per_week=4, max_hours_per_week=25)
+    inst = micro(tmp_path / "a", phases=[phase], shifts=short, rosters={"RD": ["D D D D D D D"]})
+    f = only(precheck(inst))
+    assert f.rule == "R10" and "phase rp" in f.message and "7.5 h" in f.message
+    assert "max_hours_per_week = 25" in f.message
+    assert f.rows == ["instance.toml line 18", "instance.toml line 19"]  # min_shifts, max_hours
+    assert "Raise max_hours_per_week to 30" in f.suggestion
+    # control: when V2's roster has K, a recruit placed with him can work 4 x 4 h
+    rosters = {"RD": ["D D D D D D D"], "RK": ["K K K K K K K"]}
+    kept = micro(tmp_path / "b", phases=[phase], shifts=short, rosters=rosters,
+                 supervisors=["V1", supervisor("V2", roster_id="RK")])
+    assert not [g for g in precheck(kept) if g.rule == "R10"]
+    # V2 (site S2) is out of R2's reach (90 > 60 minutes): R2 alone is named, with his row
+    far = micro(tmp_path / "c", phases=[phase], shifts=short, rosters=rosters, sites=["S1", "S2"],
+                wards=["W1", ward("W2", site_id="S2")],
+                supervisors=["V1", supervisor("V2", ward_id="W2", roster_id="RK")], travel={("R2", "S2"): 90})
+    f = only(precheck(far))
+    assert f.rule == "R10" and "recruit R2 (Rekrutt R2) must work at least 4 shifts" in f.message
+    assert "so 4 shifts make 30 h, more than max_hours_per_week = 25" in f.message
+    assert f.rows == ["instance.toml line 18", "instance.toml line 19", "recruits.csv line 3"]
+
+
+def test_hours_cap_below_minimum_shifts_only_matters_in_a_full_week(tmp_path: Path) -> None:
+    """A practice phase from wednesday to tuesday has no full week (R10 holds a recruit to
+    min_shifts_per_week only in a week whose seven days are all in the phase), so 5 shifts
+    of 7.5 h against 30 h is no conflict: the pre-check is silent and the planner plans."""
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-08", "2026-04-14", min_shifts_per_week=5,
+                                                  max_hours_per_week=30)],
+                 rosters={"RD": ["D D D D D D D"]})
+    assert fatal(precheck(inst)) == []
+    solve_and_check(inst)

@@ -408,6 +408,11 @@ class _Words:
             rows += [self.rows.of(s) for s in sups] + [self.rows.of(inst.roster[s.roster_id]) for s in sups]
         if "add_rest_between_activities" in k:
             rows.append(self.rows.rule("min_rest_hours"))
+        if k & {"add_practice_phase_shifts", "add_block_practice_weeks"}:  # R10's settings
+            shifts = "min_shifts_per_week" if "add_practice_phase_shifts" in k else "min_shifts_per_practice_week"
+            rows.append(self.rows.phase(p, shifts))
+            if p.max_hours_per_week is not None:
+                rows.append(self.rows.phase(p, "max_hours_per_week"))
         if k & {"add_block_lengths"}:
             rows.append(self.rows.phase(p, "school_block_weeks"))
         if "add_min_school_days" in k:

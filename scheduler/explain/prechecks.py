@@ -930,37 +930,75 @@ def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culp
 # ---------------------------------------------------------------------------------------
 # R10: practice phases, shifts a week
 # ---------------------------------------------------------------------------------------
+def _full_weeks(ctx: _Ctx, recruit: Recruit, phase: Phase) -> list[tuple[int, int]]:
+    """R10 (D10): the ISO weeks whose seven days are all in the recruit's window of a
+    practice phase and none of them an absence of his."""
+    by_week: dict[tuple[int, int], list[date]] = defaultdict(list)
+    for d in ctx.dom.recruit_phase_days(recruit.id, phase):
+        by_week[iso_week(d)].append(d)
+    return [w for w, days in by_week.items()
+            if len(days) == 7 and not any(ctx.inst.is_absent(recruit.id, d) for d in days)]
+
+
+def _shortest_workable_hours(ctx: _Ctx, recruit: Recruit, phase: Phase) -> float:
+    """R8 with R10: the hours of the shortest shift a recruit can work in a phase. He works
+    his supervisor's roster shift or the ward's ``D``, so only ``D`` and the shifts on the
+    rosters of the supervisors within his reach count (a shift in shifts.csv that none of
+    them works does not); night shifts only where ``allow_night``."""
+    inst = ctx.inst
+    codes = {DAY_SHIFT} | {code for s in inst.reachable_supervisors(recruit.id)
+                           for week in inst.roster[s.roster_id].weeks for code in week if code}
+    hours = [inst.shift[c].hours for c in codes if c in inst.shift and ctx.dom.allowed_shift(c, phase)]
+    return min(hours, default=inst.shift[DAY_SHIFT].hours)
+
+
+def _hours_cap_below_minimum_shifts(ctx: _Ctx, p: Phase) -> Finding | None:
+    """R10: ``min_shifts_per_week`` shifts of the shortest length a recruit can work exceed
+    ``max_hours_per_week``, for the recruits who have a full week in the phase."""
+    need, cap = p.min_shifts_per_week, p.max_hours_per_week
+    if cap is None:
+        return None
+    held = [r for r in ctx.inst.recruits if _full_weeks(ctx, r, p)]
+    shortest = {r.id: _shortest_workable_hours(ctx, r, p) for r in held}
+    over = [r for r in held if need * shortest[r.id] > cap + 1e-9]
+    if not over:
+        return None
+    low, high = min(shortest[r.id] for r in over), max(shortest[r.id] for r in over)
+    rows = [ctx.rows.phase(p, "min_shifts_per_week"), ctx.rows.phase(p, "max_hours_per_week")]
+    if len(over) == len(held):
+        who, they = "a recruit", "he"
+    else:  # some can reach a supervisor whose roster has a shorter shift
+        who = ("recruit " if len(over) == 1 else "recruits ") + ", ".join(f"{r.id} ({r.name})" for r in over)
+        they = "he" if len(over) == 1 else "they"
+        rows += [ctx.rows.of(r) for r in over]
+    least = "" if low == high else "at least "
+    return Finding(
+        "R10",
+        f"In {_phase_text(p)} {who} must work at least {need} shifts in a full week, but even the shortest "
+        f"shift {they} can work (the ward's {DAY_SHIFT}, or a shift on the roster of a supervisor within reach: "
+        f"R8) lasts {least}{low:g} h, so {need} shifts make {least}{need * low:g} h, more than "
+        f"max_hours_per_week = {cap:g}.",
+        sort_rows(rows),
+        f"Raise max_hours_per_week to {need * high:g} or lower min_shifts_per_week.",
+    )
+
+
 def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
     """R10: in a full week of a practice phase a recruit can work ``min_shifts_per_week``
-    shifts (days he may practise) within ``max_hours_per_week`` (the shortest allowed shift)."""
+    shifts (days he may practise) within ``max_hours_per_week`` (the shortest shift he can
+    work)."""
     inst, dom, out = ctx.inst, ctx.dom, []
     for p in ctx.phases:
         if p.kind != "practice" or p.min_shifts_per_week <= 0:
             continue
-        allowed = [s for s in inst.shifts if p.allow_night or not s.is_night]
-        shortest = min((s.hours for s in allowed), default=inst.shift[DAY_SHIFT].hours)
-        if p.max_hours_per_week is not None and p.min_shifts_per_week * shortest > p.max_hours_per_week + 1e-9:
-            out.append(Finding(
-                "R10",
-                f"In {_phase_text(p)} a recruit must work at least {p.min_shifts_per_week} shifts in a full week, "
-                f"but even the shortest allowed shift lasts {shortest:g} h, so that is more than "
-                f"max_hours_per_week = {p.max_hours_per_week:g}.",
-                sort_rows([ctx.rows.phase(p, "min_shifts_per_week"), ctx.rows.phase(p, "max_hours_per_week")]),
-                f"Raise max_hours_per_week to {p.min_shifts_per_week * shortest:g} or lower min_shifts_per_week.",
-            ))
+        hours = _hours_cap_below_minimum_shifts(ctx, p)
+        if hours is not None:
+            out.append(hours)
             continue
         for r in inst.recruits:
-            window = dom.recruit_phase_days(r.id, p)
             can = set(dom.practice_days(r.id, p))
-            bad = []
-            by_week: dict[tuple[int, int], list[date]] = defaultdict(list)
-            for d in window:
-                by_week[iso_week(d)].append(d)
-            for week, days in by_week.items():
-                if len(days) < 7 or any(inst.is_absent(r.id, d) for d in days):
-                    continue
-                if sum(d in can for d in days) < p.min_shifts_per_week:
-                    bad.append(week)
+            bad = [w for w in _full_weeks(ctx, r, p)
+                   if sum(date.fromisocalendar(*w, i) in can for i in range(1, 8)) < p.min_shifts_per_week]
             if bad:
                 n_can = 7 - len(r.unavailable_weekdays)
                 out.append(Finding(
