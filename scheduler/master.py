@@ -122,10 +122,13 @@ class Board:
         return sups, np.array([sups.index(s) for s in self.cols], dtype=int)
 
     def solve(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
-        """The least total and the column of each row (value >= BIG: no assignment)."""
+        """The least total and the column of each row (value >= BIG: no assignment, also
+        when there are fewer places than recruits)."""
         r, c = linear_sum_assignment(matrix)
-        cols = np.empty(len(self.rows), dtype=int)
+        cols = np.zeros(len(self.rows), dtype=int)
         cols[r] = c
+        if len(r) < len(self.rows):
+            return BIG, cols
         return float(matrix[r, c].sum()), cols
 
 
@@ -1051,6 +1054,23 @@ class Search:
         return dict(out)
 
 
+def _no_practice_placement(board: Board, matrix: np.ndarray) -> str:
+    """Why a practice phase has no placement: a recruit without a supervisor in reach (R1),
+    one with no possible week with any of them (the week rules), or too few places (R2)."""
+    def named(rows: np.ndarray) -> str:
+        ids = [board.rows[i] for i in rows]
+        return ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+
+    alone = np.nonzero((board.base >= BIG).all(axis=1))[0]
+    if len(alone):
+        return f"no supervisor within reach (R1) of recruit(s) {named(alone)}"
+    stuck = np.nonzero((matrix >= BIG).all(axis=1))[0]
+    if len(stuck):
+        return (f"recruit(s) {named(stuck)} have no possible week with any supervisor within reach: the week's "
+                f"rules (R9 rest, R10 minimum shifts and weekly hours, R12) cannot all be kept on their rosters")
+    return "no placement of every recruit with a supervisor within reach keeps R1 and R2 (too few places)"
+
+
 def search_phase(
     inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, node_limit: int,
     teachers: Teachers | None = None, tolls: Tolls | None = None, capacity_rounds: int = 0,
@@ -1077,7 +1097,7 @@ def search_phase(
         matrix = board.base + prices.phase_chain({})
         value, cols = board.solve(matrix)
         if value >= BIG:
-            return "no placement of every recruit with a supervisor within reach keeps R1 and R2"
+            return _no_practice_placement(board, matrix)
         value -= payback
         return Outcome({}, {board.rows[i]: board.cols[c] for i, c in enumerate(cols)}, value, value, True, 1)
     groups = build_groups(inst, dom, phase, prices, teachers or Teachers(inst), keep)

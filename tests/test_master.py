@@ -484,3 +484,21 @@ def test_two_schools_search_keeps_a_valid_bound_and_finds_the_optimum(tmp_path, 
     assert set(out.school) == {"K1", "K2"}
     if limit == 10_000:
         assert out.proven and out.value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    (dict(travel={("R2", "S1"): 999}), "no supervisor within reach (R1) of recruit(s) R2"),
+    (dict(recruits=["R1", recruit("R2", unavailable_weekdays="mon;tue;wed;thu;fri;sat")]),
+     "recruit(s) R2 have no possible week with any supervisor within reach"),
+    (dict(recruits=["R1", "R2", "R3"]), "keeps R1 and R2 (too few places)"),
+])
+def test_a_practice_phase_without_placement_says_which_rule_and_recruits(tmp_path, kwargs, words):
+    """The search's answer when no placement is possible (the pre-checks catch most such
+    instances before it, the explanation after it): R1 (nobody in reach), the week's rules
+    (no week of his is possible with anyone: here only sundays free, three shifts a week),
+    or R2 (three recruits, two supervisors)."""
+    from tests.builders import practice_phase
+
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-19", id="rp")], **kwargs)
+    out = search_phase(inst, *setup(inst, "rp"), node_limit=100)
+    assert isinstance(out, str) and words in out, out
