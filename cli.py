@@ -416,9 +416,18 @@ def explain_cmd(plan_dir, instance_path, top, time_limit) -> None:
         sys.exit(2)
     if meta.get("status") in ("INFEASIBLE", "UNKNOWN") and inst is not None:
         findings = diagnose(inst, time_limit)
+        stored = [str(x) for x in meta.get("explanation") or []]
         click.echo("")
         if any(f.fatal for f in findings):
             click.echo("Why the instance cannot be planned:")
+        elif stored:
+            # e.g. a re-plan whose kept published rows conflict with the changed instance:
+            # the instance alone has no conflict, the planner's explanation says what had
+            # to be kept
+            click.echo("The instance alone shows no conflict between the rules; the planner's explanation "
+                       "(plan.json):")
+            for line in stored:
+                click.echo(line)
         elif meta.get("status") == "INFEASIBLE":
             click.echo(f"The planner proved that no plan keeps every rule, but no conflict between the rules "
                        f"was narrowed down within {time_limit:g} s; run explain with a longer --time-limit.")

@@ -173,8 +173,24 @@ def past_conflicts(instance: Instance, published: Plan, until: date) -> list[str
     named = re.compile(r"\b(" + "|".join(map(re.escape, sorted(others))) + r")\b") if others else None
     dated = [v.message for v in validate_plan(instance, published_now)
              if v.rule in DATED_RULES and _past(v.message, until) and not (named and named.search(v.message))]
-    out += [f"{m} (a published row before --keep-until {until})" for m in sorted(dated, key=_first_day)]
+    out += [f"{m} (a published row before --keep-until {until}){_rows_behind(instance, m)}"
+            for m in sorted(dated, key=_first_day)]
     return out
+
+
+def _rows_behind(instance: Instance, message: str) -> str:
+    """The instance rows that may have made a kept row break a rule: the absences of a
+    person the message names, and the closures, on a day or in a week it names (the changes
+    a re-plan with ``--keep-until`` usually meets); ``""`` when none."""
+    spans = _spans(message)
+    ids = set(re.findall(r"[\w.-]+", message))
+
+    def meets(start: date, end: date) -> bool:
+        return any(start <= last and first <= end for first, last in spans)
+
+    rows = [str(a.source) for a in instance.absences if a.source and a.person_id in ids and meets(a.start, a.end)]
+    rows += [str(c.source) for c in instance.closures if c.source and meets(c.start, c.end)]
+    return f" [rows: {', '.join(sorted(set(rows)))}]" if rows else ""
 
 
 def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:

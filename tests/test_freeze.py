@@ -144,6 +144,15 @@ def test_a_kept_row_the_changed_instance_forbids_is_named_and_nothing_is_planned
     assert "--keep-until 2026-04-20" in result.output
     assert "looking for the rules and rows in conflict" not in result.output
     assert not list(out.rglob("*.csv")) and not list(out.rglob("*.ics"))
+    # the absence row behind it is named (the new last line of absences.csv)
+    line = len((folder / "absences.csv").read_text(encoding="utf-8").splitlines())
+    assert f"[rows: absences.csv line {line}]" in result.output
+    # explain with the instance, which alone has no conflict, shows the planner's words
+    # (it said 'proved that no plan keeps every rule, but no conflict ... narrowed down')
+    why = CliRunner().invoke(main, ["explain", str(out), "--instance", str(folder), "--time-limit", "10"])
+    assert why.exit_code == 0, why.output
+    assert "The instance alone shows no conflict between the rules; the planner's explanation" in why.output
+    assert f"absences.csv line {line}" in why.output and "narrowed down" not in why.output
     # without --keep-until the day may change: a plan
     assert _replan(folder, published, tmp_path / "free").exit_code == 0
 
