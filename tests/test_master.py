@@ -219,6 +219,75 @@ def test_class_capacity_rounds_keep_capacity_and_a_valid_bound(tmp_path):
     assert rows and all(w == "W1" for w, _r, _c in rows)
 
 
+def brute_force_capacitated(inst, dom, pricer, phase, board) -> float:
+    """The least value over every calendar of the exact capacitated assignment (a MIP each)."""
+    capacity = ClassCapacity(inst, dom, phase, board)
+    prices = Prices(inst, dom, pricer, phase, board)
+    (group,) = build_groups(inst, dom, phase, prices, Teachers(inst))
+    best = np.inf
+    for combo in product(*(range(len(st.joint)) for st in group.stages)):
+        matrix, scalar, days = board.base.copy(), 0.0, [0] * len(group.classes)
+        for st, ji in zip(group.stages, combo, strict=True):
+            for ci, k in enumerate(st.joint[ji]):
+                step = st.steps[ci][k]
+                matrix[group.rows[ci], :] += step.matrix
+                scalar += step.scalar
+                days[ci] += step.days
+        if all(d >= m for d, m in zip(days, group.min_days, strict=True)):
+            got = capacity.assign(matrix)
+            if got is not None:
+                best = min(best, got[0] + scalar)
+    return best
+
+
+def test_node_prices_close_the_capacity_rounds_duality_gap(tmp_path, monkeypatch):
+    """One set of ward-capacity prices for every calendar leaves a duality gap: here the
+    rounds end with a bound of 0 and a plan of 8,000 units (the best calendar for the free
+    placements puts two recruits on W1, which holds one a day). Pricing each node of a
+    second search with prices of its own (``_tighten``) proves the exact optimum, 6,000,
+    which a brute force over every calendar with a MIP each confirms, and finds its plan."""
+    import scheduler.master as master
+
+    rosters = {**ROSTERS, "RD": ["D - - - D - -", "- D D - - - -", "- - - D D - -"]}
+    inst = three_weeks(
+        tmp_path, recruits=["R0", "R1", "R2"], rosters=rosters,
+        wards=[ward("W1", capacity=1), ward("W2", capacity=2)],
+        supervisors=[supervisor("V0", roster_id="RC"), supervisor("V1", "W2", roster_id="RD"),
+                     supervisor("V2", "W2", roster_id="RD"), supervisor("V3", roster_id="RC"),
+                     supervisor("V4", roster_id="RC"), supervisor("V5", "W2", roster_id="RA")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    exact = brute_force_capacitated(inst, dom, pricer, phase, board)
+    monkeypatch.setattr(master, "TIGHTEN_SHARE", 0.0)
+    rounds = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert rounds.bound < exact - 1 and rounds.value > exact + 1  # the gap, from both sides
+    monkeypatch.undo()
+    tight = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+    assert tight.bound == pytest.approx(exact) and tight.value == pytest.approx(exact) and tight.proven
+    assert sum(inst.supervisor[s].ward_id == "W1" for s in tight.assignment.values()) <= 1
+
+
+def test_node_prices_keep_a_valid_bound_when_cut_short(tmp_path, monkeypatch):
+    """Stopped after a few assignment problems, or at the first calendar without pricing
+    it exactly, the search's bound is still at most the exact optimum and at least the
+    rounds' bound."""
+    import scheduler.master as master
+
+    rosters = {**ROSTERS, "RD": ["D - - - D - -", "- D D - - - -", "- - - D D - -"]}
+    inst = three_weeks(
+        tmp_path, recruits=["R0", "R1", "R2"], rosters=rosters,
+        wards=[ward("W1", capacity=1), ward("W2", capacity=2)],
+        supervisors=[supervisor("V0", roster_id="RC"), supervisor("V1", "W2", roster_id="RD"),
+                     supervisor("V2", "W2", roster_id="RD"), supervisor("V3", roster_id="RC"),
+                     supervisor("V4", roster_id="RC"), supervisor("V5", "W2", roster_id="RA")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    exact = brute_force_capacitated(inst, dom, pricer, phase, board)
+    for share, leaves in [(0.001, 10), (0.005, 10), (1.0, 0)]:
+        monkeypatch.setattr(master, "TIGHTEN_SHARE", share)
+        monkeypatch.setattr(master, "TIGHTEN_LEAVES", leaves)
+        out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, capacity_rounds=4)
+        assert 0.0 <= out.bound <= exact + 1e-6 <= out.value + 1e-6, (share, leaves, out.bound, out.value)
+
+
 def _undominated_by_pairs(steps, combos, block):
     """The definition, one pair of joint options at a time."""
     def no_worse(a, b):
