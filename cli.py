@@ -275,9 +275,15 @@ def feeds() -> None:
 def feeds_publish(plan_dir, instance, db, links_out, base_url, keep, lang, qr_form) -> None:
     """Publish PLAN_DIR's calendars as a new version; new people get links."""
     from feeds import FeedStore, publish_plan, write_links
+    from feeds.publish import plan_feeds
 
     inst = _load(instance)
     db_path = _feeds_db(db, plan_dir, must_exist=False)
+    try:  # before the database is opened: a plan without calendars creates none
+        plan_feeds(plan_dir, inst)
+    except FileNotFoundError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     with FeedStore(db_path) as store:
         try:
             report = publish_plan(store, plan_dir, inst, keep=keep)
