@@ -877,6 +877,23 @@ def test_issue_b2_grouped_rest_reasons_name_each_days_next_activity(tmp_path: Pa
     assert f"{said} school the next day (2026-09-01) [instance.toml line 7]" in text
 
 
+def test_a_night_reason_cites_the_phases_allow_night(tmp_path: Path) -> None:
+    """Audit 14 O4: 'supervisor on night shift N (allow_night is false)' cited no row; it
+    now cites the phase's allow_night line (its [[phases]] header when the key is left out,
+    since false is then the default)."""
+    for given, line in [(dict(allow_night=False), 22), ({}, 13)]:
+        folder = tmp_path / str(line)
+        inst = micro(folder / "inst", phases=[weekly_phase("2026-08-31", "2026-09-06", **given)], recruits=["R1"],
+                     supervisors=["V1"], teachers=[teacher("T1", weekdays="wed;thu;fri")],
+                     rosters={"RD": ["N N - - - - -"]})
+        toml = (folder / "inst" / "instance.toml").read_text(encoding="utf-8").splitlines()
+        assert toml[line - 1].startswith("allow_night" if given else "[[phases]]"), toml
+        plan, why = _reasons_of(folder, inst)
+        assert why["kind"].tolist() == ["night", "night"]
+        assert (f"2 x supervisor on night shift N (allow_night is false) (2026-08-31, 2026-09-01) "
+                f"[instance.toml line {line}]") in explain_plan(plan, inst)
+
+
 def test_issue_b3_hours_cap_counts_only_shifts_a_recruit_can_work(tmp_path: Path) -> None:
     """Audit 13 B3: as the test above (4 shifts a full week, at most 25 h), with a shift K
     of 4 h in shifts.csv that no roster has. A recruit works his supervisor's roster shift

@@ -186,6 +186,7 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
             kind, reason = "unknown", f"supervisor's shift {code} is unknown"
         elif phase is not None and inst.shift[code].is_night and not phase.allow_night:
             kind, reason = "night", f"supervisor on night shift {code} (allow_night is false)"
+            where = rows.phase(phase, "allow_night")  # its line, or the phase's header when left out (false)
         else:
             start, end = inst.shift[code].window(d)
             rest = inst.rules.min_rest_hours * 60  # real minutes (D6)
