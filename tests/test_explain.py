@@ -894,6 +894,21 @@ def test_a_night_reason_cites_the_phases_allow_night(tmp_path: Path) -> None:
                 f"[instance.toml line {line}]") in explain_plan(plan, inst)
 
 
+def test_a_nearer_supervisor_with_room_says_how_many_days_he_can_be_followed(tmp_path: Path) -> None:
+    """Audit 14 O2: R1's nearest site S1 has V1 with room, but V1 works nights only and the
+    phase allows none, so R1 is placed with V2 at S2. The travel note said 'V1 has room
+    (0/1)', which reads as a missed cheaper choice; it now says he works none of the days."""
+    inst = micro(tmp_path / "inst", phases=[practice_phase("2026-04-06", "2026-04-19")], recruits=["R1"],
+                 sites=["S1", "S2"], wards=["W1", ward("W2", "S2")],
+                 supervisors=[supervisor("V1", roster_id="RN"), supervisor("V2", "W2")],
+                 rosters={"RN": ["N N N N N - -"], "RD": ["D D D D D - -"]},
+                 travel={("R1", "S1"): 10, ("R1", "S2"): 30})
+    plan, _why = _reasons_of(tmp_path, inst)
+    text = explain_plan(plan, inst)
+    assert ("rp: S2 at 30 min instead of his nearest reachable site S1 at 10 min (limit 60); there: V1 has room "
+            "(0/1), works 0 of its 14 days (his shifts there are nights, not allowed, or he is off or absent)") in text
+
+
 def test_issue_b3_hours_cap_counts_only_shifts_a_recruit_can_work(tmp_path: Path) -> None:
     """Audit 13 B3: as the test above (4 shifts a full week, at most 25 h), with a shift K
     of 4 h in shifts.csv that no roster has. A recruit works his supervisor's roster shift

@@ -11,7 +11,7 @@ the recruit's rest or weekly hours).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -257,13 +257,31 @@ def _travel_notes(inst: Instance, assignments: pd.DataFrame) -> dict[str, list[s
             if len(by) >= inst.supervisor[s].max_recruits:
                 full.append(f"{s} has {', '.join(by)}")
             else:
-                full.append(f"{s} has room ({len(by)}/{inst.supervisor[s].max_recruits})")
+                full.append(f"{s} has room ({len(by)}/{inst.supervisor[s].max_recruits}), "
+                            f"{_followable_days(inst, s, a['phase_id'])}")
         limit = inst.travel_limit(r)
         notes.setdefault(r, []).append(
             f"{a['phase_id']}: {a['site_id']} at {got} min instead of his nearest reachable site {nearest} at "
             f"{minutes} min (limit {limit}); there: {'; '.join(full)}"
         )
     return notes
+
+
+def _followable_days(inst: Instance, sup_id: str, phase_id: str) -> str:
+    """How many days of the phase the supervisor works a shift a recruit may follow (not
+    absent, and no night where the phase forbids them): a nearer supervisor with room but
+    few such days is no better choice (``"works 12 of its 84 days"``)."""
+    phase = inst.phase.get(phase_id)
+    if phase is None:
+        return "in an unknown phase"
+    days = [phase.start + timedelta(days=k) for k in range((phase.end - phase.start).days + 1)]
+    works = 0
+    for d in days:
+        code = inst.supervisor_works(sup_id, d)
+        if code is not None and code in inst.shift and (phase.allow_night or not inst.shift[code].is_night):
+            works += 1
+    return f"works {works} of its {len(days)} days" + (
+        " (his shifts there are nights, not allowed, or he is off or absent)" if works == 0 else "")
 
 
 def _goal_costs(item: object) -> dict[str, float]:
