@@ -226,11 +226,12 @@ def _echo_weekly_rest(report: dict) -> None:
     if not report["recruit_weeks"]:
         return
     click.echo(f"note: {report['recruit_weeks']} recruit-week(s) without {report['hours']} hours of rest in one "
-               f"piece (the Working Environment Act's weekly rest; not a rule of SPEC.md, see D20):")
+               f"piece (the Working Environment Act's weekly rest; not a rule of SPEC.md, see D20):", err=True)
     for w in report["weeks"][:10]:
-        click.echo(f"  {w['recruit_id']} in {w['week']}: longest rest {w['longest_rest_hours']} h")
+        click.echo(f"  {w['recruit_id']} in {w['week']}: longest rest in the week {w['longest_rest_hours']} h",
+                   err=True)
     if report["recruit_weeks"] > 10:
-        click.echo(f"  ... and {report['recruit_weeks'] - 10} more in plan.json kpis.weekly_rest")
+        click.echo(f"  ... and {report['recruit_weeks'] - 10} more in plan.json kpis.weekly_rest", err=True)
 
 
 # ---- calendar feeds (issue 4; feeds/README.md) ------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from statistics import mean
@@ -80,13 +81,15 @@ def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_RES
 
     A recruit's rests are the times between the end of one activity (school day or shift) and
     the start of his next, in real hours (D6); before his first and after his last activity
-    the rest has no end. An ISO week (monday 00:00 to monday 00:00, local) in which he has an
-    activity is short when no rest of at least ``hours`` overlaps it: a rest from saturday
-    evening to tuesday morning serves both weeks it touches, the lenient reading of "35 hours
-    in the course of seven days".
+    the rest has no end. Each ISO week (monday 00:00 to monday 00:00, local) in which he has
+    an activity needs a rest of at least ``hours`` of its own: one of which at least ``hours``
+    lie inside the week, or whose largest part lies in it. A weekend off from saturday 15:00
+    to monday 07:30 (40.5 h) serves the week of the saturday, not the next one too, so
+    thirteen working days in a row between two such weekends leave a week short.
 
     Returns ``{"hours": hours, "recruit_weeks": n, "weeks": [{"recruit_id", "week",
-    "longest_rest_hours"}, ...]}``, the longest rest being the longest that overlaps the week.
+    "longest_rest_hours"}, ...]}``: the longest rest inside the week (the part of a rest that
+    lies in it), rounded down to a tenth of an hour.
     """
     spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for a in plan.activities:
@@ -95,23 +98,42 @@ def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_RES
     weeks: list[dict[str, Any]] = []
     for recruit_id in sorted(spans):
         acts = sorted(spans[recruit_id])
-        # rest i runs from acts[i - 1] end to acts[i] start; open-ended before the first and after the last
-        rests: list[tuple[datetime | None, datetime | None, float]] = [(None, acts[0][0], float("inf"))]
+        worked = sorted({iso_week(s.date()) for s, _ in acts})
+        served: set[tuple[int, int]] = set()
+        inside: dict[tuple[int, int], float] = defaultdict(float)  # longest part of a rest in the week
+        # rest k runs from one activity's end to the next one's start; before the first and
+        # after the last it has no end (it serves the weeks it touches)
+        first, last = acts[0][0], max(stop for _s, stop in acts)
+        served.add(iso_week(first.date()))
+        served.add(iso_week(last.date()))
         end = acts[0][1]
         for start, stop in acts[1:]:
             if start > end:
-                rests.append((end, start, instance.elapsed_minutes(end, start) / 60))
+                parts = _parts_by_week(instance, end, start)
+                for week, part in parts.items():
+                    inside[week] = max(inside[week], part)
+                if sum(parts.values()) >= hours:
+                    served.add(max(parts, key=lambda w: (parts[w], w)))
+                    served.update(w for w, part in parts.items() if part >= hours)
             end = max(end, stop)
-        rests.append((end, None, float("inf")))
-        for week in sorted({iso_week(s.date()) for s, _ in acts}):
-            monday = datetime.fromisocalendar(week[0], week[1], 1)
-            after = monday + timedelta(days=7)
-            longest = max(length for lo, hi, length in rests
-                          if (lo is None or lo < after) and (hi is None or hi > monday))
-            if longest < hours:
+        for week in worked:
+            if week not in served:
                 weeks.append({"recruit_id": recruit_id, "week": week_label(week),
-                              "longest_rest_hours": round(longest, 1)})
+                              "longest_rest_hours": math.floor(inside[week] * 10) / 10})
     return {"hours": hours, "recruit_weeks": len(weeks), "weeks": weeks}
+
+
+def _parts_by_week(instance: Instance, start: datetime, end: datetime) -> dict[tuple[int, int], float]:
+    """The real hours of the rest from ``start`` to ``end`` (local times) in each ISO week."""
+    out: dict[tuple[int, int], float] = {}
+    at = start
+    while at < end:
+        week = iso_week(at.date())
+        monday = datetime.combine(at.date() - timedelta(days=at.weekday()), datetime.min.time())
+        stop = min(end, monday + timedelta(days=7))
+        out[week] = instance.elapsed_minutes(at, stop) / 60
+        at = stop
+    return out
 
 
 def _travel_estimated(instance: Instance, plan: Plan) -> dict[str, Any]:

@@ -39,39 +39,56 @@ def _days(recruit_id: str, first: str, last: str, start: str = "07:30", end: str
 def test_a_week_without_35_hours_off_is_reported_with_its_longest_rest(tmp_path):
     inst = micro(tmp_path, phases=[practice_phase("2026-09-28", "2026-10-18")])
     # every day of week 41 but a saturday evening shift: the longest rest is saturday 22:00
-    # to monday 07:30, 33.5 h; the weeks before and after touch the open rests of the plan's
-    # ends, so they are not short
+    # to monday 07:30, 33.5 h, of which 26 h in week 41; the weeks before and after touch
+    # the open rests of the plan's ends, so they are not short
     acts = [*_days("R1", "2026-10-04", "2026-10-09"), _shift("R1", "2026-10-10T14:30", "2026-10-10T22:00"),
             *_days("R1", "2026-10-12", "2026-10-12")]
     report = short_weekly_rests(inst, Plan(activities=acts))
     assert report == {"hours": WEEKLY_REST_HOURS, "recruit_weeks": 1,
-                      "weeks": [{"recruit_id": "R1", "week": "2026-W41", "longest_rest_hours": 33.5}]}
+                      "weeks": [{"recruit_id": "R1", "week": "2026-W41", "longest_rest_hours": 26.0}]}
 
 
-def test_a_rest_counts_for_every_week_it_touches(tmp_path):
-    inst = micro(tmp_path, phases=[practice_phase("2026-09-28", "2026-10-18")])
-    # friday 15:00 to monday 07:30 is 64.5 h: it ends in week 42 and serves it too, though
-    # week 42 itself is worked every day
-    acts = [*_days("R1", "2026-10-04", "2026-10-09"), *_days("R1", "2026-10-12", "2026-10-18"),
+def test_a_rest_serves_the_week_that_holds_35_hours_or_most_of_it(tmp_path):
+    """Each week needs a rest of its own: thirteen working days in a row between two free
+    weekends leave the week between them short, though a weekend touches each of its ends
+    (the review's case; a rest used to serve every week it touched)."""
+    inst = micro(tmp_path, phases=[practice_phase("2026-09-28", "2026-10-25")])
+    # W40 monday to friday, then W41 monday to W42 saturday, then W43 monday
+    acts = [*_days("R1", "2026-09-28", "2026-10-02"), *_days("R1", "2026-10-05", "2026-10-17"),
             *_days("R1", "2026-10-19", "2026-10-19")]
-    assert short_weekly_rests(inst, Plan(activities=acts))["weeks"] == []
-    # without that weekend off, week 42 is short (and week 41, whose rest was the same)
-    acts += _days("R1", "2026-10-10", "2026-10-11")
     weeks = short_weekly_rests(inst, Plan(activities=acts))["weeks"]
-    assert [(w["week"], w["longest_rest_hours"]) for w in weeks] == [("2026-W41", 16.5), ("2026-W42", 16.5)]
+    # friday 15:00 to monday 07:30 (64.5 h, 57 h in W40) serves W40; saturday 15:00 to
+    # monday 07:30 (40.5 h, 33 h in W42, the larger part) serves W42; W41 has 16.5 h at most
+    assert weeks == [{"recruit_id": "R1", "week": "2026-W41", "longest_rest_hours": 16.5}]
+    # with W41's weekend off too, every week has its own
+    acts = [a for a in acts if a.date not in (D("2026-10-10"), D("2026-10-11"))]
+    assert short_weekly_rests(inst, Plan(activities=acts))["weeks"] == []
+    # a rest of 35 h in each of two weeks serves both: friday 15:00 to wednesday 07:30
+    acts = [*_days("R1", "2026-09-28", "2026-10-02"), *_days("R1", "2026-10-07", "2026-10-11"),
+            *_days("R1", "2026-10-12", "2026-10-12")]
+    assert short_weekly_rests(inst, Plan(activities=acts))["weeks"] == []
 
 
 def test_rest_is_counted_in_real_hours_across_the_autumn_clock_change(tmp_path):
     inst = micro(tmp_path, phases=[practice_phase("2026-10-12", "2026-11-01")])
     # saturday 24 october 21:00 to monday 07:30 is 34.5 h by the clock, but the clocks go
-    # back that night: 35.5 real hours (D6), so week 43 has its weekly rest
+    # back that night: 35.5 real hours (D6), most of them in week 43, which has its rest
     base = [*_days("R1", "2026-10-18", "2026-10-23"), *_days("R1", "2026-10-26", "2026-10-26")]
     kept = [*base, _shift("R1", "2026-10-24T13:00", "2026-10-24T21:00")]
     assert short_weekly_rests(inst, Plan(activities=kept))["weeks"] == []
-    # an hour later it is 34.5 real hours
+    # an hour later it is 34.5 real hours (28 in week 43 by the clock, 27 + the extra hour)
     short = [*base, _shift("R1", "2026-10-24T14:00", "2026-10-24T22:00")]
     assert short_weekly_rests(inst, Plan(activities=short))["weeks"] == [
-        {"recruit_id": "R1", "week": "2026-W43", "longest_rest_hours": 34.5}]
+        {"recruit_id": "R1", "week": "2026-W43", "longest_rest_hours": 27.0}]
+
+
+def test_the_longest_rest_is_rounded_down(tmp_path):
+    """A rest of 34 h 58 min is short and says 34.9 h, not 35.0."""
+    inst = micro(tmp_path, phases=[practice_phase("2026-09-28", "2026-10-18")])
+    acts = [*_days("R1", "2026-10-04", "2026-10-08"), _shift("R1", "2026-10-09T07:30", "2026-10-09T15:00"),
+            _shift("R1", "2026-10-11T01:58", "2026-10-11T09:00"), *_days("R1", "2026-10-12", "2026-10-12")]
+    weeks = short_weekly_rests(inst, Plan(activities=acts))["weeks"]
+    assert weeks == [{"recruit_id": "R1", "week": "2026-W41", "longest_rest_hours": 34.9}]
 
 
 def test_school_days_are_activities_too(tmp_path):
@@ -108,7 +125,7 @@ def test_a_recruit_who_follows_a_tight_roster_is_reported(tmp_path):
     got = CliRunner().invoke(main, ["validate", str(tmp_path / "inst"), str(out)])
     assert got.exit_code == 0, got.output
     assert "note: 1 recruit-week(s) without 35 hours of rest" in got.output
-    assert "R1 in 2026-W16: longest rest 33.5 h" in got.output
+    assert "R1 in 2026-W16: longest rest in the week 33.5 h" in got.output
 
 
 def test_no_note_when_every_week_has_its_rest(tmp_path):
