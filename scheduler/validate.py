@@ -1456,7 +1456,7 @@ def _vtimezone_transitions(observances: list[_Comp], last_year: int
     from dateutil.rrule import rrulestr  # dependency of icalendar; kept local (cheap import)
 
     horizon = datetime(last_year + 1, 1, 1)
-    out: list[tuple[datetime, timedelta]] = []
+    out: list[tuple[datetime, timedelta, timedelta]] = []
     for o in observances:
         start_prop, off_from, off_to = o.first("DTSTART"), o.first("TZOFFSETFROM"), o.first("TZOFFSETTO")
         m = _DATE_TIME.fullmatch(start_prop.value.strip()) if start_prop else None

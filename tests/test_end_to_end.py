@@ -140,16 +140,24 @@ def test_a_time_limit_too_short_for_the_budgets_still_gives_a_valid_plan(opts: S
 
 def test_plan_says_when_it_took_longer_than_its_time_limit(tmp_path: Path, tiny_plan: Path) -> None:
     """A limit below what loading, the day plans and writing need is overrun; plan says so,
-    with what to do (here 0.2 s, less than loading the solver takes). Within its limit it
-    says nothing of the kind."""
-    got = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "plan"), "--time-limit", "0.2",
+    with what to do (here 0.01 s, less than writing the calendars takes). Within its limit
+    it says nothing of the kind."""
+    got = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "plan"), "--time-limit", "0.01",
                                     "--workers", "1"])
     assert got.exit_code == 0, got.output
-    assert re.search(r"note: the command took [0-9.]+ s, more than --time-limit 0.2 s \(solving [0-9.]+ s;", got.output)
+    assert re.search(r"note: the command took [0-9.]+ s, more than --time-limit 0.01 s \(solving [0-9.]+ s;", got.output)
     assert "give a larger --time-limit" in got.output
     # the module's plan, at 20 s
     again = _plan(TINY, tmp_path / "again")
     assert again.exit_code == 0 and "more than --time-limit" not in again.output, again.output
+    # also without a plan (an impossible instance, exit 1)
+    folder = _copy_tiny(tmp_path)
+    _edit(folder / "instance.toml", "min_school_days = 8\n", "min_school_days = 40\n")
+    impossible = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "none"), "--time-limit", "0.0001"])
+    assert impossible.exit_code == 1 and "more than --time-limit 0.0001 s" in impossible.output, impossible.output
+    # and a limit of 0 s is no limit to keep
+    zero = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "zero"), "--time-limit", "0"])
+    assert zero.exit_code == 2 and "--time-limit" in zero.output and not (tmp_path / "zero").exists()
 
 
 def test_the_time_kept_for_writing_grows_with_the_instance() -> None:

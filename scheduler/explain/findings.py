@@ -192,7 +192,7 @@ def sort_rows(rows: Iterable[str]) -> list[str]:
     """Unique rows, instance.toml first, then by file and line number."""
 
     def key(row: str) -> tuple:
-        m = re.match(r"^(.*?) line (\d+)$", row)
+        m = re.match(r"^(.*?) lines? (\d+)", row)  # "rosters.csv lines 8-13" by its first line
         if m:
             return (m.group(1) != "instance.toml", m.group(1), int(m.group(2)), row)
         return (True, row, 0, row)
