@@ -1073,15 +1073,22 @@ class _Loader:
         if is_file and path.name == TOML_FILE:
             path, is_dir, is_file = path.parent, True, False
         if is_dir:
+            missing = 0
             for name in TABLE_COLUMNS:
                 file = f"{name}.csv"
                 self.labels[name] = file
                 csv_path = path / file
                 if not csv_path.is_file():
+                    missing += name in REQUIRED_TABLES
                     self._absent(name, file, file, "is missing", f", expected at {csv_path}")
                     continue
                 lines = _read_csv_lines(csv_path, file, self.issues)
                 self.tables[name] = None if lines is None else _make_table(name, file, lines, self.issues)
+            books = sorted(p.name for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm")) if missing else []
+            if books:  # the tables are likely in the workbook beside instance.toml
+                self.issues.add(str(path), None, None,
+                                f"holds the workbook {', '.join(books)}: to read an instance from a workbook, give "
+                                f"its path as INSTANCE (e.g. {path / books[0]})")
             return path / TOML_FILE
         if is_file and path.suffix.lower() in (".xlsx", ".xlsm"):
             sheets = _read_workbook(path, self.issues)

@@ -669,6 +669,21 @@ def test_xlsx_formula_and_missing_sheet(tmp_path: Path) -> None:
     assert (missing.file, missing.line) == ("example.xlsx", None)
 
 
+def test_a_folder_with_a_workbook_and_no_csv_files_says_to_give_the_workbook(tmp_path: Path) -> None:
+    """The folder given where its workbook was meant: beside the missing tables, one error
+    names the workbook and the path to give (a regression sweep gave the folder)."""
+    workbook = write_workbook(tmp_path / "book")
+    issues = issues_of(workbook.parent)
+    hint = [i for i in issues if "holds the workbook" in i.message]
+    assert len(hint) == 1 and hint[0].file == str(workbook.parent)
+    assert f"give its path as INSTANCE (e.g. {workbook})" in hint[0].message
+    assert any("recruits.csv" == i.file and "is missing" in i.message for i in issues)
+    # a folder with its tables has no such error, workbook or not
+    for path in EXAMPLE_INSTANCE_DIR.iterdir():
+        shutil.copyfile(path, workbook.parent / path.name)
+    assert read(workbook.parent).name
+
+
 def test_xlsx_that_is_not_a_workbook(tmp_path: Path) -> None:
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"PK\x03\x04 not really a zip")
