@@ -1403,6 +1403,7 @@ def _capacity_rounds(
                 "(its recruits are on the ward together)")
     if best_upper[0] - lower > TIGHTEN_GAP * abs(best_upper[0]) and not late(search.deadline):
         lower, best_upper = _tighten(search, capacity, lower, best_upper, prices, int(TIGHTEN_SHARE * total))
+        proven = proven or lower >= best_upper[0] - 1e-6  # the bound meets the plan: optimal, whatever the rounds
     value, path, cols = best_upper
     lower = min(lower, value)
     return Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
