@@ -240,6 +240,18 @@ def brute_force_capacitated(inst, dom, pricer, phase, board) -> float:
     return best
 
 
+def duality_gap(tmp_path):
+    """Three recruits; ward W1 (three supervisors on RC) takes one a day, W2 two; found by a
+    random search for instances where one set of capacity prices leaves a gap."""
+    rosters = {**ROSTERS, "RD": ["D - - - D - -", "- D D - - - -", "- - - D D - -"]}
+    return three_weeks(
+        tmp_path, recruits=["R0", "R1", "R2"], rosters=rosters,
+        wards=[ward("W1", capacity=1), ward("W2", capacity=2)],
+        supervisors=[supervisor("V0", roster_id="RC"), supervisor("V1", "W2", roster_id="RD"),
+                     supervisor("V2", "W2", roster_id="RD"), supervisor("V3", roster_id="RC"),
+                     supervisor("V4", roster_id="RC"), supervisor("V5", "W2", roster_id="RA")])
+
+
 def test_node_prices_close_the_capacity_rounds_duality_gap(tmp_path, monkeypatch):
     """One set of ward-capacity prices for every calendar leaves a duality gap: here the
     rounds end with a bound of 0 and a plan of 8,000 units (the best calendar for the free
@@ -248,13 +260,7 @@ def test_node_prices_close_the_capacity_rounds_duality_gap(tmp_path, monkeypatch
     which a brute force over every calendar with a MIP each confirms, and finds its plan."""
     import scheduler.master as master
 
-    rosters = {**ROSTERS, "RD": ["D - - - D - -", "- D D - - - -", "- - - D D - -"]}
-    inst = three_weeks(
-        tmp_path, recruits=["R0", "R1", "R2"], rosters=rosters,
-        wards=[ward("W1", capacity=1), ward("W2", capacity=2)],
-        supervisors=[supervisor("V0", roster_id="RC"), supervisor("V1", "W2", roster_id="RD"),
-                     supervisor("V2", "W2", roster_id="RD"), supervisor("V3", roster_id="RC"),
-                     supervisor("V4", roster_id="RC"), supervisor("V5", "W2", roster_id="RA")])
+    inst = duality_gap(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     exact = brute_force_capacitated(inst, dom, pricer, phase, board)
     monkeypatch.setattr(master, "TIGHTEN_SHARE", 0.0)
@@ -272,13 +278,7 @@ def test_node_prices_keep_a_valid_bound_when_cut_short(tmp_path, monkeypatch):
     rounds' bound."""
     import scheduler.master as master
 
-    rosters = {**ROSTERS, "RD": ["D - - - D - -", "- D D - - - -", "- - - D D - -"]}
-    inst = three_weeks(
-        tmp_path, recruits=["R0", "R1", "R2"], rosters=rosters,
-        wards=[ward("W1", capacity=1), ward("W2", capacity=2)],
-        supervisors=[supervisor("V0", roster_id="RC"), supervisor("V1", "W2", roster_id="RD"),
-                     supervisor("V2", "W2", roster_id="RD"), supervisor("V3", roster_id="RC"),
-                     supervisor("V4", roster_id="RC"), supervisor("V5", "W2", roster_id="RA")])
+    inst = duality_gap(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     exact = brute_force_capacitated(inst, dom, pricer, phase, board)
     for share, leaves in [(0.001, 10), (0.005, 10), (1.0, 0)]:
