@@ -23,6 +23,13 @@ instance (11,900) about 4.2 s. With one worker the calendars are rendered in one
 which takes half as long again."""
 
 
+def _today():
+    """Today's date by the machine's clock (a function, so that tests can set it)."""
+    from datetime import date
+
+    return date.today()
+
+
 OVERRUN = 1.05
 """``plan`` says so when it took longer than this times ``--time-limit``."""
 
@@ -95,6 +102,12 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         except (OSError, ValueError) as exc:
             click.echo(f"cannot read the published plan {published_dir}: {exc}", err=True)
             sys.exit(2)
+        today = _today()
+        if keep_until is None and any(a.date < today for a in published.activities):
+            # the plan does not depend on the clock; only this warning does
+            click.echo(f"warning: the published plan has days before today ({today}), and --from alone may change "
+                       f"them where that is cheaper; add --keep-until {today} to keep the days that have been.",
+                       err=True)
     target = Path(out_dir)
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "plan.json").exists())):
         click.echo(f"{target} exists and is not a plan folder: --out must be a new or empty folder, or the "

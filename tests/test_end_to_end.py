@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -369,6 +370,28 @@ def test_replan_from_a_published_plan_keeps_placements_that_still_work(tmp_path:
     assert all(after[k] == "V099" for k in moved)
     meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert meta["breakdown"]["plan_change"]["count"] == len(moved)
+
+
+def test_replan_from_alone_warns_when_the_published_plan_has_days_that_have_been(
+        tmp_path: Path, tiny_plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--from alone may move days before today; plan warns and names the --keep-until to
+    give (audit 14 O1). Not when today comes before the plan, nor with --keep-until. The
+    plan is the same either way: only the warning reads the clock."""
+    import cli
+
+    args = ["plan", str(TINY), "--out", str(tmp_path / "a"), "--from", str(tiny_plan), *PLAN_ARGS]
+    monkeypatch.setattr(cli, "_today", lambda: date(2026, 5, 4))
+    got = CliRunner().invoke(main, args)
+    assert got.exit_code == 0, got.output
+    assert ("warning: the published plan has days before today (2026-05-04), and --from alone may change them "
+            "where that is cheaper; add --keep-until 2026-05-04") in got.output
+    kept = CliRunner().invoke(main, [*args, "--keep-until", "2026-05-04"])
+    assert kept.exit_code == 0 and "days before today" not in kept.output, kept.output
+    monkeypatch.setattr(cli, "_today", lambda: date(2026, 1, 5))
+    early = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "b"), "--from", str(tiny_plan),
+                                      *PLAN_ARGS])
+    assert early.exit_code == 0 and "days before today" not in early.output, early.output
+    assert (tmp_path / "a" / "recruit_calendar.csv").read_bytes() == (tmp_path / "b" / "recruit_calendar.csv").read_bytes()
 
 
 def test_plan_json_says_how_many_travel_times_are_estimated_and_how(tmp_path: Path) -> None:
