@@ -300,7 +300,13 @@ def test_block_lengths_cap_school_days(tmp_path: Path) -> None:
                                                school_block_weeks=[1, 1])])
     f = only(precheck(inst))
     assert f.rule == "R5+R11" and "at most 10 school days" in f.message
-    assert "to 10" in f.suggestion
+    assert "to 10" in f.suggestion and "practice_block_weeks" in f.suggestion
+    # both block lengths' lines are cited (audit 14 O8: practice_block_weeks was left out)
+    toml = (tmp_path / "instance.toml").read_text(encoding="utf-8").splitlines()
+    lines = {key: n for n, text in enumerate(toml, start=1) for key in ("school_block_weeks", "practice_block_weeks")
+             if text.startswith(key)}
+    assert {f"instance.toml line {lines['school_block_weeks']}",
+            f"instance.toml line {lines['practice_block_weeks']}"} <= set(f.rows)
 
 
 def test_block_weeks_no_recruit_can_practise_name_the_recruit(tmp_path: Path) -> None:

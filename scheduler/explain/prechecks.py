@@ -611,8 +611,10 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         f"{p.practice_block_weeks[0]} weeks and school blocks of at most "
                         f"{p.school_block_weeks[1]} weeks (R5) leave at most {best}, fewer than "
                         f"min_school_days = {need}.{closed_text}",
-                        sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_block_weeks")]),
-                        f"Lower min_school_days of phase {p.id} to {best}, or widen school_block_weeks.",
+                        sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_block_weeks"),
+                                                        ctx.rows.phase(p, "practice_block_weeks")]),
+                        f"Lower min_school_days of phase {p.id} to {best}, or widen school_block_weeks (or "
+                        f"shorten practice_block_weeks).",
                     ))
                 continue
             # weekly model: exactly/at most school_days_per_week per week (R4)
