@@ -417,25 +417,30 @@ class ClassCapacity:
                 if len(reach) > inst.ward[ward].capacity:
                     self.rows.append((ward, reach, cols))
         self.caps = np.array([inst.ward[w].capacity for w, _r, _c in self.rows], dtype=float)
+        # which rows each cell of the board (recruit, place), flattened, counts towards
+        shape = board.base.shape
+        cells = [(np.asarray(rs)[:, None] * shape[1] + np.asarray(cs)[None, :]).ravel() for _w, rs, cs in self.rows]
+        self.member = coo_matrix(
+            (np.ones(sum(len(c) for c in cells)),
+             (np.concatenate(cells) if cells else np.zeros(0, dtype=int),
+              np.concatenate([np.full(len(c), t) for t, c in enumerate(cells)]) if cells else np.zeros(0, dtype=int))),
+            shape=(shape[0] * shape[1], len(self.rows))).tocsr()
 
     def surcharge(self, prices: np.ndarray) -> tuple[np.ndarray, float]:
         """The matrix to add to the board's costs, and what the rows pay back."""
-        add = np.zeros_like(self.board.base)
-        for price, (_w, rows, cols) in zip(prices, self.rows, strict=True):
-            if price > 0:
-                add[np.ix_(rows, cols)] += price
-        return add, float(prices @ self.caps)
+        return (self.member @ prices).reshape(self.board.base.shape), float(prices @ self.caps)
 
     def load(self, cols_of_rows: np.ndarray) -> np.ndarray:
         """Recruits each row holds in an assignment (board column per row)."""
-        ward_of_col = [self.inst.supervisor[s].ward_id for s in self.board.cols]
-        return np.array([sum(ward_of_col[cols_of_rows[i]] == w for i in rows) for w, rows, _c in self.rows], dtype=float)
+        n_rows, n_cols = self.board.base.shape
+        taken = np.zeros(n_rows * n_cols)
+        taken[np.arange(n_rows) * n_cols + cols_of_rows] = 1.0
+        return self.member.T @ taken
 
     def assign(self, matrix: np.ndarray) -> tuple[float, np.ndarray] | None:
         """The least-cost assignment of rows to columns that keeps the rows' capacities
         (and the supervisors' places): a small MIP (HiGHS through scipy.optimize.milp)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_matrix
 
         n_rows, n_cols = matrix.shape
         cells = np.argwhere(matrix < BIG)
@@ -446,14 +451,7 @@ class ClassCapacity:
             LinearConstraint(coo_matrix((np.ones(len(cells)), (cells[:, 1], k)), shape=(n_cols, len(cells))), 0, 1),
         ]
         if self.rows:
-            r_idx, c_idx = [], []
-            for t, (_w, rows, cols) in enumerate(self.rows):
-                inside = np.isin(cells[:, 0], rows) & np.isin(cells[:, 1], cols)
-                for kk in np.nonzero(inside)[0]:
-                    r_idx.append(t)
-                    c_idx.append(kk)
-            a = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(len(self.rows), len(cells)))
-            parts.append(LinearConstraint(a, 0, self.caps))
+            parts.append(LinearConstraint(self.member[cells[:, 0] * n_cols + cells[:, 1]].T.tocoo(), 0, self.caps))
         res = milp(cost, constraints=parts, integrality=np.ones(len(cells)), bounds=Bounds(0, 1),
                    options={"time_limit": 30})
         if res.x is None or res.status not in (0, 1):
@@ -1136,7 +1134,8 @@ def search_phase(
         out = Outcome(search.calendars(path), {board.rows[i]: board.cols[c] for i, c in enumerate(cols)},
                       value - payback, bound - payback, proven, search.nodes)
     else:
-        got = _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback, node_limit)
+        got = _capacity_rounds(search, capacity, path, bound, proven, capacity_rounds, payback, node_limit,
+                               tighten=not plan_only)
         if isinstance(got, str):
             return got
         out = got
@@ -1182,14 +1181,6 @@ def _tighten(
     Returns the bound and the best plan ``(value, path, columns)``.
     """
     board = search.board
-    shape = board.base.shape
-    cells, rows = [], []
-    for t, (_w, rs, cs) in enumerate(capacity.rows):
-        block = (np.asarray(rs)[:, None] * shape[1] + np.asarray(cs)[None, :]).ravel()
-        cells.append(block)
-        rows.append(np.full(len(block), t))
-    member = coo_matrix((np.ones(sum(len(c) for c in cells)), (np.concatenate(cells), np.concatenate(rows))),
-                        shape=(shape[0] * shape[1], len(capacity.rows))).tocsr()  # (cell, row)
     caps = capacity.caps
     spent = 0
 
@@ -1198,17 +1189,16 @@ def _tighten(
         best, best_prices, at = -np.inf, start, start
         for _ in range(TIGHTEN_STEPS):
             spent += 1
-            value, cols = board.solve(matrix + (member @ at).reshape(shape))
+            add, back = capacity.surcharge(at)
+            value, cols = board.solve(matrix + add)
             if value >= BIG:
                 return np.inf, at
-            got = value - at @ caps
+            got = value - back
             if got > best:
                 best, best_prices = got, at
             if got >= target - 1e-6:
                 break
-            taken = np.zeros(shape[0] * shape[1])
-            taken[np.arange(shape[0]) * shape[1] + cols] = 1.0
-            grad = member.T @ taken - caps
+            grad = capacity.load(cols) - caps
             if (grad <= 0).all() and abs(at @ grad) < 1e-9:
                 break  # the assignment keeps every row, and pays no price: the node's exact value
             at = np.maximum(0.0, at + (target - got) / (grad @ grad) * grad)
@@ -1338,7 +1328,7 @@ def _decomposed_bound(
 
 def _capacity_rounds(
     search: Search, capacity: ClassCapacity, path: tuple[int, ...], bound: float, proven: bool, rounds: int,
-    payback: float, total: int,
+    payback: float, total: int, tighten: bool = True,
 ) -> Outcome | str:
     """The weekly model's ward capacity (:class:`ClassCapacity`) by Lagrangian relaxation
     over every calendar: each round prices the rows, searches the calendars again, and
@@ -1348,7 +1338,9 @@ def _capacity_rounds(
     better one). The rounds are short searches (:data:`ROUND_NODES`) that move the prices;
     the last round, with the prices they reached, gets what is left of the node budget (at
     least :data:`FINAL_SHARE` of it) to prove its bound. The bound is the best round's; the
-    plan is the calendar whose capacitated assignment (an exact MIP) costs least."""
+    plan is the calendar whose capacitated assignment (an exact MIP) costs least. With
+    ``tighten``, :func:`_tighten` then raises the bound (not for a search whose plan alone
+    is wanted)."""
     board = search.board
     base = board.base.copy()
     lower = bound
@@ -1401,7 +1393,7 @@ def _capacity_rounds(
     if best_upper is None:
         return ("no placement keeps the ward capacity (R2) on the days a class practises in its full weeks "
                 "(its recruits are on the ward together)")
-    if best_upper[0] - lower > TIGHTEN_GAP * abs(best_upper[0]) and not late(search.deadline):
+    if tighten and best_upper[0] - lower > TIGHTEN_GAP * abs(best_upper[0]) and not late(search.deadline):
         lower, best_upper = _tighten(search, capacity, lower, best_upper, prices, int(TIGHTEN_SHARE * total))
         proven = proven or lower >= best_upper[0] - 1e-6  # the bound meets the plan: optimal, whatever the rounds
     value, path, cols = best_upper
