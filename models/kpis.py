@@ -44,21 +44,9 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
     practice = [a for a in plan.activities if a.activity == "practice"]
     without = [a for a in practice if a.with_supervisor is False]
     travel = [a.travel_minutes for a in plan.assignments]
-    per: dict[str, Counter] = defaultdict(Counter)
-    for r in instance.recruits:
-        per[r.id]  # every recruit appears, even with no practice
-    for a in practice:
-        c = per[a.recruit_id]
-        c["practice_days"] += 1
-        c["without_supervisor"] += a.with_supervisor is False
-        c["weekend_shifts"] += a.date.weekday() >= 5
-        shift = instance.shift.get(a.shift_code)
-        c["evening_shifts"] += bool(shift and shift.is_evening and not shift.is_night)
-        c["night_shifts"] += bool(shift and shift.is_night)
-        c["holiday_shifts"] += a.date in instance.holidays
+    per = recruit_counts(instance, plan)
     school = Counter((a.class_id, a.phase_id) for a in plan.activities if a.activity == "school")
     class_days = Counter(c.class_id for c in plan.class_days)
-    keys = ["practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts", "holiday_shifts"]
     return {
         "practice_days": len(practice),
         "practice_days_without_supervisor": len(without),
@@ -71,9 +59,32 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
         "holiday_shifts_per_recruit": _spread([per[r]["holiday_shifts"] for r in per]),
         "school_days_per_class": dict(sorted(class_days.items())),
         "recruit_school_days": len([1 for _ in school.elements()]),
-        "recruits": {r: {k: per[r][k] for k in keys} for r in sorted(per)},
+        "recruits": per,
         "weekly_rest": short_weekly_rests(instance, plan),
     }
+
+
+RECRUIT_COUNTS = ("practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts",
+                  "holiday_shifts")
+"""The per-recruit counts of ``kpis.recruits`` (see :func:`kpis_of`)."""
+
+
+def recruit_counts(instance: Instance, plan: Plan) -> dict[str, dict[str, int]]:
+    """``kpis.recruits``: per recruit (every one, also without practice), by id, his
+    :data:`RECRUIT_COUNTS` (a recruit's calendar description tells them too)."""
+    per: dict[str, Counter] = {r.id: Counter() for r in instance.recruits}
+    for a in plan.activities:
+        if a.activity != "practice":
+            continue
+        c = per.setdefault(a.recruit_id, Counter())
+        c["practice_days"] += 1
+        c["without_supervisor"] += a.with_supervisor is False
+        c["weekend_shifts"] += a.date.weekday() >= 5
+        shift = instance.shift.get(a.shift_code)
+        c["evening_shifts"] += bool(shift and shift.is_evening and not shift.is_night)
+        c["night_shifts"] += bool(shift and shift.is_night)
+        c["holiday_shifts"] += a.date in instance.holidays
+    return {r: {k: per[r][k] for k in RECRUIT_COUNTS} for r in sorted(per)}
 
 
 def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_REST_HOURS) -> dict[str, Any]:
@@ -103,9 +114,7 @@ def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_RES
         inside: dict[tuple[int, int], float] = defaultdict(float)  # longest part of a rest in the week
         # rest k runs from one activity's end to the next one's start; before the first and
         # after the last it has no end (it serves the weeks it touches)
-        first, last = acts[0][0], max(stop for _s, stop in acts)
-        served.add(iso_week(first.date()))
-        served.add(iso_week(last.date()))
+        served.add(iso_week(acts[0][0].date()))
         end = acts[0][1]
         for start, stop in acts[1:]:
             if start > end:
@@ -116,6 +125,7 @@ def short_weekly_rests(instance: Instance, plan: Plan, hours: float = WEEKLY_RES
                     served.add(max(parts, key=lambda w: (parts[w], w)))
                     served.update(w for w, part in parts.items() if part >= hours)
             end = max(end, stop)
+        served.add(iso_week(end.date()))  # the end of his last activity
         for week in worked:
             if week not in served:
                 weeks.append({"recruit_id": recruit_id, "week": week_label(week),

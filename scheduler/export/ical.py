@@ -6,7 +6,7 @@ same bytes. In detail:
 * RFC 5545 via ``icalendar`` (CRLF line ends, lines folded at 75 octets), ``VERSION:2.0``,
   ``CALSCALE:GREGORIAN``, no ``METHOD``; ``NAME``/``X-WR-CALNAME``, ``X-WR-TIMEZONE``,
   ``REFRESH-INTERVAL;VALUE=DURATION:PT6H`` and ``X-PUBLISHED-TTL:PT6H``.
-* A recruit's calendar carries his shift counts (``models.kpis.kpis_of``: shifts, of
+* A recruit's calendar carries his shift counts (``models.kpis.recruit_counts``: shifts, of
   which weekend, evening/night and public-holiday shifts) as ``DESCRIPTION`` and
   ``X-WR-CALDESC`` on the VCALENDAR.
 * A VTIMEZONE for the instance's timezone built from its ``zoneinfo`` transitions as
@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar.prop import vDuration, vText
 
+from models import kpis
 from models.domain import Instance
-from models.kpis import kpis_of
 from models.plan import Activity, Plan
 from scheduler.export.texts import phase_label, recruit_counts, texts
 
@@ -451,7 +451,7 @@ class _Builder:
             "recruits": inst.recruits, "supervisors": inst.supervisors,
             "teachers": inst.teachers, "classes": inst.classes, "sites": inst.sites,
         }
-        counts = kpis_of(inst, plan)["recruits"]
+        counts = kpis.recruit_counts(inst, plan)
         out = []
         for folder in FEED_DIRS:
             for owner in owners[folder]:

@@ -16,7 +16,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "nb": {
         "calendar_name": "Menn i helse – {name}",
         "calendar_description": "Plan for Menn i helse: {name}",
-        # a recruit's calendar description (counts from models.kpis.kpis_of)
+        # a recruit's calendar description (counts from models.kpis.recruit_counts)
         "recruit_counts": "Praksis: {shifts}, herav {weekend}, {evening} og {holiday}.",
         "recruit_counts_none": "Praksis: ingen vakter.",
         "shifts_one": "{n} vakt",
@@ -55,7 +55,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "calendar_name": "Menn i helse – {name}",
         "calendar_description": "Menn i helse plan: {name}",
-        # a recruit's calendar description (counts from models.kpis.kpis_of)
+        # a recruit's calendar description (counts from models.kpis.recruit_counts)
         "recruit_counts": "Practice: {shifts}, of which {weekend}, {evening} and {holiday}.",
         "recruit_counts_none": "Practice: no shifts.",
         "shifts_one": "{n} shift",
@@ -116,7 +116,7 @@ def counted(t: dict[str, str], key: str, n: int) -> str:
 def recruit_counts(t: dict[str, str], counts: dict[str, int]) -> str:
     """A recruit's shift counts as one sentence (his calendar's description).
 
-    ``counts`` is his entry of ``kpis_of(...)["recruits"]``: ``practice_days``,
+    ``counts`` is his entry of ``models.kpis.recruit_counts``: ``practice_days``,
     ``weekend_shifts``, ``evening_shifts``, ``night_shifts`` and ``holiday_shifts``;
     evening and night shifts are told together.
     """
