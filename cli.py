@@ -34,11 +34,15 @@ OVERRUN = 1.05
 """``plan`` says so when it took longer than this times ``--time-limit``."""
 
 
+def _write_seconds(inst: Instance, workers: int) -> float:
+    """About how long writing and validating a plan of ``inst`` takes (:data:`WRITE_SECONDS`)."""
+    recruit_days = len(inst.recruits) * sum((p.end - p.start).days + 1 for p in inst.phases)
+    return WRITE_SECONDS * recruit_days / 1000 * (1.5 if workers <= 1 else 1.0)
+
+
 def _write_reserve(inst: Instance, time_limit: float, workers: int) -> float:
     """The seconds of ``--time-limit`` kept for writing and validating the plan."""
-    recruit_days = len(inst.recruits) * sum((p.end - p.start).days + 1 for p in inst.phases)
-    need = WRITE_SECONDS * recruit_days / 1000 * (1.5 if workers <= 1 else 1.0)
-    return max(WRITE_SHARE * time_limit, need)
+    return max(WRITE_SHARE * time_limit, _write_seconds(inst, workers))
 
 
 def _load(instance: str):
@@ -186,7 +190,7 @@ def _echo_overrun(began: float, time_limit: float, result, inst, workers: int) -
     parts = [f"solving {solving:.1f} s"]
     if solving > (1 - WRITE_SHARE) * time_limit:
         parts.append("each phase's day plan gets at least a second")
-    need = _write_reserve(inst, 0, workers)
+    need = _write_seconds(inst, workers)
     parts.append("the rest loading, writing and validating" + (
         f" (a {len(inst.recruits)}-recruit year takes about {need:.0f} s to write and validate)" if need >= 1 else ""))
     click.echo(f"note: the command took {took:.1f} s, more than --time-limit {time_limit:g} s ({'; '.join(parts)}): "

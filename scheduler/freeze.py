@@ -188,9 +188,9 @@ def _rows_behind(instance: Instance, message: str) -> str:
     def meets(start: date, end: date) -> bool:
         return any(start <= last and first <= end for first, last in spans)
 
-    rows = [str(a.source) for a in instance.absences if a.source and a.person_id in ids and meets(a.start, a.end)]
-    rows += [str(c.source) for c in instance.closures if c.source and meets(c.start, c.end)]
-    return f" [rows: {', '.join(sorted(set(rows)))}]" if rows else ""
+    rows = {a.source for a in instance.absences if a.source and a.person_id in ids and meets(a.start, a.end)}
+    rows |= {c.source for c in instance.closures if c.source and meets(c.start, c.end)}
+    return f" [rows: {', '.join(str(r) for r in sorted(rows, key=lambda r: (r.file, r.line)))}]" if rows else ""
 
 
 def keep_past(v: Vars, extras: dict, published: Plan, until: date) -> None:

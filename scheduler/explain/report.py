@@ -11,7 +11,7 @@ the recruit's rest or weekly hours).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -274,7 +274,7 @@ def _followable_days(inst: Instance, sup_id: str, phase_id: str) -> str:
     phase = inst.phase.get(phase_id)
     if phase is None:
         return "in an unknown phase"
-    days = [phase.start + timedelta(days=k) for k in range((phase.end - phase.start).days + 1)]
+    days = phase.dates()
     works = 0
     for d in days:
         code = inst.supervisor_works(sup_id, d)
