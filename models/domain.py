@@ -254,6 +254,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "supervisor_change": 15.0,  # per change of supervisor between consecutive phases
     "roster_shift_missed": 3.0,  # practice phase: a supervisor shift the recruit does not follow
     "short_week_unused": 5.0,  # short week: each practice day below practice_days_per_week
+    "long_school_block": 100.0,  # block model: per recruit, each school week beyond the shortest block
     "plan_change": 50.0,  # re-planning: per recruit-phase assignment changed
 }
 

@@ -33,6 +33,13 @@ defaults in :data:`models.DEFAULT_WEIGHTS`):
     weekly model, weeks with an open school day that are not full (D2): school days of the
     class below ``min(school_days_per_week, open days)``, and practice days of each recruit
     below ``min(practice_days_per_week, days he may practise)``.
+``long_school_block``
+    block model, per class and phase: each school week of a school block beyond the
+    shortest length ``school_block_weeks`` allows, once for each recruit of the class (D21:
+    blocks are typically the shortest, "3 weeks school and 2 weeks practice, stretched
+    where the school calendar demands it"; without this goal school weeks cost nothing and
+    the cheapest plan is the longest school blocks). A closed week or the phase edge ends
+    a block, as in R5.
 ``plan_change``
     re-planning only: recruit-phase assignments that differ from the published plan.
 """
@@ -53,7 +60,7 @@ weights keep one decimal and every cost is a whole number of units (as in CP-SAT
 GOALS: tuple[str, ...] = (
     "without_supervisor", "travel", "not_preferred_site", "avoided_ward_type", "first_placement",
     "alone_at_site", "weekend_fairness", "evening_fairness", "unqualified_supervisor",
-    "supervisor_change", "roster_shift_missed", "short_week_unused", "plan_change",
+    "supervisor_change", "roster_shift_missed", "short_week_unused", "long_school_block", "plan_change",
 )
 
 COUPLING_GOALS: tuple[str, ...] = ("supervisor_change", "alone_at_site", "weekend_fairness", "evening_fairness")
@@ -73,6 +80,7 @@ LABELS: dict[str, str] = {
     "supervisor_change": "changes of supervisor between consecutive phases",
     "roster_shift_missed": "supervisor shifts the recruit does not follow (practice)",
     "short_week_unused": "open days left unused in short weeks",
+    "long_school_block": "school weeks beyond the shortest school block (block model), per recruit",
     "plan_change": "assignments changed from the published plan",
 }
 
@@ -159,6 +167,7 @@ def score(instance: Instance, plan: Plan, published: Plan | None = None) -> Scor
     for p in phases:
         _missed(inst, p, sup_of, worked, school, by)
         _short_weeks(inst, p, worked, school, by)
+        _long_school_blocks(inst, p, school, by)
     for counter in by.values():
         for g, n in counter.items():
             counts[g] += n
@@ -223,3 +232,35 @@ def _short_weeks(inst: Instance, p: Phase, worked: dict, school: set, by: dict) 
                 possible = min(p.practice_days_per_week, len(may))
                 used = sum((r.id, d) in worked for d in may)
                 by[r.id]["short_week_unused"] += max(0, possible - used)
+
+
+def school_block_runs(inst: Instance, p: Phase, class_id: str, school: set) -> list[int]:
+    """Lengths in weeks of a block class's school blocks in phase ``p``, in order (a week
+    with no open school day, a practice week or the phase edge ends a block; R5, D14)."""
+    runs: list[int] = []
+    run = 0
+    for days in inst.phase_weeks(p).values():
+        open_days = [d for d in days if inst.is_open_school_day(class_id, d, p)]
+        if open_days and any((class_id, d) in school for d in open_days):
+            run += 1
+            continue
+        if run:
+            runs.append(run)
+        run = 0
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _long_school_blocks(inst: Instance, p: Phase, school: set, by: dict) -> None:
+    """School weeks beyond the shortest school block, per recruit of the class."""
+    if p.kind != "alternation":
+        return
+    for c in inst.classes:
+        if inst.model_of(c.id, p) != "block":
+            continue
+        shortest = p.school_block_weeks[0]
+        extra = sum(max(0, n - shortest) for n in school_block_runs(inst, p, c.id, school))
+        if extra:
+            for r in inst.recruits_of(c.id):
+                by[r.id]["long_school_block"] += extra

@@ -494,6 +494,7 @@ class Group:
     block: list[bool]  # per class: block model
     min_days: list[int]  # R11 per class
     stages: list[Stage] = field(default_factory=list)
+    long_price: list[float] = field(default_factory=list)  # per class and recruit, see Machine.cost
 
 
 State = tuple  # per class: (kind, run, edge, school days)
@@ -502,10 +503,11 @@ State = tuple  # per class: (kind, run, edge, school days)
 class Machine:
     """The rules that span weeks for one class: block lengths (R5, D14) and school days (R11)."""
 
-    def __init__(self, phase: Phase, block: bool, min_days: int) -> None:
+    def __init__(self, phase: Phase, block: bool, min_days: int, long_price: float = 0.0) -> None:
         self.block, self.min_days = block, min_days
         self.school_bounds = phase.school_block_weeks
         self.practice_bounds = phase.practice_block_weeks
+        self.long_price = long_price  # per recruit and school week beyond the shortest block
 
     start: State = (None, 0, True, 0)
 
@@ -527,6 +529,20 @@ class Machine:
         if weeks > self.bounds(kind)[1]:
             return None
         return (kind, weeks, k0 is None, school + days)
+
+    def cost(self, state: State, kind: str | None, weeks: int = 1) -> float:
+        """The ``long_school_block`` cost of a step (models/score.py) per recruit of the
+        class: the school weeks it adds beyond the shortest school block, times
+        :attr:`long_price`. The bound's cost to go (:meth:`Search._togo`) adds it to each
+        recruit's row, so that a recruit's cheapest sequence of weeks pays for its long
+        school blocks (as a class scalar it would be relaxed apart from the recruits'
+        costs, and the bound would be weak); a path adds it once per recruit."""
+        if not self.block or kind != SCHOOL or not self.long_price:
+            return 0.0
+        k0, run = state[0], state[1]
+        before = run if k0 == SCHOOL else 0
+        shortest = self.school_bounds[0]
+        return self.long_price * (max(0, before + weeks - shortest) - max(0, before - shortest))
 
     def final(self, state: State) -> bool:
         return state[3] >= self.min_days
@@ -555,7 +571,9 @@ def build_groups(
             continue
         rows = [[board.row_of[r.id] for r in inst.recruits_of(c)] for c in classes]
         block = [inst.model_of(c, phase) == "block" for c in classes]
-        g = Group(school.id, classes, rows, block, [phase.min_school_days] * len(classes))
+        w_long = units(inst, "long_school_block")
+        g = Group(school.id, classes, rows, block, [phase.min_school_days] * len(classes),
+                  long_price=[float(w_long)] * len(classes))
         raw = []  # (week, joint school sets, per class option sets)
         for week in dom.weeks(phase):
             cws = [class_week(inst, dom, c, phase, week) for c in classes]
@@ -735,7 +753,8 @@ class Search:
                  deadline: float | None = None) -> None:
         self.board, self.groups, self.node_limit = board, groups, node_limit
         self.deadline = deadline  # time.monotonic() at which a run stops as at its node limit
-        self.machines = [[Machine(phase, b, m) for b, m in zip(g.block, g.min_days, strict=True)] for g in groups]
+        self.machines = [[Machine(phase, b, m, p) for b, m, p in zip(g.block, g.min_days, g.long_price, strict=True)]
+                         for g in groups]
         self.order = _interleave(groups)
         # per position, how many stages of each group the path has fixed (a group's stages
         # are fixed in its own order)
@@ -788,7 +807,7 @@ class Search:
                         if nxt is None or nxt[:3] not in tables[t + 1]:
                             continue
                         m2, s2 = tables[t + 1][nxt[:3]]
-                        cand = (step.matrix + m2, step.scalar + s2)
+                        cand = (step.matrix + m2 + mach.cost(st, step.kind, len(stage.weeks)), step.scalar + s2)
                         best = cand if best is None else (np.minimum(best[0], cand[0]), min(best[1], cand[1]))
                     if best is not None:
                         tables[t][st] = best
@@ -867,14 +886,15 @@ class Search:
             s2 = scalar
             for ci, k in enumerate(combo):
                 step = stage.steps[ci][k]
-                nxt = self.machines[gi][ci].step(states[gi][ci], step.kind, step.days, len(stage.weeks))
+                mach = self.machines[gi][ci]
+                nxt = mach.step(states[gi][ci], step.kind, step.days, len(stage.weeks))
                 if nxt is None:
                     ok = False
                     break
+                s2 += step.scalar + mach.cost(states[gi][ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                 new_states[gi][ci] = nxt
                 if g.rows[ci]:
                     f2[g.rows[ci], :] += step.matrix
-                s2 += step.scalar
             if not ok:
                 continue
             if self.fixed_count[pos + 1][gi] == len(g.stages):  # the group's last stage
@@ -892,10 +912,12 @@ class Search:
             stage = self.groups[gi].stages[si]
             for ci, k in enumerate(stage.joint[ji]):
                 step = stage.steps[ci][k]
-                states[gi][ci] = self.machines[gi][ci].step(states[gi][ci], step.kind, step.days, len(stage.weeks))
+                mach = self.machines[gi][ci]
+                scalar += step.scalar + mach.cost(states[gi][ci], step.kind, len(stage.weeks)) * len(
+                    self.groups[gi].rows[ci])
+                states[gi][ci] = mach.step(states[gi][ci], step.kind, step.days, len(stage.weeks))
                 if self.groups[gi].rows[ci]:
                     fixed[self.groups[gi].rows[ci], :] += step.matrix
-                scalar += step.scalar
         return fixed, scalar, states
 
     def run(self, start_paths: list[tuple[int, ...]]) -> tuple[tuple[int, ...] | None, float, float, bool]:
@@ -1046,6 +1068,7 @@ class Search:
                             break
                         new.append(s2)
                         total += costs[t][ci][k] - bonus[ci] * step.days
+                        total += machines[ci].cost(states[ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                     else:
                         key = tuple(s[:3] for s in new)
                         if key not in nxt or total < nxt[key][0] - 1e-9:

@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from models import Plan, iso_week
 from models.score import LABELS, SCALE
+from scheduler.constraints.block import block_classes, segments, week_school
 from scheduler.variables import Vars
 
 # The soft goals' definitions, labels and units live in models/score.py (solver-free);
@@ -89,6 +90,7 @@ def build_penalties(
     out.append(_supervisor_change(v, previous or {}))
     out.append(_roster_missed(v))
     out.append(_short_weeks(v))
+    out.append(_long_school_blocks(v))
     if published is not None:
         keep = {(a.recruit_id, a.phase_id): a.supervisor_id for a in published.assignments}
         out.append(_assign_goal(
@@ -216,6 +218,31 @@ def _short_weeks(v: Vars) -> Penalty:
                     possible = min(p.practice_days_per_week, len(pracs))
                     per[r.id].append(possible - sum(pracs))
     return _penalty(v, "short_week_unused", per)
+
+
+def _long_school_blocks(v: Vars) -> Penalty:
+    """Block model: each school week that is at least the ``(shortest + 1)``-th school week
+    of its block in a row counts once per recruit of the class (models/score.py). A closed
+    week cuts the run (:func:`scheduler.constraints.block.segments`)."""
+    m = v.model
+    per: dict[str, list] = defaultdict(list)
+    for p in v.dom.phases:
+        for c in block_classes(v, p):
+            shortest = p.school_block_weeks[0]
+            recruits = v.inst.recruits_of(c)
+            if not recruits:
+                continue
+            for seg in segments(v, c, p):
+                xs = [week_school(v, c, p, w) for w in seg]
+                for i in range(shortest, len(xs)):
+                    run = xs[i - shortest : i + 1]
+                    long = v.bool(f"long_school[{c},{p.id},{seg[i][0]}-W{seg[i][1]:02d}]")
+                    for x in run:  # long == all of the run
+                        m.AddImplication(long, x)
+                    m.AddBoolOr([x.Not() for x in run] + [long])
+                    for r in recruits:
+                        per[r.id].append(long)
+    return _penalty(v, "long_school_block", per)
 
 
 def objective_expr(penalties: list[Penalty]) -> cp_model.LinearExprT:

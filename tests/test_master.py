@@ -8,6 +8,7 @@ bound must stay below the optimum however early it is stopped.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date
 from itertools import product
@@ -91,6 +92,9 @@ def brute_force(inst, dom, pricer, phase, board) -> float:
             kinds = "".join("S" if st.steps[0][st.joint[ji][0]].days else "P" for st, ji in zip(weeks, combo, strict=True))
             if not blocks_ok(kinds, phase.school_block_weeks, phase.practice_block_weeks):
                 continue
+            # long_school_block: school weeks beyond the shortest block, per recruit
+            extra = sum(max(0, len(run) - phase.school_block_weeks[0]) for run in re.findall("S+", kinds))
+            scalar += extra * units(inst, "long_school_block") * len(group.rows[0])
         value, _cols = board.solve(matrix)
         if value < BIG:
             best = min(best, value + scalar)

@@ -72,6 +72,7 @@ allow_night = true
 
 [weights]
 supervisor_change = -20
+long_school_block = 0  # the instance as it was found, before this goal (D21)
 """,
     "absences.csv": "person_id,start,end,reason\nV003,2026-12-22,2026-12-27,borte\n",
     "classes.csv": "id,school_id,name,model,shared_day_with\nK1,SK1,Klasse 1,block,\n",

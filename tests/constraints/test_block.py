@@ -310,3 +310,38 @@ def test_two_block_classes_are_staggered_when_one_teacher_cannot_carry_both(tmp_
         "S" if in_week(school_days(result, "K2"), y, w) else "P" for y, w in weeks)
     assert k1.count("S") == 2 and k2.count("S") == 2
     assert all(not (a == b == "S") for a, b in zip(k1, k2, strict=True))
+
+
+# ---- long_school_block (D21): school weeks beyond the shortest block --------------------------
+def test_a_forced_long_school_block_costs_per_recruit_and_week(tmp_path):
+    """Four weeks, 15 school days (three school weeks), school blocks of 2-4 weeks and
+    practice blocks of at least 2: the three school weeks must be one block (a one-week
+    practice block may only sit at the phase edge), one week beyond the shortest of 2. Each
+    of the two recruits counts it once: 2 x the default weight of 100."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=15,
+                                               school_block_weeks=[2, 4], practice_block_weeks=[2, 4])],
+                 weights=NO_MISSED)
+    result = solve_and_check(inst)
+    assert _kinds(result, [(2026, w) for w in range(34, 38)]) in ("SSSP", "PSSS")
+    assert count(result, "long_school_block") == 2
+    assert result.objective == 200
+    assert {r: costs["long_school_block"] for r, costs in result.per_recruit.items()} == {"R1": 100.0, "R2": 100.0}
+
+
+@pytest.mark.parametrize(("weight", "kinds", "objective"), [
+    (0, ["SSSS"], 0),             # school weeks cost nothing: all four weeks in school (the old optimum)
+    (150, ["SSPS", "SPSS"], 200),  # one practice week; the phase edge cuts the one-week school block
+])
+def test_long_school_blocks_change_the_optimum(tmp_path, weight, kinds, objective):
+    """Four weeks, 10 school days, school blocks of 2-4 weeks. The supervisors' roster has two
+    shifts a week, so each practice week costs each recruit one day without supervisor (100).
+    Without the goal, four school weeks cost nothing. With 150 per recruit and week beyond the
+    shortest block, four school weeks cost 2 x 2 x 150 = 600, three in a row 300 + 200; a
+    practice week between a two-week block and a one-week block at the phase edge (which R5
+    lets be short) costs 200 and nothing beyond the shortest block: the optimum."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
+                                               school_block_weeks=[2, 4], practice_block_weeks=[1, 4])],
+                 rosters={"RD": ["D D - - - - -"]}, weights={**NO_MISSED, "long_school_block": weight})
+    result = solve_and_check(inst)
+    assert _kinds(result, [(2026, w) for w in range(34, 38)]) in kinds
+    assert result.objective == objective
