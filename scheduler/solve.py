@@ -556,14 +556,14 @@ class _Planner:
             return found
         continuity = self._continuity(found.board, keep_to)
 
-        def capacitated(school) -> ColumnResult | None:
+        def capacitated(school, share: float) -> ColumnResult | None:
             prices = Prices(inst, self.dom, self.pricer, phase, found.board)
-            deadline = time.monotonic() + max(1.0, STEER_WALL_SHARE * self.phase_left())
+            deadline = time.monotonic() + max(1.0, share * self.phase_left())
             got = practice_by_columns(prices, COLUMN_ROUNDS, surcharge=continuity, school_of=school, deadline=deadline)
             self.clock_cut |= late(deadline)
             return got
 
-        best = capacitated(found.outcome.school)
+        best = capacitated(found.outcome.school, REALIZE_COLUMNS_SHARE)  # as realize would
         if best is None:
             return found
         out = found.outcome
@@ -583,7 +583,7 @@ class _Planner:
             if isinstance(tolled, str):
                 continue
             spent += tolled.nodes
-            got = capacitated(tolled.school)
+            got = capacitated(tolled.school, STEER_WALL_SHARE)
             if got is not None and got.value < best.value - 1e-6:
                 best, school, assignment = got, tolled.school, got.assignment
         steered = Outcome(school, assignment, out.value, out.bound, out.proven, out.nodes + spent, out.clock_cut)
