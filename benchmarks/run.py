@@ -176,7 +176,7 @@ def verdict(res: dict[str, Any]) -> str:
                     f"baseline {base['without']}")
             floor = res.get("floor")
             if floor is not None and floor > BAR_WITHOUT_RATIO * base["without"]:
-                text += f" (no plan can have fewer than {math.ceil(floor - 1e-6)}: proven bound)"
+                text += f" (no plan can have fewer than {_fewest(floor)}: proven bound)"
             why.append(text)
     wall = res.get("wall_seconds")
     if wall is not None and wall > BAR_WALL_SECONDS:
@@ -190,6 +190,15 @@ def verdict(res: dict[str, Any]) -> str:
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.2f} %"
+
+
+def _fewest(floor: float) -> int:
+    """Days are whole: the fewest days a plan can have is the floor's bound rounded up."""
+    return math.ceil(floor - 1e-6)
+
+
+def _floor(floor: float | None) -> str:
+    return "-" if floor is None else f"{_fewest(floor):,} (proven bound {_num(floor, 2)})"
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -236,8 +245,7 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str]]:
                     str(b["without_by_phase"][phase]) if b else "-"))
     out += [
         ("ratio planner / baseline (without)", ratio, ""),
-        ("fewest days without any plan can have", _num(res.get("floor"), 1) + " (proven bound)"
-         if res.get("floor") is not None else "-", ""),
+        ("fewest days without any plan can have", _floor(res.get("floor")), ""),
         ("travel mean / max (min)", f"{_num(p['mean_travel'], 2)} / {p['max_travel']}" if p else "-",
          f"{_num(b['mean_travel'], 2)} / {b['max_travel']}" if b else "-"),
         ("peak memory (ru_maxrss)", f"{_num(res.get('peak_memory_mb'), 0)} MB", ""),
