@@ -159,6 +159,8 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
                f"mean travel {k['mean_travel_minutes']} min")
     if result.status == Status.FEASIBLE and result.gap is not None and result.gap > 0.01:
         click.echo(f"gap: what the bound leaves out and each phase's bound: python cli.py explain {out}")
+    for class_id, phases in (k.get("blocks") or {}).items():
+        click.echo(f"blocks {class_id}: " + "; ".join(f"{p} {runs}" for p, runs in phases.items()))
     estimated = k.get("travel_estimated") or {}
     if estimated.get("placements"):
         click.echo(f"travel: {estimated['placements']} of {estimated['of']} placements without a travel.csv row, "

@@ -58,10 +58,45 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
         "evening_shifts_per_recruit": _spread([per[r]["evening_shifts"] + per[r]["night_shifts"] for r in per]),
         "holiday_shifts_per_recruit": _spread([per[r]["holiday_shifts"] for r in per]),
         "school_days_per_class": dict(sorted(class_days.items())),
+        "blocks": block_runs(instance, plan),
         "recruit_school_days": len([1 for _ in school.elements()]),
         "recruits": per,
         "weekly_rest": short_weekly_rests(instance, plan),
     }
+
+
+def block_runs(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
+    """``kpis.blocks``: per block-model class and alternation phase, its blocks in order, e.g.
+    ``"S3 P2 S2 | S3 P2 S3 P2"``: ``S``/``P`` and the weeks of a school or practice block,
+    ``|`` for weeks without an open school day (holidays), which cut blocks (R5, D14)."""
+    school = {(c.class_id, c.date) for c in plan.class_days}
+    out: dict[str, dict[str, str]] = {}
+    for p in sorted(instance.phases, key=lambda p: p.start):
+        if p.kind != "alternation":
+            continue
+        for c in instance.classes:
+            if instance.model_of(c.id, p) != "block":
+                continue
+            kinds = ""
+            for days in instance.phase_weeks(p).values():
+                open_days = [d for d in days if instance.is_open_school_day(c.id, d, p)]
+                kinds += "|" if not open_days else "S" if any((c.id, d) in school for d in open_days) else "P"
+            parts = []
+            for k, n in _runs(kinds):
+                parts.append("|" if k == "|" else f"{k}{n}")
+            out.setdefault(c.id, {})[p.id] = " ".join(parts)
+    return out
+
+
+def _runs(kinds: str) -> list[tuple[str, int]]:
+    """Runs of equal letters (closed weeks in a row are one ``|``)."""
+    runs: list[tuple[str, int]] = []
+    for k in kinds:
+        if runs and runs[-1][0] == k:
+            runs[-1] = (k, runs[-1][1] + 1)
+        else:
+            runs.append((k, 1))
+    return runs
 
 
 RECRUIT_COUNTS = ("practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts",

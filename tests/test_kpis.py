@@ -1,4 +1,5 @@
-"""models/kpis.py: the key figures of a plan, here the weekly rest report (D20).
+"""models/kpis.py: the key figures of a plan, here the weekly rest report (D20) and the
+block-model classes' blocks.
 
 The Working Environment Act asks for 35 hours of rest in one piece in the course of seven
 days (DOMAIN.md). SPEC.md does not make it a rule, so the planner does not plan for it; the
@@ -9,15 +10,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from cli import main
 from models import read
-from models.kpis import WEEKLY_REST_HOURS, short_weekly_rests
+from models.kpis import WEEKLY_REST_HOURS, block_runs, short_weekly_rests
 from models.plan import Activity, Plan
 from scheduler.export import write_plan
-from tests.builders import D, micro, practice_phase, solve_and_check, supervisor, write_instance
+from tests.builders import (
+    D,
+    absence,
+    block_phase,
+    closure,
+    micro,
+    practice_phase,
+    solve_and_check,
+    supervisor,
+    write_instance,
+)
 
 T = datetime.fromisoformat
 
@@ -137,3 +149,26 @@ def test_no_note_when_every_week_has_its_rest(tmp_path):
     out = write_plan(inst, result, tmp_path / "plan")
     got = CliRunner().invoke(main, ["validate", str(folder), str(out)])
     assert got.exit_code == 0 and "note:" not in got.output, got.output
+
+
+# ---- kpis.blocks ------------------------------------------------------------------------------
+def test_blocks_name_each_block_and_the_holiday_that_cuts_them(tmp_path):
+    """Five block weeks (34-38); week 36 is an autumn break, the only teacher is away in weeks
+    34 and 38 (practice weeks) and 10 school days are needed: school in 35 and 37, each a
+    one-week block cut by the break. ``kpis.blocks`` reads them off the plan, and ``plan``
+    prints them."""
+    folder = write_instance(
+        tmp_path / "inst",
+        phases=[block_phase("2026-08-17", "2026-09-20", min_school_days=10, school_block_weeks=[3, 3])],
+        absences=[absence("T1", "2026-08-17", "2026-08-21"), absence("T1", "2026-09-14", "2026-09-18")],
+        closures=[closure("2026-08-31", "2026-09-04", reason="Høstferie")])
+    result = solve_and_check(read(folder))
+    assert result.kpis["blocks"] == {"K1": {"vg2": "P1 S1 | S1 P1"}}
+    out = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "plan"), "--time-limit", "10"])
+    assert out.exit_code == 0, out.output
+    assert "blocks K1: vg2 P1 S1 | S1 P1" in out.output
+    assert json.loads((tmp_path / "plan" / "plan.json").read_text())["kpis"]["blocks"] == result.kpis["blocks"]
+
+
+def test_weekly_classes_have_no_blocks():
+    assert block_runs(read(Path(__file__).resolve().parents[1] / "instances" / "tiny"), Plan()) == {}
