@@ -234,6 +234,18 @@ def _short_weeks(inst: Instance, p: Phase, worked: dict, school: set, by: dict) 
                 by[r.id]["short_week_unused"] += max(0, possible - used)
 
 
+def calendar_units(inst: Instance, p: Phase, school: set) -> int:
+    """Units of the goals that the class calendars of phase ``p`` decide on their own:
+    ``long_school_block`` and the classes' own lines of ``short_week_unused`` (their school
+    days below the weekly number). ``school``: (class id, date) pairs. Used to compare two
+    calendars whose placements and schedules are priced apart (scheduler.solve)."""
+    by: dict[str, Counter] = defaultdict(Counter)
+    _long_school_blocks(inst, p, school, by)
+    _short_weeks(inst, p, {}, school, by)
+    return sum(units(inst, "long_school_block") * c["long_school_block"] for c in by.values()) + sum(
+        units(inst, "short_week_unused") * c["short_week_unused"] for who, c in by.items() if who.startswith("class "))
+
+
 def school_block_runs(inst: Instance, p: Phase, class_id: str, school: set) -> list[int]:
     """Lengths in weeks of a block class's school blocks in phase ``p``, in order (a week
     with no open school day, a practice week or the phase edge ends a block; R5, D14)."""

@@ -141,12 +141,12 @@ class Board:
 
     def solve(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
         """The least total and the column of each row (value >= BIG: no assignment, also
-        when there are fewer places than recruits)."""
+        when there are fewer places than recruits or a row's only places cost BIG)."""
         r, c = linear_sum_assignment(matrix)
         cols = np.zeros(len(self.rows), dtype=int)
         cols[r] = c
-        if len(r) < len(self.rows):
-            return BIG, cols
+        if len(r) < len(self.rows) or (matrix[r, c] >= BIG).any():
+            return BIG, cols  # (a BIG cell taken: other rows' negative costs could hide it in the sum)
         return float(matrix[r, c].sum()), cols
 
 
@@ -793,6 +793,7 @@ class Search:
         for ci, mach in enumerate(machines):
             n = len(g.rows[ci])
             cols = len(self.board.cols)
+            out_of_reach = self.board.base[g.rows[ci], :] >= BIG
             zero = (np.zeros((n, cols)), 0.0)
             tables: list[dict] = [dict() for _ in range(len(g.stages) + 1)]
             states = self._states(g, ci, mach)
@@ -807,7 +808,11 @@ class Search:
                         if nxt is None or nxt[:3] not in tables[t + 1]:
                             continue
                         m2, s2 = tables[t + 1][nxt[:3]]
-                        cand = (step.matrix + m2 + mach.cost(st, step.kind, len(stage.weeks)), step.scalar + s2)
+                        m3 = step.matrix + m2
+                        extra = mach.cost(st, step.kind, len(stage.weeks))
+                        if extra:  # not on impossible cells: a negative weight would make them possible
+                            m3 = np.where((m3 >= BIG) | out_of_reach, m3, m3 + extra)
+                        cand = (m3, step.scalar + s2)
                         best = cand if best is None else (np.minimum(best[0], cand[0]), min(best[1], cand[1]))
                     if best is not None:
                         tables[t][st] = best

@@ -57,7 +57,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
-from models.score import COUPLING_GOALS, SCALE, score, units
+from models.score import COUPLING_GOALS, SCALE, calendar_units, score, units
 from scheduler.assign import place
 from scheduler.columns import ColumnResult, practice_by_columns
 from scheduler.constraints import add_all
@@ -389,6 +389,7 @@ class Searched:
     clock_cut: bool = False  # the deadline passed before the search ended (it may have cut it)
     again: bool = False  # the calendars are the second, continuity-priced search's (_Planner.research)
     steered: bool = False  # ``columns`` are the capacitated plan of ``outcome``'s calendars (_Planner.steer)
+    moved: bool = False  # _Planner.steer took other calendars than the searches'
 
 
 class _Planner:
@@ -543,8 +544,9 @@ class _Planner:
         than the search's value. Here the column generation's tolls on (ward, date) price
         the crowded days in searches for other calendars (scaled by each of
         :data:`STEER_SCALES`, with :data:`STEER_SHARE` of the phase's node budget each), and
-        the calendars whose capacitated plan costs least, continuity to ``keep_to``
-        included, are taken. The bound stays the first search's: tolls aimed at one
+        the calendars that cost least are taken: their capacitated plan, continuity to
+        ``keep_to`` included, plus what the calendars cost on their own (long school
+        blocks, D21, and short school weeks; ``models.score.calendar_units``). The bound stays the first search's: tolls aimed at one
         calendar bound nothing for the others. ``rogaland-2026``: 34,789 -> 34,108 for
         about 3 s. Not when re-planning (the
         calendars keep the published ones) nor for phases without block classes. Small
@@ -563,13 +565,19 @@ class _Planner:
             self.clock_cut |= late(deadline)
             return got
 
+        def own(school_of) -> int:  # what the calendars cost on their own (D21, short weeks)
+            return calendar_units(inst, phase, {(c, d) for c, weeks in school_of.items()
+                                                for days in weeks.values() for d in days})
+
         best = capacitated(found.outcome.school, REALIZE_COLUMNS_SHARE)  # as realize would
         if best is None:
             return found
         out = found.outcome
         school, assignment, spent = out.school, best.assignment, 0
+        best_total = best.value + own(school)
         for scale in STEER_SCALES:
             if self.phase_left() <= 0:
+                self.clock_cut = True  # the clock, not the budget, left this search out
                 break
             board = self.board(phase)
             if continuity is not None:
@@ -579,15 +587,21 @@ class _Planner:
             tolled = search_phase(inst, self.dom, self.pricer, phase, board, max(1, int(STEER_SHARE * nodes)),
                                   self.teachers, tolls={k: v * scale for k, v in best.tolls.items()},
                                   deadline=deadline, plan_only=True)
+            # (no capacity rounds: they would halve the search's nodes, and the tolls price the
+            # weekly classes' crowded days of a mixed phase too)
             self.clock_cut |= late(deadline)
             if isinstance(tolled, str):
                 continue
             spent += tolled.nodes
             got = capacitated(tolled.school, STEER_WALL_SHARE)
-            if got is not None and got.value < best.value - 1e-6:
+            if got is not None and got.value + own(tolled.school) < best_total - 1e-6:
                 best, school, assignment = got, tolled.school, got.assignment
-        steered = Outcome(school, assignment, out.value, out.bound, out.proven, out.nodes + spent, out.clock_cut)
-        return Searched(found.phase_id, found.board, steered, best, found.clock_cut, again=found.again, steered=True)
+                best_total = got.value + own(school)
+        moved = school is not out.school
+        # the value: the capacitated plan's (continuity included), the phase's bound the first search's
+        steered = Outcome(school, assignment, best_total, out.bound, out.proven, out.nodes + spent, out.clock_cut)
+        return Searched(found.phase_id, found.board, steered, best, found.clock_cut, again=found.again and not moved,
+                        steered=True, moved=moved)
 
     def realize(
         self, phase: Phase, share: float, found: Searched, previous: dict[str, str], before: Plan,
@@ -814,7 +828,8 @@ def solve(
         previous = {a.recruit_id: a.supervisor_id for a in got.plan.assignments}
         bound_units += got.bound
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
-                        "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again})
+                        "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again,
+                        "calendars_steered": result.moved})
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           bound_units / SCALE)
@@ -1016,6 +1031,8 @@ RESEARCH_SHARE = 0.25
 the phase before (:meth:`_Planner.research`)."""
 
 RESEARCH_WALL_SHARE = 0.3
+"""Share of the phase's time left that its second search may take (a guard like
+:data:`SEARCH_WALL_SHARE`)."""
 
 STEER_SCALES = (0.5,)
 """Scales of the column generation's tolls in the searches of :meth:`_Planner.steer`, one
@@ -1028,8 +1045,6 @@ STEER_SHARE = 0.3
 STEER_WALL_SHARE = 0.15
 """Share of the phase's time left that each search or column generation of
 :meth:`_Planner.steer` may take (a guard like :data:`SEARCH_WALL_SHARE`)."""
-"""Share of the phase's time left that its second search may take (a guard like
-:data:`SEARCH_WALL_SHARE`)."""
 
 REALIZE_COLUMNS_SHARE = 0.5
 """Share of the time left that a phase's column generation may take when it is realized

@@ -185,6 +185,36 @@ def test_a_teacher_takes_one_group_a_date(tmp_path):
     assert isinstance(search_phase(inst, *setup(inst, "vg1"), node_limit=1_000), str)
 
 
+@pytest.mark.parametrize("weight", [100, 40, -30])
+def test_long_school_blocks_price_the_search_exactly(tmp_path, weight):
+    """Five weeks, 15 school days, school blocks of 1-5 and practice blocks of at least 2
+    (shorter only at the phase edge): some school block is longer than the shortest (1).
+    The search's value is the brute force's, which counts long_school_block on its own (so a
+    wrong amount in Machine.cost shows), also with a negative weight."""
+    inst = three_weeks(tmp_path, phases=[block_phase("2026-08-17", "2026-09-20", min_school_days=15,
+                                                     school_block_weeks=[1, 5], practice_block_weeks=[2, 5])],
+                       weights={"long_school_block": weight})
+    dom, pricer, phase, board = setup(inst, "vg2")
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    kinds = "".join("S" if out.school["K1"][w] else "P" for w in sorted(out.school["K1"]))
+    assert sum(len(run) - 1 for run in re.findall("S+", kinds)) > 0  # the optimum has a long block
+    assert out.proven and out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
+
+
+def test_a_recruit_out_of_reach_is_named_whatever_the_weights(tmp_path):
+    """A recruit with no supervisor in reach has no placement (R1). A negative
+    long_school_block weight makes the other recruits' costs negative; the assignment
+    problem must still see the impossible row (a BIG cell hidden in a smaller sum)."""
+    for weight in (100, -100):
+        inst = three_weeks(tmp_path / str(weight), phases=[block_phase(
+            "2026-08-17", "2026-09-20", min_school_days=10, school_block_weeks=[1, 4], practice_block_weeks=[1, 3])],
+            recruits=["R1", "R2", "R3", recruit("R4", max_travel_minutes=5)], travel={("R4", "S1"): 500},
+            weights={"long_school_block": weight})
+        dom, pricer, phase, board = setup(inst, "vg2")
+        out = search_phase(inst, dom, pricer, phase, board, node_limit=2000)
+        assert isinstance(out, str) and out.startswith("no placement of every recruit with a supervisor within reach")
+
+
 def test_block_lengths_bind_the_search(tmp_path):
     """Block model, four weeks, school blocks of 1-2 weeks and practice blocks of 1-2: the
     searched calendar has no three school weeks in a row and meets min_school_days."""

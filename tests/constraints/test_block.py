@@ -345,3 +345,25 @@ def test_long_school_blocks_change_the_optimum(tmp_path, weight, kinds, objectiv
     result = solve_and_check(inst)
     assert _kinds(result, [(2026, w) for w in range(34, 38)]) in kinds
     assert result.objective == objective
+
+
+@pytest.mark.parametrize(("weight", "kinds", "objective"), [
+    (0, ["SSSS"], 0),
+    (150, ["SSPS", "SPSS"], 200),
+])
+def test_the_day_model_counts_long_school_blocks_itself(tmp_path, weight, kinds, objective):
+    """The CP-SAT day model alone, calendars free (as when the planner's calendars fail, and
+    in the whole-year model): it must price long blocks itself to find the optimum of
+    ``test_long_school_blocks_change_the_optimum``, and its objective is the plan's score."""
+    from models.score import score
+    from scheduler.solve import SolveOptions, _run, build
+
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
+                                               school_block_weeks=[2, 4], practice_block_weeks=[1, 4])],
+                 rosters={"RD": ["D D - - - - -"]}, weights={**NO_MISSED, "long_school_block": weight})
+    opts = SolveOptions(time_limit=10, workers=1)
+    run = _run(build(inst, opts), opts, 10.0, 5.0, 0.0)
+    assert run.plan is not None and run.status.value == "OPTIMAL"
+    assert run.objective == objective == score(inst, run.plan).total
+    weeks = {c.date.isocalendar()[1] for c in run.plan.class_days}
+    assert "".join("S" if w in weeks else "P" for w in range(34, 38)) in kinds
