@@ -1046,7 +1046,7 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
     max travel (assignments.csv), weekend shifts per recruit (min/max over every recruit;
     a weekend shift starts on a saturday or sunday, D5); and the count of public-holiday
     shifts that R12 asks the plan to keep (``holiday_shifts_per_recruit``, and per recruit
-    in ``recruits`` where given)."""
+    in ``recruits`` where given); and the block-model classes' ``blocks`` where given."""
     try:
         meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -1098,6 +1098,16 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
             out.append(_v(rule, f"plan.json kpis.{key} is min {_num(value['min'])}, max "
                                 f"{_num(value['max'])}, but recruit_calendar.csv gives min {lo}, "
                                 f"max {hi}"))
+    blocks = kpis.get("blocks")
+    if isinstance(blocks, dict):
+        want = _blocks(instance, plan)
+        for cid in sorted(set(blocks) | set(want)):
+            got = blocks.get(cid) if isinstance(blocks.get(cid), dict) else {}
+            for pid in sorted(set(got) | set(want.get(cid, {}))):
+                if got.get(pid) != want.get(cid, {}).get(pid):
+                    out.append(_v("FILE", f"plan.json kpis.blocks gives class {cid} in phase {pid} the blocks "
+                                          f"{got.get(pid)!r}, but class_calendar.csv gives "
+                                          f"{want.get(cid, {}).get(pid)!r}"))
     per = kpis.get("recruits")
     if isinstance(per, dict):
         for rid, n in sorted(holiday.items()):
@@ -1106,6 +1116,37 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
             if _is_number(got) and got != n:
                 out.append(_v("R12", f"plan.json kpis.recruits.{rid}.holiday_shifts is {_num(got)}, "
                                      f"but recruit_calendar.csv has {n} public-holiday shifts"))
+    return out
+
+
+def _blocks(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
+    """The blocks of each block-model class and phase as README's ``kpis.blocks`` gives them
+    ("S3 P2 | S1": school or practice and the weeks, ``|`` for weeks without an open school
+    day), read from class_calendar.csv here, apart from the planner's own count."""
+    days_of: dict[str, set[date]] = defaultdict(set)
+    for c in plan.class_days:
+        days_of[c.class_id].add(c.date)
+    out: dict[str, dict[str, str]] = {}
+    for p in sorted(instance.phases, key=lambda p: p.start):
+        if p.kind != "alternation":
+            continue
+        for k in instance.classes:
+            if instance.model_of(k.id, p) != "block":
+                continue
+            text: list[str] = []
+            last, n = "", 0
+            for days in _phase_weeks(p).values():
+                open_days = [d for d in days if instance.is_open_school_day(k.id, d, p)]
+                kind = "|" if not open_days else "S" if days_of[k.id] & set(open_days) else "P"
+                if kind == last:
+                    n += 1
+                    continue
+                if last:
+                    text.append("|" if last == "|" else f"{last}{n}")
+                last, n = kind, 1
+            if last:
+                text.append("|" if last == "|" else f"{last}{n}")
+            out.setdefault(k.id, {})[p.id] = " ".join(text)
     return out
 
 

@@ -1655,3 +1655,15 @@ def test_plan_json_nested_too_deeply(folder: Path, inst: Instance) -> None:
     (folder / "plan.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     out = CliRunner().invoke(main, ["validate", str(inst.path), str(folder)])
     assert out.exit_code == 2 and "nested too deeply" in out.output
+
+
+def test_file_kpis_blocks_disagree(folder: Path, inst: Instance) -> None:
+    """kpis.blocks (README) is read off class_calendar.csv by the validator too: the written
+    plan's agree, an edited one does not."""
+    meta = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    assert validate(inst, folder) == []
+    assert meta["kpis"]["blocks"] == {"K1": {"vg2": "S1 P2 S1 | S1"}, "K2": {"vg2": "P1 S2 P1 | P1"}}
+    edit_json(folder, lambda m: m["kpis"]["blocks"]["K1"].update(vg2="S3 P3"))
+    assert [v.message for v in validate(inst, folder)] == [
+        "FILE: plan.json kpis.blocks gives class K1 in phase vg2 the blocks 'S3 P3', but class_calendar.csv "
+        "gives 'S1 P2 S1 | S1'"]
