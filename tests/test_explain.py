@@ -293,6 +293,16 @@ def test_block_phase_too_few_open_weeks(tmp_path: Path) -> None:
     assert {"closures.csv line 2", "classes.csv line 2"} <= set(f.rows)
 
 
+def test_block_lengths_cap_school_days_with_long_practice_blocks(tmp_path: Path) -> None:
+    # 4 open weeks, school blocks of at most 1 week and practice blocks of at least 2: at most
+    # school-practice-practice-school = 10 school days < 11; shorter practice blocks would help.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-31", "2026-09-27", min_school_days=11,
+                                               school_block_weeks=[1, 1], practice_block_weeks=[2, 3])])
+    f = only(precheck(inst))
+    assert f.rule == "R5+R11" and "practice blocks of at least 2 weeks" in f.message
+    assert "shorten practice_block_weeks" in f.suggestion
+
+
 def test_block_lengths_cap_school_days(tmp_path: Path) -> None:
     # 3 open weeks (15 days), school blocks of at most 1 week and practice blocks of at least
     # 1: at most school-practice-school = 10 school days < 11.
@@ -300,7 +310,9 @@ def test_block_lengths_cap_school_days(tmp_path: Path) -> None:
                                                school_block_weeks=[1, 1])])
     f = only(precheck(inst))
     assert f.rule == "R5+R11" and "at most 10 school days" in f.message
-    assert "to 10" in f.suggestion and "practice_block_weeks" in f.suggestion
+    assert "practice blocks of at least 1 week and school blocks of at most 1 week (R5)" in f.message
+    # practice blocks of at least one week cannot be shorter: the suggestion does not ask it
+    assert "to 10" in f.suggestion and "practice_block_weeks" not in f.suggestion
     # both block lengths' lines are cited (audit 14 O8: practice_block_weeks was left out)
     toml = (tmp_path / "instance.toml").read_text(encoding="utf-8").splitlines()
     lines = {key: n for n, text in enumerate(toml, start=1) for key in ("school_block_weeks", "practice_block_weeks")

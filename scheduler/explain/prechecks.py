@@ -60,6 +60,10 @@ class _Ctx:
         return [w for w in self.dom.weeks(phase) if self.dom.is_full_week(class_id, phase, w)]
 
 
+def _n_weeks(n: int) -> str:
+    return f"{n} week" if n == 1 else f"{n} weeks"
+
+
 def _weeks_text(weeks: list[tuple[int, int]], of: int | None = None) -> str:
     """``weeks`` as text; ``of``: how many full weeks there are (all of them: "every full week")."""
     mondays = [date.fromisocalendar(y, w, 1) for y, w in weeks]
@@ -608,13 +612,13 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         "R5+R11",
                         f"Class {c.id} can have at most {best} school days in {_phase_text(p)}: the phase has "
                         f"{len(open_days)} open school days, but practice blocks of at least "
-                        f"{p.practice_block_weeks[0]} weeks and school blocks of at most "
-                        f"{p.school_block_weeks[1]} weeks (R5) leave at most {best}, fewer than "
+                        f"{_n_weeks(p.practice_block_weeks[0])} and school blocks of at most "
+                        f"{_n_weeks(p.school_block_weeks[1])} (R5) leave at most {best}, fewer than "
                         f"min_school_days = {need}.{closed_text}",
                         sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_block_weeks"),
                                                         ctx.rows.phase(p, "practice_block_weeks")]),
-                        f"Lower min_school_days of phase {p.id} to {best}, or widen school_block_weeks (or "
-                        f"shorten practice_block_weeks).",
+                        f"Lower min_school_days of phase {p.id} to {best}, or widen school_block_weeks"
+                        + (" (or shorten practice_block_weeks)." if p.practice_block_weeks[0] > 1 else "."),
                     ))
                 continue
             # weekly model: exactly/at most school_days_per_week per week (R4)
