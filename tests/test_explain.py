@@ -33,7 +33,10 @@ from builders import (
 from click.testing import CliRunner
 
 from models import Instance, read
+from models.kpis import block_runs
 from scheduler.explain import Finding, diagnose, explain_infeasible, explain_plan, precheck, render
+from scheduler.export import write_plan
+from scheduler.solve import solve
 
 WEEKLY = weekly_phase("2026-08-31", "2026-09-13")
 """Two full weeks, Monday 2026-08-31 to Sunday 2026-09-13."""
@@ -967,3 +970,18 @@ def test_hours_cap_below_minimum_shifts_only_matters_in_a_full_week(tmp_path: Pa
                  rosters={"RD": ["D D D D D D D"]})
     assert fatal(precheck(inst)) == []
     solve_and_check(inst)
+
+
+def test_explain_says_why_a_school_block_is_long(tmp_path: Path) -> None:
+    """Four weeks, 15 school days, school blocks of 2-4 and practice blocks of at least 2:
+    the three school weeks are one block, a week beyond the shortest; explain says that
+    min_school_days needs it (long_school_block, D21)."""
+    inst = micro(tmp_path / "inst", phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=15,
+                                                        school_block_weeks=[2, 4], practice_block_weeks=[2, 4])])
+    result = solve(inst, time_limit=10, workers=1)
+    folder = write_plan(inst, result, tmp_path / "plan")
+    runs = block_runs(inst, result.plan)["K1"]["vg2"]
+    text = explain_plan(folder, inst)
+    assert "School blocks beyond the shortest (long_school_block, D21):" in text
+    assert (f"class K1, phase vg2: {runs}; 1 school week(s) beyond blocks of 2 (min_school_days 15 needs "
+            f"them: the class has 15 school days, about 10 without them)") in text

@@ -21,7 +21,8 @@ from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
 from models.score import COUPLING_GOALS
 from scheduler.explain.findings import Rows
 
-__all__ = ["explain_plan", "gap_lines", "goal_table", "read_tables", "recruit_table", "shared_costs", "without_reasons"]
+__all__ = ["explain_plan", "gap_lines", "goal_table", "long_block_lines", "read_tables", "recruit_table", "shared_costs",
+           "without_reasons"]
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -446,4 +447,41 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
             out += lines
     if out[-1] == "Why:":
         out.append("  nothing to explain: every recruit is at his nearest site and always with his supervisor.")
+    out += long_block_lines(instance, meta, plan_dir)
     return "\n".join(out)
+
+
+def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> list[str]:
+    """Why a block class has school blocks beyond the shortest (``long_school_block``, D21):
+    its blocks (``kpis.blocks``), and whether ``min_school_days`` needed the extra school
+    weeks (the class has no more school days than it needs, give or take the long weeks'),
+    else the practice weeks they replace would have cost more than the goal."""
+    if instance.weight("long_school_block") <= 0:
+        return []  # long blocks cost nothing (or are wanted): nothing to explain
+    blocks = (meta.get("kpis") or {}).get("blocks") or {}
+    path = Path(plan_dir) / "class_calendar.csv"
+    days = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
+    out = []
+    for cid, phases in sorted(blocks.items()):
+        for pid, text in sorted(phases.items()):
+            phase = instance.phase.get(pid)
+            if phase is None or not isinstance(text, str):
+                continue
+            shortest = phase.school_block_weeks[0]
+            runs = [int(part[1:]) for part in text.split() if part.startswith("S") and part[1:].isdigit()]
+            extra = sum(max(0, n - shortest) for n in runs)
+            if not extra:
+                continue
+            mine = days[(days.get("class_id") == cid)] if len(days) else days
+            held = sum(1 for d in (mine["date"] if len(mine) else [])
+                       if phase.start.isoformat() <= d <= phase.end.isoformat())
+            spare = held - phase.min_school_days
+            why = (f"min_school_days {phase.min_school_days} needs them: the class has {held} school days, "
+                   f"about {held - 5 * extra} without them"
+                   if spare < 5 * extra else
+                   f"the class has {held} school days, {spare} above min_school_days "
+                   f"{phase.min_school_days}: practice in those weeks would have cost more, in days "
+                   f"without supervisor and missed roster shifts, than the long weeks do")
+            out.append(f"  class {cid}, phase {pid}: {text}; {extra} school week(s) beyond blocks of "
+                       f"{shortest} ({why}).")
+    return ["", "School blocks beyond the shortest (long_school_block, D21):"] + out if out else []
