@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from itertools import groupby
 from statistics import mean
 from typing import Any
 
 from models.domain import Instance, iso_week, week_label
 from models.plan import Plan
+from models.score import block_week_kinds
 
 WEEKLY_REST_HOURS = 35
 """The Working Environment Act's weekly rest (DOMAIN.md): 35 hours off in seven days. Not a
@@ -68,7 +70,8 @@ def kpis_of(instance: Instance, plan: Plan) -> dict[str, Any]:
 def block_runs(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
     """``kpis.blocks``: per block-model class and alternation phase, its blocks in order, e.g.
     ``"S3 P2 S2 | S3 P2 S3 P2"``: ``S``/``P`` and the weeks of a school or practice block,
-    ``|`` for weeks without an open school day (holidays), which cut blocks (R5, D14)."""
+    ``|`` for weeks without an open school day (holidays), which cut blocks (R5, D14);
+    several such weeks in a row are one ``|``."""
     school = {(c.class_id, c.date) for c in plan.class_days}
     out: dict[str, dict[str, str]] = {}
     for p in sorted(instance.phases, key=lambda p: p.start):
@@ -77,26 +80,10 @@ def block_runs(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
         for c in instance.classes:
             if instance.model_of(c.id, p) != "block":
                 continue
-            kinds = ""
-            for days in instance.phase_weeks(p).values():
-                open_days = [d for d in days if instance.is_open_school_day(c.id, d, p)]
-                kinds += "|" if not open_days else "S" if any((c.id, d) in school for d in open_days) else "P"
-            parts = []
-            for k, n in _runs(kinds):
-                parts.append("|" if k == "|" else f"{k}{n}")
-            out.setdefault(c.id, {})[p.id] = " ".join(parts)
+            kinds = block_week_kinds(instance, p, c.id, school)
+            out.setdefault(c.id, {})[p.id] = " ".join(
+                "|" if k == "|" else f"{k}{len(list(run))}" for k, run in groupby(kinds))
     return out
-
-
-def _runs(kinds: str) -> list[tuple[str, int]]:
-    """Runs of equal letters (closed weeks in a row are one ``|``)."""
-    runs: list[tuple[str, int]] = []
-    for k in kinds:
-        if runs and runs[-1][0] == k:
-            runs[-1] = (k, runs[-1][1] + 1)
-        else:
-            runs.append((k, 1))
-    return runs
 
 
 RECRUIT_COUNTS = ("practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts",

@@ -246,22 +246,21 @@ def calendar_units(inst: Instance, p: Phase, school: set) -> int:
         units(inst, "short_week_unused") * c["short_week_unused"] for who, c in by.items() if who.startswith("class "))
 
 
+def block_week_kinds(inst: Instance, p: Phase, class_id: str, school: set) -> str:
+    """One letter per ISO week of phase ``p`` for a block class: ``S`` a school week (school
+    on an open day), ``P`` a practice week, ``|`` a week without an open school day (R5, D14).
+    ``school``: (class id, date) pairs."""
+    kinds = ""
+    for days in inst.phase_weeks(p).values():
+        open_days = [d for d in days if inst.is_open_school_day(class_id, d, p)]
+        kinds += "|" if not open_days else "S" if any((class_id, d) in school for d in open_days) else "P"
+    return kinds
+
+
 def school_block_runs(inst: Instance, p: Phase, class_id: str, school: set) -> list[int]:
     """Lengths in weeks of a block class's school blocks in phase ``p``, in order (a week
     with no open school day, a practice week or the phase edge ends a block; R5, D14)."""
-    runs: list[int] = []
-    run = 0
-    for days in inst.phase_weeks(p).values():
-        open_days = [d for d in days if inst.is_open_school_day(class_id, d, p)]
-        if open_days and any((class_id, d) in school for d in open_days):
-            run += 1
-            continue
-        if run:
-            runs.append(run)
-        run = 0
-    if run:
-        runs.append(run)
-    return runs
+    return [len(run) for run in block_week_kinds(inst, p, class_id, school).replace("|", "P").split("P") if run]
 
 
 def _long_school_blocks(inst: Instance, p: Phase, school: set, by: dict) -> None:
