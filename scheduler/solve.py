@@ -515,10 +515,7 @@ class _Planner:
         if (phase.kind != "alternation" or not previous or self.opts.published is not None
                 or not found.outcome.proven or w <= 0):
             return found
-        extra = self._continuity(found.board, previous)  # not None: w > 0 and a phase before
-        board = self.board(phase)
-        reach = board.base < BIG
-        board.base[reach] += extra[reach]
+        board = self._board_with(phase, self._continuity(found.board, previous))  # w > 0: a surcharge
         deadline = time.monotonic() + RESEARCH_WALL_SHARE * max(0.0, self.phase_left())
         out = search_phase(self.inst, self.dom, self.pricer, phase, board, max(1, int(RESEARCH_SHARE * nodes)),
                            self.teachers, capacity_rounds=CAPACITY_ROUNDS, deadline=deadline, plan_only=True)
@@ -579,10 +576,7 @@ class _Planner:
             if self.phase_left() <= 0:
                 self.clock_cut = True  # the clock, not the budget, left this search out
                 break
-            board = self.board(phase)
-            if continuity is not None:
-                reach = board.base < BIG
-                board.base[reach] += continuity[reach]
+            board = self._board_with(phase, continuity)
             deadline = time.monotonic() + STEER_WALL_SHARE * max(0.0, self.phase_left())
             tolled = search_phase(inst, self.dom, self.pricer, phase, board, max(1, int(STEER_SHARE * nodes)),
                                   self.teachers, tolls={k: v * scale for k, v in best.tolls.items()},
@@ -594,9 +588,9 @@ class _Planner:
                 continue
             spent += tolled.nodes
             got = capacitated(tolled.school, STEER_WALL_SHARE)
-            if got is not None and got.value + own(tolled.school) < best_total - 1e-6:
-                best, school, assignment = got, tolled.school, got.assignment
-                best_total = got.value + own(school)
+            total = None if got is None else got.value + own(tolled.school)
+            if total is not None and total < best_total - 1e-6:
+                best, school, assignment, best_total = got, tolled.school, got.assignment, total
         moved = school is not out.school
         # the value: the capacitated plan's (continuity included), the phase's bound the first search's
         steered = Outcome(school, assignment, best_total, out.bound, out.proven, out.nodes + spent, out.clock_cut)
@@ -720,6 +714,15 @@ class _Planner:
             for s in self.dom.candidate_supervisors(r, prices.phase):
                 days[(r, s)] = forced
         return days
+
+    def _board_with(self, phase: Phase, extra: np.ndarray | None) -> Board:
+        """A fresh board of the phase with ``extra`` (e.g. :meth:`_continuity`) added to the
+        pairs within reach."""
+        board = self.board(phase)
+        if extra is not None:
+            reach = board.base < BIG
+            board.base[reach] += extra[reach]
+        return board
 
     def _continuity(self, board: Board, previous: dict[str, str]):
         """Supervisor continuity as a cost per pair: a change from the placements of the
