@@ -18,7 +18,7 @@ import pandas as pd
 
 from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
-from models.score import COUPLING_GOALS
+from models.score import COUPLING_GOALS, school_block_runs
 from scheduler.explain.findings import Rows
 
 __all__ = ["explain_plan", "gap_lines", "goal_table", "long_block_lines", "read_tables", "recruit_table", "shared_costs",
@@ -460,21 +460,20 @@ def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> li
         return []  # long blocks cost nothing (or are wanted): nothing to explain
     blocks = (meta.get("kpis") or {}).get("blocks") or {}
     path = Path(plan_dir) / "class_calendar.csv"
-    days = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
+    school = ({(c, date.fromisoformat(d)) for c, d in zip(rows["class_id"], rows["date"], strict=True)}
+              if {"class_id", "date"} <= set(rows.columns) else set())
     out = []
     for cid, phases in sorted(blocks.items()):
         for pid, text in sorted(phases.items()):
             phase = instance.phase.get(pid)
-            if phase is None or not isinstance(text, str):
+            if phase is None or cid not in instance.klass:
                 continue
             shortest = phase.school_block_weeks[0]
-            runs = [int(part[1:]) for part in text.split() if part.startswith("S") and part[1:].isdigit()]
-            extra = sum(max(0, n - shortest) for n in runs)
+            extra = sum(max(0, n - shortest) for n in school_block_runs(instance, phase, cid, school))
             if not extra:
                 continue
-            mine = days[(days.get("class_id") == cid)] if len(days) else days
-            held = sum(1 for d in (mine["date"] if len(mine) else [])
-                       if phase.start.isoformat() <= d <= phase.end.isoformat())
+            held = sum(1 for c, d in school if c == cid and phase.start <= d <= phase.end)
             spare = held - phase.min_school_days
             why = (f"min_school_days {phase.min_school_days} needs them: the class has {held} school days, "
                    f"about {held - 5 * extra} without them"
