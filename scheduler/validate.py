@@ -37,6 +37,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -1122,7 +1123,8 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
 def _blocks(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
     """The blocks of each block-model class and phase as README's ``kpis.blocks`` gives them
     ("S3 P2 | S1": school or practice and the weeks, ``|`` for weeks without an open school
-    day), read from class_calendar.csv here, apart from the planner's own count."""
+    day), read from class_calendar.csv here, apart from the planner's own reading
+    (``models.kpis.block_runs``), which it checks."""
     days_of: dict[str, set[date]] = defaultdict(set)
     for c in plan.class_days:
         days_of[c.class_id].add(c.date)
@@ -1133,20 +1135,12 @@ def _blocks(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
         for k in instance.classes:
             if instance.model_of(k.id, p) != "block":
                 continue
-            text: list[str] = []
-            last, n = "", 0
+            kinds = []
             for days in _phase_weeks(p).values():
                 open_days = [d for d in days if instance.is_open_school_day(k.id, d, p)]
-                kind = "|" if not open_days else "S" if days_of[k.id] & set(open_days) else "P"
-                if kind == last:
-                    n += 1
-                    continue
-                if last:
-                    text.append("|" if last == "|" else f"{last}{n}")
-                last, n = kind, 1
-            if last:
-                text.append("|" if last == "|" else f"{last}{n}")
-            out.setdefault(k.id, {})[p.id] = " ".join(text)
+                kinds.append("|" if not open_days else "S" if days_of[k.id] & set(open_days) else "P")
+            out.setdefault(k.id, {})[p.id] = " ".join(
+                "|" if kind == "|" else f"{kind}{len(list(run))}" for kind, run in groupby(kinds))
     return out
 
 
