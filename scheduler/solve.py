@@ -63,6 +63,7 @@ from scheduler.columns import ColumnResult, practice_by_columns
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.constraints.teachers import taught_as
+from scheduler.coupling import Joint, Relaxed, joint_bound
 from scheduler.domains import Domains
 from scheduler.extract import extract_plan, kpis_of
 from scheduler.freeze import PublishedDays, frozen_placements, keep_past, past_conflicts
@@ -390,6 +391,7 @@ class Searched:
     again: bool = False  # the calendars are the second, continuity-priced search's (_Planner.research)
     steered: bool = False  # ``columns`` are the capacitated plan of ``outcome``'s calendars (_Planner.steer)
     moved: bool = False  # _Planner.steer took other calendars than the searches'
+    relaxed: Relaxed | None = None  # practice phases: the bound's assignment problem (scheduler.coupling)
 
 
 class _Planner:
@@ -418,6 +420,7 @@ class _Planner:
         self.phase_end: float | None = None  # time.monotonic() by which the phase being planned ends
         # small enough for the whole-year day model after the phase plans (or when they fail)
         self.whole_year = _practice_day_count(self.dom) <= opts.whole_year_limit
+        self.joint_kpi: dict | None = None  # kpis.joint_bound (see joint)
 
     def left(self) -> float:
         return self.opts.wall - (time.monotonic() - self.start)
@@ -458,6 +461,17 @@ class _Planner:
             board.base[i, keep] = saved
         return board
 
+    def joint(self, found: list[Searched | str]) -> Joint | None:
+        """The practice phases' joint bound (:mod:`scheduler.coupling`), from their searches'
+        assignment problems; None when there is none to join or a search failed."""
+        relaxed = [f.relaxed for f in found if isinstance(f, Searched) and f.relaxed is not None]
+        if not relaxed or any(isinstance(f, str) for f in found):
+            return None
+        guard = max(1.0, JOINT_WALL_SHARE * self.left())
+        got = joint_bound(self.inst, [p.id for p in self.phases], relaxed, time_limit=guard)
+        self.clock_cut |= got is not None and got.clock_cut
+        return got
+
     def search(self, phase: Phase, nodes: int, deadline: float | None = None) -> Searched | str:
         """The calendar search of one phase (calendars, placements, bound), with ward
         capacity priced in (see scheduler.master): weekly-model phases by rounds of priced
@@ -494,6 +508,10 @@ class _Planner:
                                                start=columns.tolls)
                 # the tolls' bound, or the column rounds' own when the clock cut the tolls short
                 out.bound = max(out.bound, columns.bound, min(lower, target))
+            # the assignment problem of the tolls' bound (capacity_tolls left its tolls set;
+            # without columns, the plain search's), for the practice phases' joint bound
+            relaxed = Relaxed(phase.id, board, board.base + prices.phase_chain({}), prices.toll_total())
+            return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut, relaxed=relaxed)
         return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut)
 
     def research(self, phase: Phase, found: Searched, previous: dict[str, str], nodes: int) -> Searched:
@@ -800,6 +818,7 @@ def solve(
         planner.clock_cut |= got.clock_cut
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: calendars searched", None, got.outcome.bound / SCALE)
+    joint = planner.joint(found)
     searched = [(p, 0.6 * sizes[p.id] / total_days, got) for p, got in zip(phases, found, strict=True)]
     plan = Plan()
     previous: dict[str, str] = {}
@@ -837,6 +856,14 @@ def solve(
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           bound_units / SCALE)
     planner.phase_end = None
+    if joint is not None:
+        # the practice phases' joint bound, which counts continuity and recruits alone at a
+        # site in them, instead of the sum of their own bounds where it is higher
+        own = sum(d["bound"] * SCALE for d in details if d["phase"] in joint.phases)
+        bound_units += max(0.0, joint.bound - own)
+        planner.joint_kpi = {"phases": list(joint.phases), "bound": round(joint.bound / SCALE, 3),
+                             "phases_bound": round(own / SCALE, 3), "solved": joint.exact,
+                             "supervisor_changes": joint.changes, "alone_at_site": joint.alone}
     year = _year_bound(instance, bound_units / SCALE)
     if planner.published_school is not None and any(d["day_plan"] == "free" for d in details):
         year = None  # a day plan with its calendars free left the kept school days: no bound of it
@@ -859,6 +886,8 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
     kpis = kpis_of(instance, plan)
     kpis["bound_scope"] = _bound_scope(planner)
     kpis["phases"] = details
+    if planner.joint_kpi is not None:
+        kpis["joint_bound"] = planner.joint_kpi
     kpis["reproducible"] = not planner.clock_cut
     return Result(
         status=status,
@@ -1052,6 +1081,10 @@ STEER_WALL_SHARE = 0.15
 REALIZE_COLUMNS_SHARE = 0.5
 """Share of the time left that a phase's column generation may take when it is realized
 (with supervisor continuity); a guard like :data:`SEARCH_WALL_SHARE`."""
+
+JOINT_WALL_SHARE = 0.1
+"""Share of the time left that the practice phases' joint bound may take (a guard like
+:data:`SEARCH_WALL_SHARE`; its MIP stops on a node limit first)."""
 
 TOLL_ROUNDS = 30
 """Subgradient rounds of the ward-capacity tolls in practice phases."""

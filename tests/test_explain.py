@@ -810,6 +810,33 @@ def test_the_gap_is_explained_from_plan_json():
     assert "costs 20: alone_at_site 20" in text and "The other 120 or so" in text
 
 
+def test_the_gap_report_names_the_practice_phases_joint_bound():
+    """A bound raised by the practice phases' joint bound (scheduler.coupling): the report
+    says by how much, and takes what its placements pay for continuity and recruits alone
+    off what the bounds leave out."""
+    from scheduler.explain.report import gap_lines
+
+    meta = {
+        "status": "FEASIBLE", "objective": 1000.0, "best_bound": 930.0,
+        "breakdown": {"supervisor_change": {"cost": 45.0, "weight": 15.0}, "alone_at_site": {"cost": 40.0, "weight": 20.0},
+                      "travel": {"cost": 500.0, "weight": 1.0}},
+        "kpis": {"phases": [{"phase": "recruit", "bound": 300.0, "calendar_search_proven": True},
+                            {"phase": "summer", "bound": 100.0, "calendar_search_proven": True},
+                            {"phase": "vg1", "bound": 500.0, "calendar_search_proven": True}],
+                 "joint_bound": {"phases": ["recruit", "summer"], "bound": 430.0, "phases_bound": 400.0, "solved": True,
+                                 "supervisor_changes": 1, "alone_at_site": 1}},
+    }
+    text = "\n".join(gap_lines(meta))
+    assert "joint bound (recruit, summer) adds 30 to the sum of their bounds" in text
+    assert "1 changes and 1 recruits alone" in text
+    assert "The bound is the sum of the phases' bounds with that." in text and "whole-year" not in text
+    assert "costs 85: supervisor_change 45, alone_at_site 40; the joint bound above counts 35 of it." in text
+    assert "The other 20 or so lies in the phases themselves" in text  # 70 - (85 - 35)
+    plain = {**meta, "kpis": {**meta["kpis"], "joint_bound": {**meta["kpis"]["joint_bound"], "bound": 400.0}},
+             "best_bound": 900.0}
+    assert "joint bound" not in "\n".join(gap_lines(plain))  # it adds nothing: not named
+
+
 def test_explain_prints_the_gap_of_a_plan_folder(tmp_path):
     """The command on a written plan folder with a gap shows the section."""
     import json
