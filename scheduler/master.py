@@ -170,7 +170,9 @@ def profile_of(inst: Instance, recruit_id: str, phase: Phase) -> tuple:
     """Recruits with the same profile price alike in a phase."""
     r = inst.recruit[recruit_id]
     window = inst.recruit_phase_window(recruit_id, phase)
-    absent = tuple(d for d in phase.dates() if inst.is_absent(recruit_id, d))
+    # absences over his own window, which may reach outside the phase's dates (an own
+    # recruit period): two recruits of one window but absences there must not price alike
+    absent = tuple(d for d in inst.recruit_phase_days(recruit_id, phase) if inst.is_absent(recruit_id, d))
     return (r.class_id, window, r.unavailable_weekdays, absent)
 
 

@@ -253,9 +253,28 @@ def solve_and_check(inst: Instance, expect: Status | None = Status.OPTIMAL, opti
     if result.status.has_plan:
         violations = validate_plan(inst, result.plan)
         assert violations == [], "the validator rejects the solved plan:\n" + "\n".join(map(str, violations))
+        _assert_bounds_below(inst, result)
     else:
         assert result.plan is None
     return result
+
+
+def _assert_bounds_below(inst: Instance, result: Result) -> None:
+    """``best_bound`` is clipped at the objective, which would hide a bound above it: the
+    phases' bounds as found (and the practice phases' joint bound) must be at or below the
+    plan's objective. Only where they bound the year as they are: no negative weight (a
+    negative continuity weight is allowed for after the sum) and no published plan."""
+    if result.objective is None or result.best_bound is None or result.kpis.get("bound_scope") != "year":
+        return
+    if any(w < 0 for w in inst.weights.values()):
+        return
+    phases = result.kpis.get("phases") or []
+    total = sum(float(p["bound"]) for p in phases)
+    joint = result.kpis.get("joint_bound")
+    if joint:
+        total += max(0.0, joint["bound"] - joint["phases_bound"])
+    assert total <= result.objective + 1e-3 * max(1.0, abs(result.objective)), (
+        f"the phases' bounds ({total}) pass the plan's objective ({result.objective}): a bound is not one")
 
 
 def assert_infeasible(inst: Instance) -> Result:

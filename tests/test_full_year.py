@@ -15,9 +15,12 @@ independent validator (``solve_and_check``).
 
 from __future__ import annotations
 
-from models import iso_week
+from dataclasses import replace
+
+from models import Status, iso_week
 from models.kpis import kpis_of
 from tests.builders import (
+    OPTIONS,
     D,
     absence,
     block_phase,
@@ -145,6 +148,21 @@ def test_individual_recruit_period(tmp_path):
     assert kpis_of(inst, result.plan)["recruits"]["R1"]["holiday_shifts"] >= 1
     assert count(result, "without_supervisor") == 8
     assert result.objective == 800
+
+
+def test_absences_before_the_phase_in_an_own_period_price_the_recruit_apart(tmp_path):
+    """R1 and R2 share a recruit period that starts a week before the phase; R2 is away on
+    two of its days (before the phase's own start). Each had been priced with the first
+    one's absences (the profile counted absences over the phase's dates only), so the
+    phase's bound was 1200 where the optimum is 1000 (a review's case). Without the
+    whole-year model the phases' bound is the one seen."""
+    inst = micro(tmp_path, phases=[practice_phase("2026-08-17", "2026-08-30", id="rp")],
+                 recruits=[recruit("R1", recruit_period_start="2026-08-10"),
+                           recruit("R2", recruit_period_start="2026-08-10")],
+                 absences=[absence("R2", "2026-08-10", "2026-08-11")], rosters={"RD": ["D - - - - - -"]})
+    result = solve_and_check(inst, Status.OPTIMAL, replace(OPTIONS, whole_year_limit=0))
+    assert result.objective == 1000
+    assert result.kpis["phases"][0]["bound"] == 1000  # not above the plan (solve_and_check checks it too)
 
 
 def _next_door_or_away(tmp_path, phase_end: str, period_end: str, next_door: str, away_minutes: int):
