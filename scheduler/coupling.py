@@ -27,7 +27,8 @@ phases cost with the two goals. The year's bound takes it instead of the sum of 
 phases' own bounds when it is higher (:func:`scheduler.solve.solve`).
 
 The MIP stops after :data:`JOINT_NODES` branch-and-bound nodes, a deterministic limit. If
-it is not solved by then, the bound is its linear relaxation's, which is still valid.
+it is not solved by then, the bound is its dual bound (or, without one, its linear
+relaxation's), which is still valid.
 Goals with a weight below zero are left out. The year's bound allows for a negative
 continuity weight itself (:func:`scheduler.solve._year_bound`); a negative alone weight
 leaves no bound.
@@ -71,7 +72,7 @@ class Joint:
     """The joint bound (units) of the practice phases ``phases``, beside the sum of their
     relaxations alone (``separate``). ``exact``: the MIP was solved (else the bound is its
     linear relaxation's). ``changes`` and ``alone`` are what its solution counts of the two
-    goals (0 when not exact)."""
+    goals (0 when not exact). ``goals``: the goals it counts (a weight below zero is left out)."""
 
     phases: tuple[str, ...]
     bound: float
@@ -80,6 +81,7 @@ class Joint:
     changes: int
     alone: int
     clock_cut: bool = False
+    goals: tuple[str, ...] = ()
 
 
 class _Rows:
@@ -115,8 +117,8 @@ def joint_bound(inst: Instance, order: list[str], relaxed: list[Relaxed], time_l
     w_alone = max(0, units(inst, "alone_at_site"))
     by_id = {r.phase_id: r for r in relaxed}
     pairs = [(p, q) for p, q in zip(order, order[1:], strict=False) if p in by_id and q in by_id] if w_change else []
-    if not relaxed or (not pairs and not w_alone):
-        return None
+    if not any(r.board.rows for r in relaxed) or (not pairs and not w_alone):
+        return None  # no recruit, or nothing to join
     site_of = {s.id: inst.ward[s.ward_id].site_id for s in inst.supervisors}
     cost: list[float] = []
     x: dict[tuple[str, str, str], int] = {}  # (phase, recruit, supervisor) -> variable
@@ -193,16 +195,22 @@ def joint_bound(inst: Instance, order: list[str], relaxed: list[Relaxed], time_l
     res = milp(c, constraints=[constraint], integrality=integral, bounds=Bounds(0, upper),
                options={"node_limit": JOINT_NODES, "time_limit": time_limit})
     clock_cut = "time limit" in (res.message or "").lower()
+    ids = tuple(r.phase_id for r in relaxed)
+    goals = tuple(g for g, on in (("supervisor_change", bool(pairs)), ("alone_at_site", w_alone > 0)) if on)
     if res.status == 0 and res.x is not None:
         dual = getattr(res, "mip_dual_bound", None)
-        value = float(res.fun if dual is None else dual)
+        value = float(res.fun if dual is None or not np.isfinite(dual) else dual)
         chosen = res.x
         changes = round(len(pairs) * len(by_id[pairs[0][0]].board.rows) - chosen[continuity].sum()) if pairs else 0
-        return Joint(tuple(r.phase_id for r in relaxed), value + constant - payback, separate, True, changes,
-                     round(chosen[alone].sum()) if alone else 0, clock_cut)
+        return Joint(ids, value + constant - payback, separate, True, changes,
+                     round(chosen[alone].sum()) if alone else 0, clock_cut, goals)
+    dual = getattr(res, "mip_dual_bound", None)
+    if dual is not None and np.isfinite(dual) and res.status != 2:
+        # stopped by the node limit (or the clock) with a bound of its own: valid as it is
+        return Joint(ids, float(dual) + constant - payback, separate, False, 0, 0, clock_cut, goals)
     lp = milp(c, constraints=[constraint], integrality=np.zeros(total), bounds=Bounds(0, upper),
               options={"time_limit": time_limit})
     if lp.status != 0:
         return None
-    return Joint(tuple(r.phase_id for r in relaxed), float(lp.fun) + constant - payback, separate, False, 0, 0,
-                 clock_cut or "time limit" in (lp.message or "").lower())
+    return Joint(ids, float(lp.fun) + constant - payback, separate, False, 0, 0,
+                 clock_cut or "time limit" in (lp.message or "").lower(), goals)

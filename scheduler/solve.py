@@ -823,6 +823,7 @@ def solve(
     plan = Plan()
     previous: dict[str, str] = {}
     bound_units = 0.0
+    units_of: dict[str, float] = {}  # each phase's bound (units)
     details = []
     for k, (phase, share, result) in enumerate(searched):
         nxt = searched[k + 1][2] if k + 1 < len(searched) else None
@@ -849,6 +850,7 @@ def solve(
         plan.class_days += got.plan.class_days
         previous = {a.recruit_id: a.supervisor_id for a in got.plan.assignments}
         bound_units += got.bound
+        units_of[phase.id] = got.bound
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
                         "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again,
                         "calendars_steered": result.moved})
@@ -859,10 +861,10 @@ def solve(
     if joint is not None:
         # the practice phases' joint bound, which counts continuity and recruits alone at a
         # site in them, instead of the sum of their own bounds where it is higher
-        own = sum(d["bound"] * SCALE for d in details if d["phase"] in joint.phases)
+        own = sum(units_of[p] for p in joint.phases)
         bound_units += max(0.0, joint.bound - own)
         planner.joint_kpi = {"phases": list(joint.phases), "bound": round(joint.bound / SCALE, 3),
-                             "phases_bound": round(own / SCALE, 3), "solved": joint.exact,
+                             "phases_bound": round(own / SCALE, 3), "solved": joint.exact, "goals": list(joint.goals),
                              "supervisor_changes": joint.changes, "alone_at_site": joint.alone}
     year = _year_bound(instance, bound_units / SCALE)
     if planner.published_school is not None and any(d["day_plan"] == "free" for d in details):

@@ -146,3 +146,33 @@ def test_phases_that_are_not_consecutive_share_no_continuity(tmp_path):
     rels = [_relaxed(inst, "rp", rng), _relaxed(inst, "sj", rng)]
     got = joint_bound(inst, ["rp", "vg1", "sj"], rels)  # an alternation phase between them
     assert got is None  # no continuity to count, and no alone weight: nothing to join
+
+
+def test_a_mip_stopped_by_its_node_limit_still_gives_a_bound(tmp_path, monkeypatch):
+    """At one node HiGHS stops before it has solved some of these; the bound it gives then
+    (its dual bound, else the linear relaxation) stays at or below the optimum."""
+    import scheduler.coupling as coupling
+
+    monkeypatch.setattr(coupling, "JOINT_NODES", 1)
+    inst = _instance(tmp_path, {"supervisor_change": 40})
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        rels = [_relaxed(inst, "rp", rng), _relaxed(inst, "sj", rng)]
+        got = joint_bound(inst, ["rp", "sj"], rels)
+        assert got is not None
+        assert got.bound <= _brute_force(inst, rels) + 1e-6
+        assert got.exact or (got.changes, got.alone) == (0, 0)
+
+
+def test_no_recruits_nothing_to_join(tmp_path):
+    """An instance without recruits (the loader accepts one) plans nothing, as before."""
+    import models
+    from tests.builders import write_instance
+
+    folder = write_instance(tmp_path, phases=[WEEK1, WEEK2])
+    (folder / "recruits.csv").write_text("id,name,class_id,lat,lon\n", encoding="utf-8")
+    (folder / "travel.csv").write_text("recruit_id,site_id,minutes\n", encoding="utf-8")
+    inst = models.read(folder)
+    assert not inst.recruits
+    result = solve_and_check(inst, Status.OPTIMAL, PHASES_ONLY)
+    assert result.objective == 0 and "joint_bound" not in result.kpis

@@ -830,11 +830,23 @@ def test_the_gap_report_names_the_practice_phases_joint_bound():
     assert "joint bound (recruit, summer) adds 30 to the sum of their bounds" in text
     assert "1 changes and 1 recruits alone" in text
     assert "The bound is the sum of the phases' bounds with that." in text and "whole-year" not in text
-    assert "costs 85: supervisor_change 45, alone_at_site 40; the joint bound above counts 35 of it." in text
-    assert "The other 20 or so lies in the phases themselves" in text  # 70 - (85 - 35)
+    # its placements pay 35 for the two goals, but it adds only 30: no more is counted
+    assert "costs 85: supervisor_change 45, alone_at_site 40; the joint bound above counts 30 of it." in text
+    assert "The other 15 or so lies in the phases themselves" in text  # 70 - (85 - 30)
     plain = {**meta, "kpis": {**meta["kpis"], "joint_bound": {**meta["kpis"]["joint_bound"], "bound": 400.0}},
              "best_bound": 900.0}
     assert "joint bound" not in "\n".join(gap_lines(plain))  # it adds nothing: not named
+    # its MIP unsolved: no placements to describe, and all it adds is from the two goals
+    unsolved = {**meta, "kpis": {**meta["kpis"], "joint_bound": {**meta["kpis"]["joint_bound"], "solved": False,
+                                                                 "supervisor_changes": 0, "alone_at_site": 0}}}
+    text = "\n".join(gap_lines(unsolved))
+    assert "its MIP was not solved" in text and "best placements" not in text
+    assert "the joint bound above counts 30 of it" in text
+    # a negative continuity weight is left out of it: only recruits alone are named
+    alone_only = {**meta, "kpis": {**meta["kpis"], "joint_bound": {**meta["kpis"]["joint_bound"],
+                                                                   "goals": ["alone_at_site"]}}}
+    text = "\n".join(gap_lines(alone_only))
+    assert "counts recruits alone at a site in them" in text and "supervisor changes between" not in text
 
 
 def test_explain_prints_the_gap_of_a_plan_folder(tmp_path):

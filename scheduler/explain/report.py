@@ -111,18 +111,28 @@ def gap_lines(meta: dict) -> list[str]:
         raised = max(0.0, float(joint.get("bound") or 0.0) - float(joint.get("phases_bound") or 0.0))
     if raised > 0:
         names = ", ".join(str(p) for p in joint.get("phases") or [])
+        goals = joint.get("goals") or ["supervisor_change", "alone_at_site"]
+        what = " and ".join(t for g, t in (("supervisor_change", "supervisor changes between consecutive practice "
+                                                                 "phases"),
+                                           ("alone_at_site", "recruits alone at a site in them")) if g in goals)
+        found = (f"its best placements have {joint.get('supervisor_changes', 0)} changes and "
+                 f"{joint.get('alone_at_site', 0)} recruits alone" if joint.get("solved")
+                 else "its MIP was not solved: this is its dual bound or linear relaxation")
         out.append(f"  The practice phases' joint bound ({names}) adds {raised:g} to the sum of their bounds: it "
-                   f"counts supervisor changes between consecutive practice phases and recruits alone at a site "
-                   f"in them (its best placements have {joint.get('supervisor_changes', 0)} changes and "
-                   f"{joint.get('alone_at_site', 0)} recruits alone).")
+                   f"counts {what} ({found}).")
         total += raised
 
     def weight(goal: str) -> float:
         return float((breakdown.get(goal) or {}).get("weight") or 0.0)
 
     # what the joint bound's best placements pay for the two goals (part of the bound)
-    counted = 0.0 if raised <= 0 else (max(0.0, weight("supervisor_change")) * float(joint.get("supervisor_changes") or 0)
-                                       + max(0.0, weight("alone_at_site")) * float(joint.get("alone_at_site") or 0))
+    # (not more than it adds: the phases' own bounds may be above its parts, see kpis.joint_bound)
+    counted = 0.0
+    if raised > 0 and joint.get("solved"):
+        counted = min(raised, max(0.0, weight("supervisor_change")) * float(joint.get("supervisor_changes") or 0)
+                      + max(0.0, weight("alone_at_site")) * float(joint.get("alone_at_site") or 0))
+    elif raised > 0:
+        counted = raised  # unsolved: what it adds, all from the two goals
     if phases and abs(total - bound) <= 1e-3 * max(1.0, abs(bound)):
         out.append("  The bound is the sum of the phases' bounds" + (" with that." if raised > 0 else "."))
     elif phases and bound > total:
