@@ -159,6 +159,10 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
                f"mean travel {k['mean_travel_minutes']} min")
     if result.status == Status.FEASIBLE and result.gap is not None and result.gap > 0.01:
         click.echo(f"gap: what the bound leaves out and each phase's bound: python cli.py explain {out}")
+    if k.get("bound_discarded") is not None:
+        click.echo(f"warning: the planner's lower bound ({k['bound_discarded']}) came out above this plan's cost, "
+                   "which is a fault of the planner, not of the instance: the plan is valid, but no bound is given. "
+                   "Please report it with the instance.", err=True)
     for class_id, phases in (k.get("blocks") or {}).items():
         click.echo(f"blocks {class_id}: " + "; ".join(f"{p} {runs}" for p, runs in phases.items()))
     estimated = k.get("travel_estimated") or {}

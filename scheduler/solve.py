@@ -881,6 +881,11 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
         plan, sc = _published_if_no_worse(instance, opts.published, plan, sc)
     wall = time.monotonic() - start
     objective = round(sc.total, 3)
+    discarded = None
+    if bound is not None and bound > objective + 1e-3 + 1e-9 * abs(objective):
+        # a lower bound above a plan that keeps every rule is a fault of the planner, never a
+        # proof: no bound is given (rather than claim OPTIMAL), and kpis says so
+        discarded, bound = round(bound, 3), None
     gap = None if bound is None else _gap(objective, bound)
     if opts.progress:
         opts.progress(wall, "year planned", objective, None if bound is None else min(bound, objective))
@@ -890,6 +895,8 @@ def _result(planner: _Planner, plan: Plan, bound: float | None, details: list, s
     kpis["phases"] = details
     if planner.joint_kpi is not None:
         kpis["joint_bound"] = planner.joint_kpi
+    if discarded is not None:
+        kpis["bound_discarded"] = discarded
     kpis["reproducible"] = not planner.clock_cut
     return Result(
         status=status,

@@ -176,3 +176,14 @@ def test_no_recruits_nothing_to_join(tmp_path):
     assert not inst.recruits
     result = solve_and_check(inst, Status.OPTIMAL, PHASES_ONLY)
     assert result.objective == 0 and "joint_bound" not in result.kpis
+
+
+def test_a_bound_above_the_plan_is_discarded_not_taken_for_a_proof(tmp_path, monkeypatch):
+    """A lower bound above a valid plan can only be a fault of the planner: the result
+    claims no bound (not OPTIMAL) and kpis.bound_discarded keeps the number."""
+    from scheduler.coupling import Joint
+
+    monkeypatch.setattr(_Planner, "joint", lambda self, found: Joint(("rp", "sj"), 10_000.0, 0.0, True, 0, 0))
+    result = solve_and_check(_change_forced(tmp_path), Status.FEASIBLE, PHASES_ONLY)
+    assert result.objective == 55 and result.best_bound is None and result.gap is None
+    assert result.kpis["bound_discarded"] == 1000.0  # 10,000 units

@@ -411,3 +411,19 @@ def test_plan_json_says_how_many_travel_times_are_estimated_and_how(tmp_path: Pa
     out = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "plan"), "--time-limit", "10"])
     assert out.exit_code == 0, out.output
     assert "travel: 1 of 2 placements without a travel.csv row, estimated: great-circle" in out.output
+
+
+def test_plan_warns_when_a_bound_came_out_above_the_plan(tmp_path: Path, monkeypatch) -> None:
+    """A lower bound above the plan is the planner's fault: plan writes the (valid) plan
+    without a bound and says so on stderr."""
+    import json
+
+    import scheduler.solve as solve_module
+
+    real = solve_module._year_bound
+    monkeypatch.setattr(solve_module, "_year_bound", lambda instance, phase_bounds: real(instance, phase_bounds) + 10**6)
+    got = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "plan"), *PLAN_ARGS])
+    assert got.exit_code == 0, got.output
+    meta = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "FEASIBLE" and meta["best_bound"] is None and meta["kpis"]["bound_discarded"] > 10**6
+    assert "came out above this plan's cost" in got.output
