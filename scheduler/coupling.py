@@ -69,14 +69,12 @@ class Relaxed:
 
 @dataclass(frozen=True)
 class Joint:
-    """The joint bound (units) of the practice phases ``phases``, beside the sum of their
-    relaxations alone (``separate``). ``exact``: the MIP was solved (else the bound is its
-    linear relaxation's). ``changes`` and ``alone`` are what its solution counts of the two
+    """The joint bound (units) of the practice phases ``phases``. ``exact``: the MIP was
+    solved (else the bound is its dual bound or its linear relaxation's). ``changes`` and ``alone`` are what its solution counts of the two
     goals (0 when not exact). ``goals``: the goals it counts (a weight below zero is left out)."""
 
     phases: tuple[str, ...]
     bound: float
-    separate: float
     exact: bool
     changes: int
     alone: int
@@ -141,19 +139,17 @@ def joint_bound(inst: Instance, order: list[str], relaxed: list[Relaxed], time_l
         for r in rel.board.rows:
             rows.add({k: 1.0 for k in of_recruit[(rel.phase_id, r)]}, 1, 1)
     by_sup: dict[tuple[str, str], list[int]] = defaultdict(list)
-    by_site: dict[tuple[str, str], list[int]] = defaultdict(list)
-    mine: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # (phase, site, recruit) -> variables
+    by_site: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))  # -> recruit -> vars
     for (p, r, s), k in x.items():
         by_sup[(p, s)].append(k)
-        by_site[(p, site_of[s])].append(k)
-        mine[(p, site_of[s], r)].append(k)
+        by_site[(p, site_of[s])][r].append(k)
     for (_p, s), ks in by_sup.items():
         rows.add({k: 1.0 for k in ks}, 0, inst.supervisor[s].max_recruits)
-    constant = 0.0
+    compared = 0  # recruits x pairs of consecutive phases: a change each, unless z says the same supervisor
     continuity: list[int] = []
     for p, q in pairs:
         for r in by_id[p].board.rows:
-            constant += w_change  # a change, unless z says the supervisor is the same
+            compared += 1
             for k in of_recruit[(p, r)]:
                 s = supervisor_of[k]
                 kq = x.get((q, r, s))
@@ -167,16 +163,14 @@ def joint_bound(inst: Instance, order: list[str], relaxed: list[Relaxed], time_l
     alone: list[int] = []
     counts: list[int] = []
     if w_alone:
-        for (p, site), ks in sorted(by_site.items()):
+        for _key, recruits in sorted(by_site.items()):
             n = len(cost)  # the site's recruits in the phase
             cost.append(0.0)
             counts.append(n)
-            coefs = {k: 1.0 for k in ks}
+            coefs = {k: 1.0 for _r, ks in sorted(recruits.items()) for k in ks}
             coefs[n] = -1.0
             rows.add(coefs, 0, 0)
-            for (pp, ss, _r), own in sorted(mine.items()):
-                if (pp, ss) != (p, site):
-                    continue
+            for _r, own in sorted(recruits.items()):
                 a = len(cost)  # 1 if the recruit is at the site and no one else is
                 cost.append(float(w_alone))
                 alone.append(a)
@@ -190,27 +184,23 @@ def joint_bound(inst: Instance, order: list[str], relaxed: list[Relaxed], time_l
     upper = np.ones(total)
     upper[counts] = np.inf
     constraint = rows.constraint(total)
-    payback = sum(rel.payback for rel in relaxed)
-    separate = sum(rel.value() for rel in relaxed)
+    offset = w_change * compared - sum(rel.payback for rel in relaxed)  # the MIP's value + offset: the bound
     res = milp(c, constraints=[constraint], integrality=integral, bounds=Bounds(0, upper),
                options={"node_limit": JOINT_NODES, "time_limit": time_limit})
     clock_cut = "time limit" in (res.message or "").lower()
     ids = tuple(r.phase_id for r in relaxed)
     goals = tuple(g for g, on in (("supervisor_change", bool(pairs)), ("alone_at_site", w_alone > 0)) if on)
-    if res.status == 0 and res.x is not None:
-        dual = getattr(res, "mip_dual_bound", None)
-        value = float(res.fun if dual is None or not np.isfinite(dual) else dual)
-        chosen = res.x
-        changes = round(len(pairs) * len(by_id[pairs[0][0]].board.rows) - chosen[continuity].sum()) if pairs else 0
-        return Joint(ids, value + constant - payback, separate, True, changes,
-                     round(chosen[alone].sum()) if alone else 0, clock_cut, goals)
     dual = getattr(res, "mip_dual_bound", None)
-    if dual is not None and np.isfinite(dual) and res.status != 2:
+    dual = float(dual) if dual is not None and np.isfinite(dual) else None
+    if res.status == 0 and res.x is not None:
+        chosen = res.x
+        return Joint(ids, (float(res.fun) if dual is None else dual) + offset, True,
+                     round(compared - chosen[continuity].sum()), round(chosen[alone].sum()), clock_cut, goals)
+    if dual is not None and res.status != 2:
         # stopped by the node limit (or the clock) with a bound of its own: valid as it is
-        return Joint(ids, float(dual) + constant - payback, separate, False, 0, 0, clock_cut, goals)
+        return Joint(ids, dual + offset, False, 0, 0, clock_cut, goals)
     lp = milp(c, constraints=[constraint], integrality=np.zeros(total), bounds=Bounds(0, upper),
               options={"time_limit": time_limit})
     if lp.status != 0:
         return None
-    return Joint(ids, float(lp.fun) + constant - payback, separate, False, 0, 0,
-                 clock_cut or "time limit" in (lp.message or "").lower(), goals)
+    return Joint(ids, float(lp.fun) + offset, False, 0, 0, clock_cut or "time limit" in (lp.message or "").lower(), goals)

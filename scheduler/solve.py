@@ -493,7 +493,7 @@ class _Planner:
                                keep=None if hard is None else PublishedDays(self.published_school, hard, soft=False))
         if isinstance(out, str):
             return out
-        columns = None
+        columns, relaxed = None, None
         if phase.kind == "practice":
             prices = Prices(inst, self.dom, self.pricer, phase, board)
             # on a slow machine the column rounds leave time for the tolls, which raise the bound
@@ -511,8 +511,7 @@ class _Planner:
             # the assignment problem of the tolls' bound (capacity_tolls left its tolls set;
             # without columns, the plain search's), for the practice phases' joint bound
             relaxed = Relaxed(phase.id, board, board.base + prices.phase_chain({}), prices.toll_total())
-            return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut, relaxed=relaxed)
-        return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut)
+        return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut, relaxed=relaxed)
 
     def research(self, phase: Phase, found: Searched, previous: dict[str, str], nodes: int) -> Searched:
         """Supervisor continuity in the calendars. The first search of an alternation phase
@@ -822,7 +821,6 @@ def solve(
     searched = [(p, 0.6 * sizes[p.id] / total_days, got) for p, got in zip(phases, found, strict=True)]
     plan = Plan()
     previous: dict[str, str] = {}
-    bound_units = 0.0
     units_of: dict[str, float] = {}  # each phase's bound (units)
     details = []
     for k, (phase, share, result) in enumerate(searched):
@@ -849,15 +847,15 @@ def solve(
         plan.activities += got.plan.activities
         plan.class_days += got.plan.class_days
         previous = {a.recruit_id: a.supervisor_id for a in got.plan.assignments}
-        bound_units += got.bound
         units_of[phase.id] = got.bound
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
                         "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again,
                         "calendars_steered": result.moved})
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
-                          bound_units / SCALE)
+                          sum(units_of.values()) / SCALE)
     planner.phase_end = None
+    bound_units = sum(units_of.values())
     if joint is not None:
         # the practice phases' joint bound, which counts continuity and recruits alone at a
         # site in them, instead of the sum of their own bounds where it is higher
