@@ -38,8 +38,9 @@ defaults in :data:`models.DEFAULT_WEIGHTS`):
     shortest length ``school_block_weeks`` allows, once for each recruit of the class (D21:
     blocks are typically the shortest, "3 weeks school and 2 weeks practice, stretched
     where the school calendar demands it"; without this goal school weeks cost nothing and
-    the cheapest plan is the longest school blocks). A closed week or the phase edge ends
-    a block, as in R5.
+    the cheapest plan is the longest school blocks). Counted over school stretches: a
+    practice week or the phase edge ends one, a closed week does not (``S3 | S3`` is six
+    school weeks without practice, though R5 sees two blocks of three).
 ``plan_change``
     re-planning only: recruit-phase assignments that differ from the published plan.
 """
@@ -257,21 +258,24 @@ def block_week_kinds(inst: Instance, p: Phase, class_id: str, school: set) -> st
     return kinds
 
 
-def school_block_runs(inst: Instance, p: Phase, class_id: str, school: set) -> list[int]:
-    """Lengths in weeks of a block class's school blocks in phase ``p``, in order (a week
-    with no open school day, a practice week or the phase edge ends a block; R5, D14)."""
-    return [len(run) for run in block_week_kinds(inst, p, class_id, school).replace("|", "P").split("P") if run]
+def school_stretches(inst: Instance, p: Phase, class_id: str, school: set) -> list[int]:
+    """Lengths in weeks of a block class's school stretches in phase ``p``: school weeks in a
+    row, where a practice week or the phase edge ends a stretch and a week with no open school
+    day (a holiday) is skipped (D21). ``S3 | S3`` is one stretch of six weeks, though R5 sees
+    two blocks of three: the class goes six school weeks without practice."""
+    return [len(run) for run in block_week_kinds(inst, p, class_id, school).replace("|", "").split("P") if run]
 
 
 def _long_school_blocks(inst: Instance, p: Phase, school: set, by: dict) -> None:
-    """School weeks beyond the shortest school block, per recruit of the class."""
+    """School weeks beyond the shortest school block in each school stretch, per recruit of
+    the class (D21)."""
     if p.kind != "alternation":
         return
     for c in inst.classes:
         if inst.model_of(c.id, p) != "block":
             continue
         shortest = p.school_block_weeks[0]
-        extra = sum(max(0, n - shortest) for n in school_block_runs(inst, p, c.id, school))
+        extra = sum(max(0, n - shortest) for n in school_stretches(inst, p, c.id, school))
         if extra:
             for r in inst.recruits_of(c.id):
                 by[r.id]["long_school_block"] += extra

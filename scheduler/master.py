@@ -499,11 +499,21 @@ class Group:
     long_price: list[float] = field(default_factory=list)  # per class and recruit, see Machine.cost
 
 
-State = tuple  # per class: (kind, run, edge, school days)
+State = tuple  # per class: (kind, run, edge, stretch, school days); KEY of it is what the bound needs
+KEY = 4
+"""A class state's first :data:`KEY` fields (kind, run, edge, stretch) decide what its
+later weeks may be and cost; the last (school days so far) only whether R11 is met."""
 
 
 class Machine:
-    """The rules that span weeks for one class: block lengths (R5, D14) and school days (R11)."""
+    """The rules that span weeks for one class: block lengths (R5, D14), long school blocks
+    (D21) and school days (R11).
+
+    A state is (kind, run, edge, stretch, school days): the kind and length of the block the
+    class is in (a closed week ends it, R5), whether that block began at the phase edge or
+    after a closed week (so it may be short), the school weeks since the last practice week
+    or the phase start, closed weeks skipped (D21; kept only up to the shortest school block,
+    beyond which every school week costs the same), and the school days so far."""
 
     def __init__(self, phase: Phase, block: bool, min_days: int, long_price: float = 0.0) -> None:
         self.block, self.min_days = block, min_days
@@ -511,43 +521,47 @@ class Machine:
         self.practice_bounds = phase.practice_block_weeks
         self.long_price = long_price  # per recruit and school week beyond the shortest block
 
-    start: State = (None, 0, True, 0)
+    start: State = (None, 0, True, 0, 0)
 
     def bounds(self, kind: str) -> tuple[int, int]:
         return self.school_bounds if kind == SCHOOL else self.practice_bounds
 
     def step(self, state: State, kind: str | None, days: int, weeks: int = 1) -> State | None:
-        k0, run, edge, school = state
+        k0, run, edge, stretch, school = state
         if not self.block or kind is None:
-            return (None, 0, True, school + days)
+            return (None, 0, True, 0, school + days)
         if kind == CLOSED:
-            return (None, 0, True, school)
+            return (None, 0, True, stretch, school)
+        if kind == SCHOOL and self.long_price:
+            stretch = min(self.school_bounds[0], stretch + weeks)
+        elif kind != SCHOOL:
+            stretch = 0
         if kind == k0:
             if run + weeks > self.bounds(kind)[1]:
                 return None
-            return (kind, run + weeks, edge, school + days)
+            return (kind, run + weeks, edge, stretch, school + days)
         if k0 is not None and not edge and run < self.bounds(k0)[0]:
             return None
         if weeks > self.bounds(kind)[1]:
             return None
-        return (kind, weeks, k0 is None, school + days)
+        return (kind, weeks, k0 is None, stretch, school + days)
 
     def cost(self, state: State, kind: str | None, weeks: int = 1) -> float:
-        """The ``long_school_block`` cost of a step (models/score.py) per recruit of the
-        class: the school weeks it adds beyond the shortest school block, times
-        :attr:`long_price`. The bound's cost to go (:meth:`Search._togo`) adds it to each
-        recruit's row, so that a recruit's cheapest sequence of weeks pays for its long
-        school blocks (as a class scalar it would be relaxed apart from the recruits'
-        costs, and the bound would be weak); a path adds it once per recruit."""
+        """The ``long_school_block`` cost of a step (models/score.py, D21) per recruit of the
+        class: the school weeks it adds beyond the shortest school block since the last
+        practice week (a closed week does not end that count), times :attr:`long_price`.
+        The bound's cost to go (:meth:`Search._togo`) adds it to each recruit's row, so that
+        a recruit's cheapest sequence of weeks pays for its long school blocks (as a class
+        scalar it would be relaxed apart from the recruits' costs, and the bound would be
+        weak); a path adds it once per recruit."""
         if not self.block or kind != SCHOOL or not self.long_price:
             return 0.0
-        k0, run = state[0], state[1]
-        before = run if k0 == SCHOOL else 0
+        before = state[3]
         shortest = self.school_bounds[0]
         return self.long_price * (max(0, before + weeks - shortest) - max(0, before - shortest))
 
     def final(self, state: State) -> bool:
-        return state[3] >= self.min_days
+        return state[-1] >= self.min_days
 
 
 # ---- building the stages -----------------------------------------------------------------------
@@ -787,7 +801,7 @@ class Search:
 
     # ---- bounds -------------------------------------------------------------------
     def _togo(self, gi: int) -> list[list[dict]]:
-        """Per class, per stage index t (0..T), per class state (kind, run, edge): the
+        """Per class, per stage index t (0..T), per class state (its :data:`KEY`): the
         cheapest matrix (and own cost) of stages t.. over the class's own options,
         keeping the block lengths (R5) but not R11 or the joint options (a relaxation)."""
         g, machines = self.groups[gi], self.machines[gi]
@@ -807,9 +821,9 @@ class Search:
                     best = None
                     for step in stage.steps[ci]:
                         nxt = mach.step(st + (0,), step.kind, 0, len(stage.weeks))
-                        if nxt is None or nxt[:3] not in tables[t + 1]:
+                        if nxt is None or nxt[:KEY] not in tables[t + 1]:
                             continue
-                        m2, s2 = tables[t + 1][nxt[:3]]
+                        m2, s2 = tables[t + 1][nxt[:KEY]]
                         m3 = step.matrix + m2
                         extra = mach.cost(st, step.kind, len(stage.weeks))
                         if extra:  # not on impossible cells: a negative weight would make them possible
@@ -822,15 +836,15 @@ class Search:
         return out
 
     def _states(self, g: Group, ci: int, mach: Machine) -> list[set]:
-        """Reachable (kind, run, edge) states of a class before each stage."""
+        """Reachable states (their :data:`KEY`) of a class before each stage."""
         states = [set() for _ in range(len(g.stages) + 1)]
-        states[0].add(mach.start[:3])
+        states[0].add(mach.start[:KEY])
         for t, stage in enumerate(g.stages):
             for st in states[t]:
                 for step in stage.steps[ci]:
                     nxt = mach.step(st + (0,), step.kind, 0, len(stage.weeks))
                     if nxt is not None:
-                        states[t + 1].add(nxt[:3])
+                        states[t + 1].add(nxt[:KEY])
         return states
 
     def _max_remaining(self, g: Group) -> list[list[int]]:
@@ -852,7 +866,7 @@ class Search:
             if t == len(g.stages):
                 continue
             for ci, rows in enumerate(g.rows):
-                entry = self._togo_tables[gi][ci][t].get(states[gi][ci][:3])
+                entry = self._togo_tables[gi][ci][t].get(states[gi][ci][:KEY])
                 if entry is None:
                     return None
                 if rows:
@@ -864,7 +878,7 @@ class Search:
         for gi, _g in enumerate(self.groups):
             t = self.fixed_count[pos][gi]
             for ci, mach in enumerate(self.machines[gi]):
-                if states[gi][ci][3] + self._max_days[gi][ci][t] < mach.min_days:
+                if states[gi][ci][-1] + self._max_days[gi][ci][t] < mach.min_days:
                     return False
         return True
 
@@ -1061,7 +1075,7 @@ class Search:
     def _group_dp(self, gi: int, costs, bonus) -> tuple[list[int], list[State]] | None:
         g, machines = self.groups[gi], self.machines[gi]
         layer: dict[tuple, tuple[float, list[int], list[State]]] = {
-            tuple(m.start[:3] for m in machines): (0.0, [], [m.start for m in machines])}
+            tuple(m.start[:KEY] for m in machines): (0.0, [], [m.start for m in machines])}
         for t, stage in enumerate(g.stages):
             nxt: dict[tuple, tuple[float, list[int], list[State]]] = {}
             for _key, (acc, path, states) in layer.items():
@@ -1077,7 +1091,7 @@ class Search:
                         total += costs[t][ci][k] - bonus[ci] * step.days
                         total += machines[ci].cost(states[ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                     else:
-                        key = tuple(s[:3] for s in new)
+                        key = tuple(s[:KEY] for s in new)
                         if key not in nxt or total < nxt[key][0] - 1e-9:
                             nxt[key] = (total, path + [ji], new)
             layer = nxt

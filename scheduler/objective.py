@@ -222,8 +222,9 @@ def _short_weeks(v: Vars) -> Penalty:
 
 def _long_school_blocks(v: Vars) -> Penalty:
     """Block model: each school week that is at least the ``(shortest + 1)``-th school week
-    of its block in a row counts once per recruit of the class (models/score.py). A closed
-    week cuts the run (:func:`scheduler.constraints.block.segments`)."""
+    in a row counts once per recruit of the class (models/score.py). A practice week or the
+    phase edge ends the run; a closed week is skipped and does not (D21), unlike R5's blocks
+    (:func:`scheduler.constraints.block.segments`)."""
     m = v.model
     per: dict[str, list] = defaultdict(list)
     for p in v.dom.phases:
@@ -232,16 +233,16 @@ def _long_school_blocks(v: Vars) -> Penalty:
             recruits = v.inst.recruits_of(c)
             if not recruits:
                 continue
-            for seg in segments(v, c, p):
-                xs = [week_school(v, c, p, w) for w in seg]
-                for i in range(shortest, len(xs)):
-                    run = xs[i - shortest : i + 1]
-                    long = v.bool(f"long_school[{c},{p.id},{seg[i][0]}-W{seg[i][1]:02d}]")
-                    for x in run:  # long == all of the run
-                        m.AddImplication(long, x)
-                    m.AddBoolOr([x.Not() for x in run] + [long])
-                    for r in recruits:
-                        per[r.id].append(long)
+            weeks = [w for seg in segments(v, c, p) for w in seg]
+            xs = [week_school(v, c, p, w) for w in weeks]
+            for i in range(shortest, len(xs)):
+                run = xs[i - shortest : i + 1]
+                long = v.bool(f"long_school[{c},{p.id},{weeks[i][0]}-W{weeks[i][1]:02d}]")
+                for x in run:  # long == all of the run
+                    m.AddImplication(long, x)
+                m.AddBoolOr([x.Not() for x in run] + [long])
+                for r in recruits:
+                    per[r.id].append(long)
     return _penalty(v, "long_school_block", per)
 
 

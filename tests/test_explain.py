@@ -1022,5 +1022,5 @@ def test_explain_says_why_a_school_block_is_long(tmp_path: Path) -> None:
     runs = block_runs(inst, result.plan)["K1"]["vg2"]
     text = explain_plan(folder, inst)
     assert "School blocks beyond the shortest (long_school_block, D21):" in text
-    assert (f"class K1, phase vg2: {runs}; 1 school week(s) beyond blocks of 2 (min_school_days 15 needs "
+    assert (f"class K1, phase vg2: {runs}; 1 school week(s) beyond 2 in a row without practice (min_school_days 15 needs "
             f"them: the class has 15 school days, about 10 without them)") in text

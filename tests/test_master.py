@@ -21,7 +21,7 @@ from scheduler.domains import Domains
 from scheduler.master import BIG, ClassCapacity, Prices, build_groups, make_board, search_phase
 from scheduler.options import Teachers
 from scheduler.weekdp import WeekPricer
-from tests.builders import absence, block_phase, klass, micro, recruit, supervisor, teacher, ward, weekly_phase
+from tests.builders import absence, block_phase, closure, klass, micro, recruit, supervisor, teacher, ward, weekly_phase
 
 # Three supervisors on three 3-week rotations: no one weekly pattern suits them all, so the
 # class's best practice days change from week to week (which is what the search decides).
@@ -56,16 +56,17 @@ def setup(inst, phase_id):
 
 def blocks_ok(kinds: str, school: tuple[int, int], practice: tuple[int, int]) -> bool:
     """R5/D14 for one class: runs of S and P within their bounds, except that a run touching
-    either end of the phase may be shorter ('-' weeks would cut runs; none here)."""
-    runs, start = [], 0
-    for i in range(1, len(kinds) + 1):
-        if i == len(kinds) or kinds[i] != kinds[start]:
-            runs.append((kinds[start], i - start, start == 0 or i == len(kinds)))
-            start = i
-    for kind, length, edge in runs:
-        lo, hi = school if kind == "S" else practice
-        if length > hi or (length < lo and not edge):
-            return False
+    either end of the phase or a closed week ('-') may be shorter."""
+    for segment in kinds.split("-"):
+        runs, start = [], 0
+        for i in range(1, len(segment) + 1):
+            if i == len(segment) or segment[i] != segment[start]:
+                runs.append((segment[start], i - start, start == 0 or i == len(segment)))
+                start = i
+        for kind, length, edge in runs:
+            lo, hi = school if kind == "S" else practice
+            if length > hi or (length < lo and not edge):
+                return False
     return True
 
 
@@ -89,11 +90,12 @@ def brute_force(inst, dom, pricer, phase, board) -> float:
         if any(d < m for d, m in zip(days, group.min_days, strict=True)):
             continue
         if any(group.block):
-            kinds = "".join("S" if st.steps[0][st.joint[ji][0]].days else "P" for st, ji in zip(weeks, combo, strict=True))
+            kinds = "".join(st.steps[0][st.joint[ji][0]].kind * len(st.weeks) for st, ji in zip(weeks, combo, strict=True))
             if not blocks_ok(kinds, phase.school_block_weeks, phase.practice_block_weeks):
                 continue
-            # long_school_block: school weeks beyond the shortest block, per recruit
-            extra = sum(max(0, len(run) - phase.school_block_weeks[0]) for run in re.findall("S+", kinds))
+            # long_school_block: school weeks beyond the shortest block in a row, a closed
+            # week skipped (D21), per recruit
+            extra = sum(max(0, len(run) - phase.school_block_weeks[0]) for run in re.findall("S+", kinds.replace("-", "")))
             scalar += extra * units(inst, "long_school_block") * len(group.rows[0])
         value, _cols = board.solve(matrix)
         if value < BIG:
@@ -199,6 +201,24 @@ def test_long_school_blocks_price_the_search_exactly(tmp_path, weight):
     kinds = "".join("S" if out.school["K1"][w] else "P" for w in sorted(out.school["K1"]))
     assert sum(len(run) - 1 for run in re.findall("S+", kinds)) > 0  # the optimum has a long block
     assert out.proven and out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
+
+
+@pytest.mark.parametrize("weight", [100, 40, -30])
+def test_long_school_blocks_over_a_holiday_price_the_search_exactly(tmp_path, weight):
+    """Six weeks, the third closed (a holiday), 20 school days, school blocks of 2-4 and
+    practice blocks of 1-4: the holiday cuts R5's blocks but not D21's school stretches
+    (``S2 - S2`` is four school weeks in a row without practice). The search's value is the
+    brute force's, which skips the closed week when it counts (so a Machine that reset the
+    stretch at the holiday, as before, would show)."""
+    inst = three_weeks(tmp_path, phases=[block_phase("2026-08-17", "2026-09-27", min_school_days=20,
+                                                     school_block_weeks=[2, 4], practice_block_weeks=[1, 4])],
+                       closures=[closure("2026-08-31", "2026-09-04", reason="Høstferie")],
+                       weights={"long_school_block": weight})
+    dom, pricer, phase, board = setup(inst, "vg2")
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000)
+    assert out.proven and out.value == pytest.approx(brute_force(inst, dom, pricer, phase, board))
+    kinds = "".join("S" if out.school["K1"].get(w) else "P" for w in sorted(out.school["K1"]))
+    assert kinds.count("S") >= 4
 
 
 def test_a_recruit_out_of_reach_is_named_whatever_the_weights(tmp_path):

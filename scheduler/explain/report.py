@@ -18,7 +18,7 @@ import pandas as pd
 
 from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
-from models.score import COUPLING_GOALS, school_block_runs
+from models.score import COUPLING_GOALS, school_stretches
 from scheduler.explain.findings import Rows
 
 __all__ = ["explain_plan", "gap_lines", "goal_table", "long_block_lines", "read_tables", "recruit_table", "shared_costs",
@@ -483,7 +483,8 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
 
 def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> list[str]:
     """Why a block class has school blocks beyond the shortest (``long_school_block``, D21):
-    its blocks (``kpis.blocks``), and whether ``min_school_days`` needed the extra school
+    its blocks (``kpis.blocks``), how many school weeks its stretches without practice have
+    beyond the shortest block (a holiday does not end a stretch), and whether ``min_school_days`` needed the extra school
     weeks (the class has no more school days than it needs, give or take the long weeks'),
     else the practice weeks they replace would have cost more than the goal."""
     if instance.weight("long_school_block") <= 0:
@@ -500,7 +501,7 @@ def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> li
             if phase is None or cid not in instance.klass:
                 continue
             shortest = phase.school_block_weeks[0]
-            extra = sum(max(0, n - shortest) for n in school_block_runs(instance, phase, cid, school))
+            extra = sum(max(0, n - shortest) for n in school_stretches(instance, phase, cid, school))
             if not extra:
                 continue
             held = sum(1 for c, d in school if c == cid and phase.start <= d <= phase.end)
@@ -511,6 +512,6 @@ def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> li
                    f"the class has {held} school days, {spare} above min_school_days "
                    f"{phase.min_school_days}: practice in those weeks would have cost more, in days "
                    f"without supervisor and missed roster shifts, than the long weeks do")
-            out.append(f"  class {cid}, phase {pid}: {text}; {extra} school week(s) beyond blocks of "
-                       f"{shortest} ({why}).")
+            out.append(f"  class {cid}, phase {pid}: {text}; {extra} school week(s) beyond "
+                       f"{shortest} in a row without practice ({why}).")
     return ["", "School blocks beyond the shortest (long_school_block, D21):"] + out if out else []

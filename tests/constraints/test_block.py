@@ -329,6 +329,34 @@ def test_a_forced_long_school_block_costs_per_recruit_and_week(tmp_path):
 
 
 @pytest.mark.parametrize(("weight", "kinds", "objective"), [
+    (0, ["SS-SSS"], 0),       # school weeks cost nothing: all five open weeks in school
+    (150, ["SP-SSS", "SS-SPS"], 500),  # not SS-SSP (200 if the holiday ended the school block)
+])
+def test_a_holiday_does_not_end_a_long_school_stretch(tmp_path, weight, kinds, objective):
+    """D21 counts school weeks in a row without practice, a holiday skipped. Six weeks, the
+    third closed, 20 school days, school blocks of 2-4 and practice blocks of 1-4; the
+    roster has two shifts a week and a practice week needs three, so a practice week costs
+    each recruit a day without supervisor (2 x 100), and three in the week after the
+    holiday, when both supervisors are away (600). R5 lets the holiday cut the blocks, so
+    ``SS-SSP`` would cost only its last practice week (200) if the holiday also ended the
+    school stretch; but it is four school weeks in a row, two beyond the shortest block
+    (2 x 2 x 150 = 600, 800 in all). The optimum breaks the stretch at three weeks:
+    ``SP-SSS`` or ``SS-SPS``, one week beyond the shortest (300) and a practice week (200)."""
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-27", min_school_days=20,
+                                               school_block_weeks=[2, 4], practice_block_weeks=[1, 4])],
+                 rosters={"RD": ["D D - - - - -"]}, closures=[closure("2026-08-31", "2026-09-04", reason="Høstferie")],
+                 absences=[absence("V1", "2026-09-07", "2026-09-13"), absence("V2", "2026-09-07", "2026-09-13")],
+                 weights={**NO_MISSED, "long_school_block": weight})
+    result = solve_and_check(inst)
+    weeks = [(2026, w) for w in range(34, 40)]
+    got = _kinds(result, weeks)
+    assert got[2] == "P" and got[:2] + "-" + got[3:] in kinds  # week 36 is closed: no school
+    assert result.objective == objective
+    # recruit-weeks beyond the shortest block: SS-SSS is five in a row, three beyond (x 2)
+    assert count(result, "long_school_block") == (2 if weight else 6)
+
+
+@pytest.mark.parametrize(("weight", "kinds", "objective"), [
     (0, ["SSSS"], 0),             # school weeks cost nothing: all four weeks in school (the old optimum)
     (150, ["SSPS", "SPSS"], 200),  # one practice week; the phase edge cuts the one-week school block
 ])
@@ -367,3 +395,23 @@ def test_the_day_model_counts_long_school_blocks_itself(tmp_path, weight, kinds,
     assert run.objective == objective == score(inst, run.plan).total
     weeks = {c.date.isocalendar()[1] for c in run.plan.class_days}
     assert "".join("S" if w in weeks else "P" for w in range(34, 38)) in kinds
+
+
+def test_the_day_model_skips_a_holiday_in_a_school_stretch(tmp_path):
+    """The CP-SAT day model alone on ``test_a_holiday_does_not_end_a_long_school_stretch``
+    (weight 150): its long-week variables run across the closed week, so it finds the same
+    optimum (500, ``SP-SSS`` or ``SS-SPS``), and its objective is the plan's score."""
+    from models.score import score
+    from scheduler.solve import SolveOptions, _run, build
+
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-09-27", min_school_days=20,
+                                               school_block_weeks=[2, 4], practice_block_weeks=[1, 4])],
+                 rosters={"RD": ["D D - - - - -"]}, closures=[closure("2026-08-31", "2026-09-04", reason="Høstferie")],
+                 absences=[absence("V1", "2026-09-07", "2026-09-13"), absence("V2", "2026-09-07", "2026-09-13")],
+                 weights={**NO_MISSED, "long_school_block": 150})
+    opts = SolveOptions(time_limit=10, workers=1)
+    run = _run(build(inst, opts), opts, 10.0, 5.0, 0.0)
+    assert run.plan is not None and run.status.value == "OPTIMAL"
+    assert run.objective == 500 == score(inst, run.plan).total
+    weeks = {c.date.isocalendar()[1] for c in run.plan.class_days}
+    assert "".join("S" if w in weeks else "P" for w in range(34, 40)) in ("SPPSSS", "SSPSPS")
