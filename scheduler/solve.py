@@ -562,7 +562,7 @@ class _Planner:
         ``keep_to`` included, plus what the calendars cost on their own (long school
         blocks, D21, and short school weeks; ``models.score.calendar_units``). The bound stays the first search's: tolls aimed at one
         calendar bound nothing for the others. ``rogaland-2026``: 34,789 -> 34,108 for
-        about 3 s. Not when re-planning (the
+        about 3 s (before a holiday stopped ending D21's count). Not when re-planning (the
         calendars keep the published ones) nor for phases without block classes. Small
         instances gain little: the whole-year day model plans them afresh (one audit
         instance: 383 -> 378)."""
