@@ -39,7 +39,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -48,7 +48,7 @@ from scipy.sparse import coo_matrix
 from models import Instance, Phase
 from models.score import units
 from scheduler.domains import Domains
-from scheduler.options import CLOSED, SCHOOL, Teachers, class_week, joint_options, kind_of, partner_pairs
+from scheduler.options import CLOSED, PRACTICE, SCHOOL, Teachers, class_week, joint_options, kind_of, partner_pairs
 from scheduler.weekdp import INF, WeekPricer
 
 BIG = 1e12
@@ -251,6 +251,32 @@ class Prices:
             rdays = pricer.recruit_days(rid, p, week, school)
             per_pattern = np.array([pricer.relaxed_parts(rdays, sdays, rule, tolls) for sdays, tolls in patterns],
                                    dtype=float)
+            line = per_pattern[col_pattern]
+            line[line >= INF] = BIG
+            out[mine, :] = line
+        return out
+
+    def week_before(self, rows: list[int], week: tuple[int, int], school: frozenset[date],
+                    next_week: tuple[int, int], next_school: frozenset[date]) -> np.ndarray:
+        """:meth:`week` when the class is in school on ``next_school`` of the week after: each
+        recruit's week must end leaving the rest before his first school day there (R9, the
+        one week boundary that a block practice week followed by a school week fixes)."""
+        p, pricer = self.phase, self.pricer
+        patterns, col_pattern = self._patterns(week)
+        out = self.week(rows, week, school)
+        where = {row: k for k, row in enumerate(rows)}
+        for members in self.profiles:
+            mine = [where[i] for i in members if i in where]
+            if not mine:
+                continue
+            rid = self.board.rows[members[0]]
+            first = next((w for _wd, w, _may in pricer.recruit_days(rid, p, next_week, next_school) if w), None)
+            if first is None:
+                continue  # absent every school day of that week: nothing to keep rest before
+            rule = pricer.rule(rid, p, week, school)
+            rdays = pricer.recruit_days(rid, p, week, school)
+            per_pattern = np.array([pricer.relaxed_parts_before(rdays, sdays, rule, tolls, first[0])
+                                    for sdays, tolls in patterns], dtype=float)
             line = per_pattern[col_pattern]
             line[line >= INF] = BIG
             out[mine, :] = line
@@ -469,13 +495,18 @@ class ClassCapacity:
 class ClassStep:
     """One class's option in a stage: its school days per week of the stage, its price
     matrix over the class's rows, its own cost (short-week goal, class part), the school
-    days it adds and its week kind (block model)."""
+    days it adds and its week kind (block model). ``after_practice``: for a block class's
+    school week right after a week it may spend in practice, what that practice week costs
+    more, per row and column, when it must leave the rest before this week's first school
+    day (:meth:`Prices.week_before` less the practice step's matrix); the search adds it
+    when the class comes from practice (:meth:`Search._step_matrix`)."""
 
     school: tuple[frozenset[date], ...]  # per week of the stage
     matrix: np.ndarray
     scalar: float
     days: int
     kind: str | None
+    after_practice: np.ndarray | None = None  # block school week: see build_groups
 
 
 @dataclass
@@ -564,6 +595,15 @@ class Machine:
         return state[-1] >= self.min_days
 
 
+def _step_matrix(state: State, step: ClassStep) -> np.ndarray:
+    """A step's price matrix from a class state: with :attr:`ClassStep.after_practice` when
+    the class comes from a practice week (the week right before: a closed week ends the
+    block, and the stages of a block class are its weeks in order)."""
+    if step.after_practice is None or state[0] != PRACTICE:
+        return step.matrix
+    return step.matrix + step.after_practice
+
+
 # ---- building the stages -----------------------------------------------------------------------
 def build_groups(
     inst: Instance, dom: Domains, phase: Phase, prices: Prices, teachers: Teachers,
@@ -618,6 +658,7 @@ def build_groups(
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps {', '.join(rules[:-1]) + ' and ' if len(rules) > 1 else ''}{rules[-1]}")
             raw.append((week, cws, joint))
+        before: tuple[tuple[int, int], list[list[ClassStep]]] | None = None  # the week before and its steps
         for week, cws, joint in raw:
             steps = []
             for ci, cw in enumerate(cws):
@@ -630,6 +671,9 @@ def build_groups(
                         scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
                     lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
                 steps.append(lst)
+            if before is not None and _monday_of(before[0]) + timedelta(days=7) == _monday_of(week):
+                _after_practice(prices, rows, before, week, steps, block)
+            before = (week, steps)
             index = [{s.school[0]: k for k, s in enumerate(lst)} for lst in steps]
             combos = sorted({tuple(index[ci][j[ci]] for ci in range(len(cws))) for j in joint})
             # a class option that makes a recruit's week impossible whatever his supervisor is out
@@ -642,6 +686,35 @@ def build_groups(
             g.stages = _merge_types(g.stages)
         groups.append(g)
     return groups
+
+
+def _monday_of(week: tuple[int, int]) -> date:
+    return date.fromisocalendar(week[0], week[1], 1)
+
+
+def _after_practice(prices: Prices, rows: list[list[int]], before: tuple[tuple[int, int], list[list[ClassStep]]],
+                    week: tuple[int, int], steps: list[list[ClassStep]], block: list[bool]) -> None:
+    """Set :attr:`ClassStep.after_practice` on the school steps of ``week`` of each block
+    class whose week before (``before``, the week right before) may be a practice week. The
+    week prices are relaxed at both ends (no activity before, any end after); this keeps
+    one end exact: a practice week followed by school must end at least the rest before
+    the first school day (a Sunday evening shift before a Monday in school cannot be
+    followed). The sum of week prices stays a lower bound: the school week's own price
+    still assumes nothing before it."""
+    prev_week, prev_steps = before
+    for ci, lst in enumerate(steps):
+        if not block[ci] or not rows[ci]:
+            continue
+        practice = next((p for p in prev_steps[ci] if p.kind == PRACTICE), None)
+        if practice is None:
+            continue
+        for step in lst:
+            if step.kind != SCHOOL:
+                continue
+            tight = prices.week_before(rows[ci], prev_week, practice.school[0], week, step.school[0])
+            extra = np.where(practice.matrix >= BIG, 0.0, np.where(tight >= BIG, BIG, tight - practice.matrix))
+            if (extra > 0).any():
+                step.after_practice = extra
 
 
 def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
@@ -686,6 +759,9 @@ def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], bl
                 if block[ci] and sa.kind != sb.kind:
                     table[ka, kb] = False
                 elif sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
+                    table[ka, kb] = False
+                elif sa.after_practice is not None and (
+                        sb.after_practice is None or (sa.after_practice > sb.after_practice).any()):
                     table[ka, kb] = False
         no_worse &= table[np.ix_(at[:, ci], at[:, ci])]
     earlier = np.triu(np.ones((n, n), dtype=bool), k=1)  # [a, b]: a < b
@@ -824,7 +900,7 @@ class Search:
                         if nxt is None or nxt[:KEY] not in tables[t + 1]:
                             continue
                         m2, s2 = tables[t + 1][nxt[:KEY]]
-                        m3 = step.matrix + m2
+                        m3 = _step_matrix(st, step) + m2
                         extra = mach.cost(st, step.kind, len(stage.weeks))
                         if extra:  # not on impossible cells: a negative weight would make them possible
                             m3 = np.where((m3 >= BIG) | out_of_reach, m3, m3 + extra)
@@ -915,7 +991,7 @@ class Search:
                 s2 += step.scalar + mach.cost(states[gi][ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                 new_states[gi][ci] = nxt
                 if g.rows[ci]:
-                    f2[g.rows[ci], :] += step.matrix
+                    f2[g.rows[ci], :] += _step_matrix(states[gi][ci], step)
             if not ok:
                 continue
             if self.fixed_count[pos + 1][gi] == len(g.stages):  # the group's last stage
@@ -936,9 +1012,9 @@ class Search:
                 mach = self.machines[gi][ci]
                 scalar += step.scalar + mach.cost(states[gi][ci], step.kind, len(stage.weeks)) * len(
                     self.groups[gi].rows[ci])
-                states[gi][ci] = mach.step(states[gi][ci], step.kind, step.days, len(stage.weeks))
                 if self.groups[gi].rows[ci]:
-                    fixed[self.groups[gi].rows[ci], :] += step.matrix
+                    fixed[self.groups[gi].rows[ci], :] += _step_matrix(states[gi][ci], step)
+                states[gi][ci] = mach.step(states[gi][ci], step.kind, step.days, len(stage.weeks))
         return fixed, scalar, states
 
     def run(self, start_paths: list[tuple[int, ...]]) -> tuple[tuple[int, ...] | None, float, float, bool]:
@@ -1059,9 +1135,12 @@ class Search:
                     for s in stage.steps[ci]
                 ])
             costs.append(per_class)
+        extras = [[[float(s.after_practice[np.arange(len(rows)), cols[rows]].sum())
+                    if rows and s.after_practice is not None else 0.0 for s in stage.steps[ci]]
+                   for ci, rows in enumerate(g.rows)] for stage in g.stages]
         bonus = [0.0] * len(g.classes)
         for _ in range(40):
-            found = self._group_dp(gi, costs, bonus)
+            found = self._group_dp(gi, costs, bonus, extras)
             if found is None:
                 return None
             path, states = found
@@ -1072,7 +1151,7 @@ class Search:
                 bonus[ci] = bonus[ci] * 2 + 1000.0
         return None
 
-    def _group_dp(self, gi: int, costs, bonus) -> tuple[list[int], list[State]] | None:
+    def _group_dp(self, gi: int, costs, bonus, extras) -> tuple[list[int], list[State]] | None:
         g, machines = self.groups[gi], self.machines[gi]
         layer: dict[tuple, tuple[float, list[int], list[State]]] = {
             tuple(m.start[:KEY] for m in machines): (0.0, [], [m.start for m in machines])}
@@ -1089,6 +1168,8 @@ class Search:
                             break
                         new.append(s2)
                         total += costs[t][ci][k] - bonus[ci] * step.days
+                        if states[ci][0] == PRACTICE:
+                            total += extras[t][ci][k]
                         total += machines[ci].cost(states[ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                     else:
                         key = tuple(s[:KEY] for s in new)

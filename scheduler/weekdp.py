@@ -142,6 +142,7 @@ class WeekPricer:
         self._tables: dict[tuple, dict[Boundary, Price]] = {}
         self._relaxed: dict[tuple, int] = {}
         self._parts: dict[tuple, int] = {}
+        self._before: dict[tuple, int] = {}
         self._practice: dict[tuple[str, str], frozenset[date]] = {}
         self._recruit_days: dict[tuple, tuple] = {}
         self._sup_days: dict[tuple, tuple] = {}
@@ -267,6 +268,25 @@ class WeekPricer:
             table = self.table(days, rule, None)
             found = self._relaxed[key] = min((row[0] for row in table.values()), default=INF)
         return found
+
+    def relaxed_cost_before(self, days: tuple[Day, ...], rule: WeekRule, start: int) -> int:
+        """:meth:`relaxed_cost` when the next week's first activity starts ``start`` minutes
+        after its Monday (a school day): only the week's ends that leave the rest before it
+        (the weeks' chain at that one boundary, exact; INF if no end does)."""
+        key = (days, rule, start)
+        found = self._before.get(key)
+        if found is None:
+            table = self.table(days, rule, None)
+            found = self._before[key] = min(
+                (row[0] for b, row in table.items() if b is None or start - b >= self.rest), default=INF)
+        return found
+
+    def relaxed_parts_before(
+        self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None,
+        start: int,
+    ) -> int:
+        """:meth:`relaxed_cost_before` from the recruit's and the supervisor's side of a week."""
+        return self.relaxed_cost_before(combine(recruit_days, sup_days, tolls), rule, start)
 
     def relaxed_parts(
         self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None = None
