@@ -26,8 +26,10 @@ product is kept exact instead:
   after a time, so that the same instance gives the same plan on any machine.
 
 What the bound leaves out, because it couples recruits or phases and costs nothing in
-the best case: ward capacity per date (R2), rest across week and phase boundaries (R9),
-alone at a site, fairness, supervisor continuity. The plan keeps all of them (the day
+the best case: ward capacity per date (R2), rest across phase boundaries and across the
+week boundaries of the weekly model and of school-to-practice weeks (R9; a block class's
+practice blocks are chained exactly, :func:`_block_chains`), alone at a site, fairness,
+supervisor continuity. The plan keeps all of them (the day
 model, :mod:`scheduler.constraints`), so its cost can only be at or above the bound. One
 share of fairness is counted where it is sure: when a recruit cannot practise on any
 weekend day, a second search prices weekend shifts (:func:`weekend_surcharge`).
@@ -49,7 +51,7 @@ from models import Instance, Phase
 from models.score import units
 from scheduler.domains import Domains
 from scheduler.options import CLOSED, PRACTICE, SCHOOL, Teachers, class_week, joint_options, kind_of, partner_pairs
-from scheduler.weekdp import INF, WeekPricer
+from scheduler.weekdp import INF, WeekPricer, combine
 
 BIG = 1e12
 """Cost of an impossible pairing in the assignment matrices (above any real cost)."""
@@ -256,31 +258,36 @@ class Prices:
             out[mine, :] = line
         return out
 
-    def week_before(self, rows: list[int], week: tuple[int, int], school: frozenset[date],
-                    next_week: tuple[int, int], next_school: frozenset[date]) -> np.ndarray:
-        """:meth:`week` when the class is in school on ``next_school`` of the week after: each
-        recruit's week must end leaving the rest before his first school day there (R9, the
-        one week boundary that a block practice week followed by a school week fixes)."""
+    def window(self, rows: list[int], weeks: list[tuple[int, int]], schools: list[frozenset[date]],
+               after: tuple[tuple[int, int], frozenset[date]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Consecutive weeks of one class chained exactly (nothing before the first), for
+        ``rows``: the (rows, columns) prices with any end, and with an end that leaves each
+        recruit the rest before his first school day of ``after`` (the next week and its
+        school days; the same as the first when ``after`` is None)."""
         p, pricer = self.phase, self.pricer
-        patterns, col_pattern = self._patterns(week)
-        out = self.week(rows, week, school)
+        pats = [self._patterns(w) for w in weeks]
+        combos, inverse = np.unique(np.stack([cp for _pl, cp in pats], axis=1), axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+        open_out = np.zeros((len(rows), len(self.board.cols)))
+        kept_out = np.zeros_like(open_out)
         where = {row: k for k, row in enumerate(rows)}
         for members in self.profiles:
             mine = [where[i] for i in members if i in where]
             if not mine:
                 continue
             rid = self.board.rows[members[0]]
-            first = next((w for _wd, w, _may in pricer.recruit_days(rid, p, next_week, next_school) if w), None)
-            if first is None:
-                continue  # absent every school day of that week: nothing to keep rest before
-            rule = pricer.rule(rid, p, week, school)
-            rdays = pricer.recruit_days(rid, p, week, school)
-            per_pattern = np.array([pricer.relaxed_parts_before(rdays, sdays, rule, tolls, first[0])
-                                    for sdays, tolls in patterns], dtype=float)
-            line = per_pattern[col_pattern]
-            line[line >= INF] = BIG
-            out[mine, :] = line
-        return out
+            rules = tuple(pricer.rule(rid, p, w, sc) for w, sc in zip(weeks, schools, strict=True))
+            rdays = [pricer.recruit_days(rid, p, w, sc) for w, sc in zip(weeks, schools, strict=True)]
+            start = None
+            if after is not None:  # his first school day there (none if absent all its school days)
+                first = next((win for _wd, win, _may in pricer.recruit_days(rid, p, *after) if win), None)
+                start = None if first is None else first[0]
+            both = np.array([pricer.window_cost(tuple(combine(rdays[j], *pats[j][0][c]) for j, c in enumerate(combo)),
+                                                rules, start) for combo in combos], dtype=float)
+            both[both >= INF] = BIG
+            open_out[mine, :] = both[inverse, 0]
+            kept_out[mine, :] = both[inverse, 1]
+        return open_out, kept_out
 
     def _patterns(self, week: tuple[int, int]) -> tuple[list[tuple], np.ndarray]:
         """The distinct supervisor weeks (shifts and tolls) of ``week`` and the pattern of
@@ -495,18 +502,17 @@ class ClassCapacity:
 class ClassStep:
     """One class's option in a stage: its school days per week of the stage, its price
     matrix over the class's rows, its own cost (short-week goal, class part), the school
-    days it adds and its week kind (block model). ``after_practice``: for a block class's
-    school week right after a week it may spend in practice, what that practice week costs
-    more, per row and column, when it must leave the rest before this week's first school
-    day (:meth:`Prices.week_before` less the practice step's matrix); the search adds it
-    when the class comes from practice (:meth:`Search._step_matrix`)."""
+    days it adds and its week kind (block model). ``by_run``: for a block class whose week
+    before was the ``r``-th week of a practice block, what this step adds beyond its matrix
+    when the block's weeks are chained exactly (:func:`_block_chains`); the search adds
+    ``by_run[r]`` when the class comes from practice (:func:`_step_matrix`)."""
 
     school: tuple[frozenset[date], ...]  # per week of the stage
     matrix: np.ndarray
     scalar: float
     days: int
     kind: str | None
-    after_practice: np.ndarray | None = None  # block school week: see build_groups
+    by_run: dict[int, np.ndarray] | None = None  # block model: see _block_chains
 
 
 @dataclass
@@ -596,12 +602,11 @@ class Machine:
 
 
 def _step_matrix(state: State, step: ClassStep) -> np.ndarray:
-    """A step's price matrix from a class state: with :attr:`ClassStep.after_practice` when
-    the class comes from a practice week (the week right before: a closed week ends the
-    block, and the stages of a block class are its weeks in order)."""
-    if step.after_practice is None or state[0] != PRACTICE:
-        return step.matrix
-    return step.matrix + step.after_practice
+    """A step's price matrix from a class state: with :attr:`ClassStep.by_run` of the
+    practice block the class comes from (a closed week ends a block, and the stages of a
+    block class are its weeks in order, so the block's weeks are the stages just before)."""
+    extra = step.by_run.get(state[1]) if step.by_run is not None and state[0] == PRACTICE else None
+    return step.matrix if extra is None else step.matrix + extra
 
 
 # ---- building the stages -----------------------------------------------------------------------
@@ -658,7 +663,8 @@ def build_groups(
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps {', '.join(rules[:-1]) + ' and ' if len(rules) > 1 else ''}{rules[-1]}")
             raw.append((week, cws, joint))
-        before: tuple[tuple[int, int], list[list[ClassStep]]] | None = None  # the week before and its steps
+        history: list[tuple[tuple[int, int], list[list[ClassStep]]]] = []  # the weeks before, in order
+        windows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # Prices.window per class, weeks and next week
         for week, cws, joint in raw:
             steps = []
             for ci, cw in enumerate(cws):
@@ -671,9 +677,10 @@ def build_groups(
                         scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
                     lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
                 steps.append(lst)
-            if before is not None and _monday_of(before[0]) + timedelta(days=7) == _monday_of(week):
-                _after_practice(prices, rows, before, week, steps, block)
-            before = (week, steps)
+            if history and _monday_of(history[-1][0]) + timedelta(days=7) != _monday_of(week):
+                history = []  # not the week before: no block runs into this week
+            _block_chains(prices, rows, history, week, steps, block, phase.practice_block_weeks[1], windows)
+            history.append((week, steps))
             index = [{s.school[0]: k for k, s in enumerate(lst)} for lst in steps]
             combos = sorted({tuple(index[ci][j[ci]] for ci in range(len(cws))) for j in joint})
             # a class option that makes a recruit's week impossible whatever his supervisor is out
@@ -692,29 +699,65 @@ def _monday_of(week: tuple[int, int]) -> date:
     return date.fromisocalendar(week[0], week[1], 1)
 
 
-def _after_practice(prices: Prices, rows: list[list[int]], before: tuple[tuple[int, int], list[list[ClassStep]]],
-                    week: tuple[int, int], steps: list[list[ClassStep]], block: list[bool]) -> None:
-    """Set :attr:`ClassStep.after_practice` on the school steps of ``week`` of each block
-    class whose week before (``before``, the week right before) may be a practice week. The
-    week prices are relaxed at both ends (no activity before, any end after); this keeps
-    one end exact: a practice week followed by school must end at least the rest before
-    the first school day (a Sunday evening shift before a Monday in school cannot be
-    followed). The sum of week prices stays a lower bound: the school week's own price
-    still assumes nothing before it."""
-    prev_week, prev_steps = before
+CHAIN_WEEKS = 4
+"""The first weeks of a practice block that the calendar search chains exactly
+(:func:`_block_chains`); later weeks of a longer block are priced alone."""
+
+
+def _block_chains(prices: Prices, rows: list[list[int]], history: list, week: tuple[int, int],
+                  steps: list[list[ClassStep]], block: list[bool], longest: int, windows: dict) -> None:
+    """Set :attr:`ClassStep.by_run` on the steps of ``week`` for each block class.
+
+    A week's price has nothing before it and any end after it: a lower bound of the week in
+    a longer plan, which misses rest across the week boundaries (a supervisor's Sunday
+    evening is followed, and so is his Monday morning, or the Monday's school day after
+    it). Within a practice block the weeks are chained exactly instead: its first
+    :data:`CHAIN_WEEKS` weeks as one chain (nothing before the first week), each later week
+    alone, and the block's last week ending the rest before the first school day of the
+    school week after it. A practice step after ``r`` practice weeks adds the chain's
+    increment, ``C(r + 1 weeks) - C(r weeks) - its own matrix``; a school step after ``r``
+    practice weeks adds what keeping the rest before it costs the block's chain (or its
+    last week, when alone). The increments along a block sum to the block's chain, so the
+    search's prices stay a lower bound of the weeks' exact chain: before a block lies
+    school or a closed week, which the chain does not price (a relaxation)."""
     for ci, lst in enumerate(steps):
         if not block[ci] or not rows[ci]:
             continue
-        practice = next((p for p in prev_steps[ci] if p.kind == PRACTICE), None)
-        if practice is None:
+        before = []  # the practice steps of the weeks right before, latest first
+        for prev_week, prev_steps in reversed(history):
+            practice = next((p for p in prev_steps[ci] if p.kind == PRACTICE), None)
+            if practice is None or len(before) == longest:
+                break
+            before.append((prev_week, practice))
+        if not before:
             continue
+
+        def chained(weeks_steps, after=None, ci=ci):
+            key = (ci, tuple(w for w, _ in weeks_steps), after)
+            if key not in windows:
+                windows[key] = prices.window(rows[ci], [w for w, _ in weeks_steps],
+                                             [p.school[0] for _, p in weeks_steps], after)
+            return windows[key]
+
         for step in lst:
-            if step.kind != SCHOOL:
-                continue
-            tight = prices.week_before(rows[ci], prev_week, practice.school[0], week, step.school[0])
-            extra = np.where(practice.matrix >= BIG, 0.0, np.where(tight >= BIG, BIG, tight - practice.matrix))
-            if (extra > 0).any():
-                step.after_practice = extra
+            by_run: dict[int, np.ndarray] = {}
+            if step.kind == PRACTICE:
+                for r in range(1, min(len(before), CHAIN_WEEKS - 1) + 1):
+                    run = list(reversed(before[:r]))
+                    longer, _ = chained(run + [(week, step)])
+                    shorter, _ = chained(run)
+                    extra = np.where((step.matrix >= BIG) | (shorter >= BIG), 0.0,
+                                     np.where(longer >= BIG, BIG, longer - shorter - step.matrix))
+                    if (extra != 0).any():
+                        by_run[r] = extra
+            elif step.kind == SCHOOL:
+                for r in range(1, len(before) + 1):
+                    run = list(reversed(before[:r])) if r <= CHAIN_WEEKS else [before[0]]
+                    free, kept = chained(run, (week, step.school[0]))
+                    extra = np.where(free >= BIG, 0.0, np.where(kept >= BIG, BIG, kept - free))
+                    if (extra != 0).any():
+                        by_run[r] = extra
+            step.by_run = by_run or None
 
 
 def _kept(joint: list[tuple[frozenset[date], ...]], classes: list[str], keep: dict[str, frozenset[date]],
@@ -760,8 +803,8 @@ def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], bl
                     table[ka, kb] = False
                 elif sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
                     table[ka, kb] = False
-                elif sa.after_practice is not None and (
-                        sb.after_practice is None or (sa.after_practice > sb.after_practice).any()):
+                elif sa.by_run is not None and (sb.by_run is None or any(
+                        r not in sb.by_run or (m > sb.by_run[r]).any() for r, m in sa.by_run.items())):
                     table[ka, kb] = False
         no_worse &= table[np.ix_(at[:, ci], at[:, ci])]
     earlier = np.triu(np.ones((n, n), dtype=bool), k=1)  # [a, b]: a < b
@@ -1135,8 +1178,8 @@ class Search:
                     for s in stage.steps[ci]
                 ])
             costs.append(per_class)
-        extras = [[[float(s.after_practice[np.arange(len(rows)), cols[rows]].sum())
-                    if rows and s.after_practice is not None else 0.0 for s in stage.steps[ci]]
+        extras = [[[{r: float(m[np.arange(len(rows)), cols[rows]].sum()) for r, m in s.by_run.items()}
+                    if rows and s.by_run is not None else {} for s in stage.steps[ci]]
                    for ci, rows in enumerate(g.rows)] for stage in g.stages]
         bonus = [0.0] * len(g.classes)
         for _ in range(40):
@@ -1169,7 +1212,7 @@ class Search:
                         new.append(s2)
                         total += costs[t][ci][k] - bonus[ci] * step.days
                         if states[ci][0] == PRACTICE:
-                            total += extras[t][ci][k]
+                            total += extras[t][ci][k].get(states[ci][1], 0.0)
                         total += machines[ci].cost(states[ci], step.kind, len(stage.weeks)) * len(g.rows[ci])
                     else:
                         key = tuple(s[:KEY] for s in new)

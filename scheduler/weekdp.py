@@ -142,7 +142,7 @@ class WeekPricer:
         self._tables: dict[tuple, dict[Boundary, Price]] = {}
         self._relaxed: dict[tuple, int] = {}
         self._parts: dict[tuple, int] = {}
-        self._before: dict[tuple, int] = {}
+        self._windows: dict[tuple, tuple[int, int]] = {}
         self._practice: dict[tuple[str, str], frozenset[date]] = {}
         self._recruit_days: dict[tuple, tuple] = {}
         self._sup_days: dict[tuple, tuple] = {}
@@ -269,24 +269,27 @@ class WeekPricer:
             found = self._relaxed[key] = min((row[0] for row in table.values()), default=INF)
         return found
 
-    def relaxed_cost_before(self, days: tuple[Day, ...], rule: WeekRule, start: int) -> int:
-        """:meth:`relaxed_cost` when the next week's first activity starts ``start`` minutes
-        after its Monday (a school day): only the week's ends that leave the rest before it
-        (the weeks' chain at that one boundary, exact; INF if no end does)."""
-        key = (days, rule, start)
-        found = self._before.get(key)
+    def window_cost(self, days: tuple[tuple[Day, ...], ...], rules: tuple[WeekRule, ...],
+                    start: int | None) -> tuple[int, int]:
+        """Consecutive weeks chained exactly (their days and rules, nothing before the first):
+        the best cost with any end, and with an end that leaves the rest before an activity
+        ``start`` minutes after the next Monday (the open cost when ``start`` is None)."""
+        key = (days, rules, start)
+        found = self._windows.get(key)
         if found is None:
-            table = self.table(days, rule, None)
-            found = self._before[key] = min(
-                (row[0] for b, row in table.items() if b is None or start - b >= self.rest), default=INF)
+            states: dict[Boundary, int] = {None: 0}
+            for week_days, rule in zip(days, rules, strict=True):
+                nxt: dict[Boundary, int] = {}
+                for b, acc in states.items():
+                    for b2, row in self.table(week_days, rule, b).items():
+                        if acc + row[0] < nxt.get(b2, INF):
+                            nxt[b2] = acc + row[0]
+                states = nxt
+            open_cost = min(states.values(), default=INF)
+            kept = open_cost if start is None else min(
+                (v for b, v in states.items() if b is None or start - b >= self.rest), default=INF)
+            found = self._windows[key] = (open_cost, kept)
         return found
-
-    def relaxed_parts_before(
-        self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None,
-        start: int,
-    ) -> int:
-        """:meth:`relaxed_cost_before` from the recruit's and the supervisor's side of a week."""
-        return self.relaxed_cost_before(combine(recruit_days, sup_days, tolls), rule, start)
 
     def relaxed_parts(
         self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None = None

@@ -81,14 +81,15 @@ def brute_force(inst, dom, pricer, phase, board) -> float:
         matrix = board.base.copy()
         scalar = 0.0
         days = [0] * len(group.classes)
-        came_from = [None] * len(group.classes)  # the kind of each class's week before
+        came_from = [(None, 0)] * len(group.classes)  # each class's block so far: kind and weeks
         for st, ji in zip(weeks, combo, strict=True):
             for ci, k in enumerate(st.joint[ji]):
                 step = st.steps[ci][k]
                 matrix[group.rows[ci], :] += step.matrix
-                if step.after_practice is not None and came_from[ci] == "P":  # a practice week before school
-                    matrix[group.rows[ci], :] += step.after_practice
-                came_from[ci] = step.kind
+                kind, run = came_from[ci]
+                if step.by_run is not None and kind == "P" and run in step.by_run:  # the practice block's chain
+                    matrix[group.rows[ci], :] += step.by_run[run]
+                came_from[ci] = (step.kind, run + 1 if step.kind == kind else 1)
                 scalar += step.scalar
                 days[ci] += step.days
         if any(d < m for d, m in zip(days, group.min_days, strict=True)):
@@ -225,27 +226,28 @@ def test_long_school_blocks_over_a_holiday_price_the_search_exactly(tmp_path, we
     assert kinds.count("S") >= 4
 
 
-def test_a_practice_week_before_school_ends_with_rest_before_monday(tmp_path):
-    """Block model, four weeks, one-week practice blocks (so no practice week follows
-    another) and 10 school days. Every supervisor works Monday and Wednesday days and a
-    Sunday evening (22:00): before a Monday in school (08:30) the recruit cannot follow
-    that evening (R9, 11 h) and works a third shift without him. The week prices alone do
-    not see the next week; with the practice week's end priced before a school week the
-    search's value is the exact optimum over all calendars (each priced by the whole
-    phase's chain of weeks), which the week prices alone miss."""
-    inst = three_weeks(tmp_path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
-                                                     school_block_weeks=[1, 2], practice_block_weeks=[1, 1])],
+@pytest.mark.parametrize(("end", "practice"), [("2026-09-13", (1, 1)), ("2026-09-20", (1, 3)), ("2026-09-20", (2, 4))])
+def test_practice_blocks_are_chained_exactly(tmp_path, end, practice):
+    """Block model, four or five weeks, 10 school days. Every supervisor works Monday and
+    Wednesday days and a Sunday evening (22:00): before a Monday in school (08:30), or a
+    Monday's day shift (07:00), the recruit cannot follow that evening (R9, 11 h) and works
+    a third shift without him. The week prices alone see neither boundary; with each
+    practice block's weeks chained (and its end before the school week after it) the
+    search's value is the exact optimum over all calendars, each priced by the whole
+    phase's chain of weeks, which the week prices alone miss."""
+    inst = three_weeks(tmp_path, phases=[block_phase("2026-08-17", end, min_school_days=10,
+                                                     school_block_weeks=[1, 2], practice_block_weeks=list(practice))],
                        rosters={"RA": ["D - D - - - A"], "RB": ["D - D - - - A"], "RC": ["D - D - - - A"]},
                        weights={"long_school_block": 0})
     dom, pricer, phase, board = setup(inst, "vg2")
     prices = Prices(inst, dom, pricer, phase, board)
     (group,) = build_groups(inst, dom, phase, prices, Teachers(inst))
-    assert any(s.after_practice is not None for st in group.stages for s in st.steps[0])
+    assert any(s.by_run is not None for st in group.stages for s in st.steps[0])
     exact = np.inf
     for combo in product(*(range(len(st.joint)) for st in group.stages)):
         steps = [st.steps[0][st.joint[ji][0]] for st, ji in zip(group.stages, combo, strict=True)]
         kinds = "".join(s.kind for s in steps)
-        if sum(s.days for s in steps) < 10 or not blocks_ok(kinds, (1, 2), (1, 1)):
+        if sum(s.days for s in steps) < 10 or not blocks_ok(kinds, (1, 2), practice):
             continue
         school_of = {"K1": {st.weeks[0]: s.school[0] for st, s in zip(group.stages, steps, strict=True)}}
         value, _cols = board.solve(board.base + prices.phase_chain(school_of))
@@ -255,7 +257,7 @@ def test_a_practice_week_before_school_ends_with_rest_before_monday(tmp_path):
     # the week prices alone (no practice week's end priced) stay below: the rule bites
     for st in group.stages:
         for s in st.steps[0]:
-            s.after_practice = None
+            s.by_run = None
     relaxed = Search(phase, board, [group], 10_000)
     path, value, _bound, proven = relaxed.run(relaxed.start_paths())
     assert proven and value < exact
