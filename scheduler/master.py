@@ -237,18 +237,22 @@ class Prices:
             out[d] = out.get(d, 0) + t
         return out
 
+    def _profiles_of(self, rows: list[int]):
+        """Per recruit profile with rows among ``rows``: their positions in ``rows`` and the
+        profile's first recruit (all of a profile price alike)."""
+        where = {row: k for k, row in enumerate(rows)}
+        for members in self.profiles:
+            mine = [where[i] for i in members if i in where]
+            if mine:
+                yield mine, self.board.rows[members[0]]
+
     def week(self, rows: list[int], week: tuple[int, int], school: frozenset[date]) -> np.ndarray:
         """Relaxed week prices for ``rows`` (one class) when the class is in school on ``school``:
         a (len(rows), columns) matrix."""
         p, pricer = self.phase, self.pricer
         patterns, col_pattern = self._patterns(week)
         out = np.zeros((len(rows), len(self.board.cols)))
-        where = {row: k for k, row in enumerate(rows)}
-        for members in self.profiles:
-            mine = [where[i] for i in members if i in where]
-            if not mine:
-                continue
-            rid = self.board.rows[members[0]]
+        for mine, rid in self._profiles_of(rows):
             rule = pricer.rule(rid, p, week, school)
             rdays = pricer.recruit_days(rid, p, week, school)
             per_pattern = np.array([pricer.relaxed_parts(rdays, sdays, rule, tolls) for sdays, tolls in patterns],
@@ -270,12 +274,7 @@ class Prices:
         inverse = np.asarray(inverse).reshape(-1)
         open_out = np.zeros((len(rows), len(self.board.cols)))
         kept_out = np.zeros_like(open_out)
-        where = {row: k for k, row in enumerate(rows)}
-        for members in self.profiles:
-            mine = [where[i] for i in members if i in where]
-            if not mine:
-                continue
-            rid = self.board.rows[members[0]]
+        for mine, rid in self._profiles_of(rows):
             rules = tuple(pricer.rule(rid, p, w, sc) for w, sc in zip(weeks, schools, strict=True))
             rdays = [pricer.recruit_days(rid, p, w, sc) for w, sc in zip(weeks, schools, strict=True)]
             start = None
