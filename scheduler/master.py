@@ -41,7 +41,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -662,7 +662,7 @@ def build_groups(
                 return (f"school {school.id}, week {week[0]}-W{week[1]:02d}: no school-day calendar of its "
                         f"classes keeps {', '.join(rules[:-1]) + ' and ' if len(rules) > 1 else ''}{rules[-1]}")
             raw.append((week, cws, joint))
-        history: list[tuple[tuple[int, int], list[list[ClassStep]]]] = []  # the weeks before, in order
+        history: list[tuple[tuple[int, int], list[list[ClassStep]]]] = []  # the phase's weeks before, in order
         windows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # Prices.window per class, weeks and next week
         for week, cws, joint in raw:
             steps = []
@@ -676,8 +676,6 @@ def build_groups(
                         scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
                     lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
                 steps.append(lst)
-            if history and _monday_of(history[-1][0]) + timedelta(days=7) != _monday_of(week):
-                history = []  # not the week before: no block runs into this week
             _block_chains(prices, rows, history, week, steps, block, phase.practice_block_weeks[1], windows)
             history.append((week, steps))
             index = [{s.school[0]: k for k, s in enumerate(lst)} for lst in steps]
@@ -692,10 +690,6 @@ def build_groups(
             g.stages = _merge_types(g.stages)
         groups.append(g)
     return groups
-
-
-def _monday_of(week: tuple[int, int]) -> date:
-    return date.fromisocalendar(week[0], week[1], 1)
 
 
 CHAIN_WEEKS = 4
@@ -787,7 +781,8 @@ def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], bl
     """Drop joint options that another one beats on every price, on its own cost and on
     school days (and, for block classes, has the same week kinds). Of options equal in all
     that, the first (``combos`` is sorted) is kept. Pairwise per class first (few options),
-    then over all pairs of joint options at once."""
+    then over all pairs of joint options at once. A block class has one option of each
+    kind, so two of its options are never compared and :attr:`ClassStep.by_run` need not be."""
     if len(combos) < 2:
         return list(combos)
     n = len(combos)
@@ -801,9 +796,6 @@ def _undominated(steps: list[list[ClassStep]], combos: list[tuple[int, ...]], bl
                 if block[ci] and sa.kind != sb.kind:
                     table[ka, kb] = False
                 elif sa.days < sb.days or sa.scalar > sb.scalar or (sa.matrix > sb.matrix).any():
-                    table[ka, kb] = False
-                elif sa.by_run is not None and (sb.by_run is None or any(
-                        r not in sb.by_run or (m > sb.by_run[r]).any() for r, m in sa.by_run.items())):
                     table[ka, kb] = False
         no_worse &= table[np.ix_(at[:, ci], at[:, ci])]
     earlier = np.triu(np.ones((n, n), dtype=bool), k=1)  # [a, b]: a < b
