@@ -1280,7 +1280,15 @@ def search_phase(
         return groups
     # the plain search gets half the nodes (its bound is the fallback), the rounds share the rest
     first = node_limit if not capacity_rounds else max(1, node_limit // 2)
-    search = Search(phase, board, groups, first, deadline)
+    parts = _components(inst, phase)
+    decompose = tolls is None and surcharge is None and not plan_only and len(parts) > 1
+    joint_deadline = deadline
+    if decompose and deadline is not None:
+        # the guard shares the clock as the budgets share the nodes: when it cuts the joint
+        # search, the decomposition (which proves what the joint search cannot) keeps its part
+        now = time.monotonic()
+        joint_deadline = now + max(0.0, deadline - now) / (1.0 + DECOMPOSE_SHARE)
+    search = Search(phase, board, groups, first, joint_deadline)
     starts = search.start_paths()
     if starts is None:
         return "no placement of every recruit with a supervisor within reach keeps R1, R2, R5 and R11"
@@ -1300,8 +1308,8 @@ def search_phase(
         out = got
     if surcharge is not None or plan_only:
         return out  # the search for the weekend share's bound (below), or a plan only: nothing more
-    parts = _components(inst, phase)
-    if not out.proven and tolls is None and len(parts) > 1 and not late(deadline):
+    out.clock_cut |= late(joint_deadline)
+    if not out.proven and decompose and not late(deadline):
         lower = _decomposed_bound(inst, dom, pricer, phase, board, teachers or Teachers(inst), keep, parts,
                                   out.value, int(DECOMPOSE_SHARE * node_limit), deadline)
         out.bound = max(out.bound, min(lower, out.value))

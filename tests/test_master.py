@@ -449,6 +449,42 @@ def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optim
         assert out.value == pytest.approx(expected) and out.bound == pytest.approx(expected) and out.proven
 
 
+def test_a_clock_cut_joint_search_leaves_the_decomposition_its_share(tmp_path, monkeypatch):
+    """On a slow machine the guard shares the clock as the budgets share the nodes: the
+    joint search of classes that are not partners stops at 1 / (1 + DECOMPOSE_SHARE) of the
+    time to the deadline, so that when the clock cuts it, the decomposition still runs (it
+    used to get what the joint search left, often nothing). Here the clock has passed the
+    joint search's part but not the deadline: the joint search stops at once, unproven,
+    and the decomposition proves the optimum; the outcome says the clock decided."""
+    import time
+
+    import scheduler.master as master
+
+    inst = three_weeks(tmp_path, classes=[klass("K1"), klass("K2")], recruits=["R1", recruit("R3", class_id="K2")],
+                       teachers=["T1", "T2"],
+                       supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB", qualified="false"),
+                                    supervisor("V3", roster_id="RC", qualified="false")])
+    dom, pricer, phase, board = setup(inst, "vg1")
+    expected = brute_force(inst, dom, pricer, phase, board)
+    deadlines: list[float | None] = []
+    init = master.Search.__init__
+
+    def recording(self, phase, board, groups, node_limit, deadline=None):
+        deadlines.append(deadline)
+        init(self, phase, board, groups, node_limit, deadline)
+
+    monkeypatch.setattr(master.Search, "__init__", recording)
+    now = time.monotonic()
+    deadline = now + 1000.0
+    monkeypatch.setattr(master, "late", lambda d: d is not None and d < now + 750.0)  # the joint part is over
+    out = search_phase(inst, dom, pricer, phase, board, node_limit=10_000, deadline=deadline)
+    joint = deadlines[0]
+    assert now < joint - 1000.0 / (1 + master.DECOMPOSE_SHARE) <= now + 1.0  # half the time to the deadline
+    assert deadlines[1:] and all(d == deadline for d in deadlines[1:])  # each class's search: the whole of it
+    assert out.bound == pytest.approx(expected) and out.value == pytest.approx(expected) and out.proven
+    assert out.clock_cut
+
+
 @pytest.mark.parametrize(("model", "parts"), [("", [["K1", "K2"]]), ("block", [["K1"], ["K2"]])])
 def test_partners_are_searched_together_only_where_they_share_a_day(tmp_path, model, parts):
     """R6 binds two partner classes only when both are on the weekly model in the phase;
