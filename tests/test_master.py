@@ -421,6 +421,15 @@ def test_dominated_joint_options_are_dropped_as_defined(seed):
     assert kept  # something always survives
 
 
+def two_classes_one_trained(tmp_path):
+    """Two classes that are not partners, one recruit each, and one trained supervisor (V1)
+    both want; V2 and V3 are untrained."""
+    return three_weeks(tmp_path, classes=[klass("K1"), klass("K2")], recruits=["R1", recruit("R3", class_id="K2")],
+                       teachers=["T1", "T2"],
+                       supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB", qualified="false"),
+                                    supervisor("V3", roster_id="RC", qualified="false")])
+
+
 @pytest.mark.parametrize("budget", [2, 20, 200, 10_000])
 def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optimum(tmp_path, budget):
     """Two classes that are not partners, one recruit each, and one trained supervisor
@@ -430,10 +439,7 @@ def test_decomposed_bound_of_classes_that_are_not_partners_stays_below_the_optim
     passes the brute-force optimum of both classes together."""
     from scheduler.master import _components, _decomposed_bound
 
-    inst = three_weeks(tmp_path, classes=[klass("K1"), klass("K2")], recruits=["R1", recruit("R3", class_id="K2")],
-                       teachers=["T1", "T2"],
-                       supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB", qualified="false"),
-                                    supervisor("V3", roster_id="RC", qualified="false")])
+    inst = two_classes_one_trained(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     expected = brute_force(inst, dom, pricer, phase, board)
     parts = _components(inst, phase)
@@ -460,10 +466,7 @@ def test_a_clock_cut_joint_search_leaves_the_decomposition_its_share(tmp_path, m
 
     import scheduler.master as master
 
-    inst = three_weeks(tmp_path, classes=[klass("K1"), klass("K2")], recruits=["R1", recruit("R3", class_id="K2")],
-                       teachers=["T1", "T2"],
-                       supervisors=[supervisor("V1", roster_id="RA"), supervisor("V2", roster_id="RB", qualified="false"),
-                                    supervisor("V3", roster_id="RC", qualified="false")])
+    inst = two_classes_one_trained(tmp_path)
     dom, pricer, phase, board = setup(inst, "vg1")
     expected = brute_force(inst, dom, pricer, phase, board)
     deadlines: list[float | None] = []
