@@ -1267,6 +1267,7 @@ class _Loader:
         grouped: dict[str, dict[int, tuple[int, tuple[str | None, ...]]]] = {}
         first_line: dict[str, int] = {}
         complete: dict[str, bool] = {}
+        numbered: dict[str, bool] = {}
         for r in self.rows("rosters"):
             rid = r.text("roster_id", what="a roster id")
             week = r.integer("week", "a week number", 1, MAX_ROSTER_WEEKS)
@@ -1281,23 +1282,28 @@ class _Loader:
                 continue
             first_line.setdefault(rid, r.line)
             group = grouped.setdefault(rid, {})
+            numbered.setdefault(rid, True)
+            if week is None or week in group:
+                numbered[rid] = False  # a bad or repeated week number: a gap would only repeat it
             if week is not None and week in group:
                 r.error("week", f"week {week} of roster {_show(rid)} appears twice (first on line {group[week][0]})")
             complete[rid] = complete.get(rid, True) and r.ok
-            if r.ok:
+            if week is not None and week not in group:
+                # kept also when the row has other errors (an unknown shift code), so that a
+                # gap in the weeks is reported in the same run; the roster is left out below
                 group[week] = (r.line, tuple(cells))
         out = []
         for rid, group in grouped.items():
-            if not complete[rid]:
-                continue
             weeks = sorted(group)
-            if weeks != list(range(1, len(weeks) + 1)):
+            if numbered[rid] and weeks != list(range(1, len(weeks) + 1)):
                 missing = sorted(set(range(1, weeks[-1] + 1)) - set(weeks))
                 self.issues.add(
                     self.label("rosters"), first_line[rid], "week",
                     f"roster {_show(rid)} has weeks {_listing(weeks)}; expected weeks 1 to "
                     f"{weeks[-1]} without gaps (missing {_listing(missing)})",
                 )
+                continue
+            if not complete[rid]:
                 continue
             lines = tuple(group[w][0] for w in weeks if group[w][0] != first_line[rid])
             out.append(Roster(rid, tuple(group[w][1] for w in weeks),

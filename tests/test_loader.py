@@ -563,6 +563,17 @@ def test_three_hand_edits_give_exactly_three_errors_in_one_run(tmp_path: Path) -
     assert "absences.csv line 5, column start: expected a date YYYY-MM-DD, got '2026-10-1g'" in lines[3]
 
 
+def test_a_gap_in_a_roster_is_reported_with_an_error_in_one_of_its_rows(tmp_path: Path) -> None:
+    # week 3 removed and an unknown code in week 4: both in one run (an audit found the gap
+    # reported only after the code was fixed)
+    folder = make_instance(tmp_path, sub("rosters.csv", "R100A,3,D,-,A,D,D,-,-\n", ""),
+                           sub("rosters.csv", "R100A,4,D,-,A,", "R100A,4,D,-,Q,"))
+    found = {(i.file, i.line, i.column): i.message for i in issues_of(folder)}
+    assert "missing 3" in found["rosters.csv", 2, "week"]
+    assert "unknown shift code 'Q'" in found["rosters.csv", 4, "wed"]
+    assert len(found) == 2
+
+
 def test_errors_of_all_files_in_one_run(tmp_path: Path) -> None:
     folder = make_instance(
         tmp_path,
