@@ -158,6 +158,17 @@ def test_no_teacher_pattern(tmp_path: Path) -> None:
     assert {"teachers.csv line 2", "teachers.csv line 3", "classes.csv line 2"} <= set(f.rows)
 
 
+def test_weekend_teachers_are_named_as_such_and_one_day_is_singular(tmp_path: Path) -> None:
+    # T1 on mon and tue; T2 only on saturdays, one day a week: an audit read "T2 on no
+    # weekday, at most 1 days a week".
+    inst = micro(tmp_path, phases=[WEEKLY],
+                 teachers=[teacher("T1", weekdays="mon;tue"), teacher("T2", weekdays="sat", max_days_per_week=1)])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R7"
+    assert "T1 on mon, tue, at most 5 days a week" in f.message
+    assert "T2 only on sat (no school on weekends, R3), at most 1 day a week" in f.message
+
+
 def test_too_few_teacher_days(tmp_path: Path) -> None:
     # One teacher on every weekday but at most 2 days a week: 3 school days need 3 teacher-days.
     inst = micro(tmp_path, phases=[WEEKLY], teachers=[teacher("T1", max_days_per_week=2)])

@@ -59,6 +59,21 @@ def weekday_list(days: Iterable[int]) -> str:
     return ", ".join(WEEKDAYS[d] for d in sorted(days))
 
 
+def teacher_listing(teachers: Iterable) -> str:
+    """``T1 on mon, wed, at most 2 days a week; T2 only on sat (no school on weekends, R3), at most 1
+    day a week``: the school weekdays of each teacher (R7) and his weekly limit."""
+    def one(t) -> str:
+        days = weekday_list(t.weekdays & set(range(5)))
+        if not days:
+            weekend = weekday_list(t.weekdays)
+            days = f"only on {weekend} (no school on weekends, R3)" if weekend else "on no day"
+        else:
+            days = f"on {days}"
+        n = t.max_days_per_week
+        return f"{t.id} {days}, at most {n} day{'' if n == 1 else 's'} a week"
+    return "; ".join(one(t) for t in teachers)
+
+
 def date_range(start: date, end: date) -> str:
     """``2026-09-21 to 2026-09-25``, or one date."""
     return str(start) if start == end else f"{start} to {end}"

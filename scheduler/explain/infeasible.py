@@ -32,7 +32,7 @@ from scheduler.constraints import RULES
 from scheduler.constraints.teachers import add_teachers
 from scheduler.constraints.weekly import add_shared_day, partner_pairs
 from scheduler.domains import Domains
-from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, weekday_list
+from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, teacher_listing, weekday_list
 from scheduler.variables import Vars, build_variables
 
 __all__ = ["FAMILIES", "Family", "explain_infeasible", "feasible"]
@@ -356,10 +356,7 @@ class _Words:
         if "add_teachers" in k:
             teachers = [t for t in inst.teachers if t.school_id in schools]
             rows += [self.rows.of(t) for t in teachers]
-            listing = "; ".join(
-                f"{t.id} on {weekday_list(t.weekdays & set(range(5))) or 'no weekday'}, at most "
-                f"{t.max_days_per_week} days a week" for t in teachers
-            )
+            listing = teacher_listing(teachers)
             text.append(f"Teachers of {', '.join(schools)}: {listing or 'none'}.")
             absent = [a for a in inst.absences if a.person_id in {t.id for t in teachers}
                       and a.start <= last and a.end >= first]

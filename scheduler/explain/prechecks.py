@@ -20,7 +20,7 @@ import numpy as np
 
 from models import DAY_SHIFT, WEEKDAYS, Instance, Phase, Recruit, iso_week, week_label
 from scheduler.domains import Domains
-from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, weekday_list
+from scheduler.explain.findings import Finding, Rows, date_range, day_span, sort_rows, teacher_listing, weekday_list
 
 __all__ = ["CHECKS", "max_block_school_days", "precheck"]
 
@@ -720,10 +720,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 and any(lo <= iso_week(a.start + timedelta(days=i)) <= hi for i in range((a.end - a.start).days + 1))
             ]
             absence_rows = [ctx.rows.of(a) for a in team_absences]
-            listing = "; ".join(
-                f"{t.id} on {weekday_list(t.weekdays & set(range(5))) or 'no weekday'}, at most "
-                f"{t.max_days_per_week} days a week" for t in teachers
-            ) or "none"
+            listing = teacher_listing(teachers) or "none"
             class_ids = ", ".join(c.id for c in classes)
             if few_days:
                 # the teachers' weekdays would do: their absences take the days away
