@@ -17,7 +17,9 @@ How a year is planned (the README's "How the solver works" tells the same at len
    recruits alone at a site and ward capacity on the days a class must practise.
    Continuity keeps to the phase before; the first phase looks ahead to the next one's
    best known placements instead. A block phase's calendars are first steered off crowded
-   wards: a search priced with the column generation's tolls (:meth:`_Planner.steer`).
+   wards: a search priced with the column generation's tolls (:meth:`_Planner.steer`);
+   a weekly phase with weekend practice has its calendars improved with the weeks
+   chained exactly (:meth:`_Planner.rechain`, :mod:`scheduler.weekchain`).
 3. **The day plan** (:mod:`scheduler.constraints`, the day model): with calendars and
    placements fixed, the CP-SAT day model chooses every shift under all hard rules
    R1-R12 (teachers, rest across weeks and phases, ward capacity, fairness...). If that
@@ -81,6 +83,7 @@ from scheduler.master import (
 from scheduler.objective import add_objective, build_penalties, objective_expr
 from scheduler.options import Teachers
 from scheduler.variables import Vars, build_variables
+from scheduler.weekchain import needs_rechain, rechain
 from scheduler.weekdp import WeekPricer
 
 Progress = Callable[[float, str, float | None, float | None], None]
@@ -392,6 +395,7 @@ class Searched:
     steered: bool = False  # ``columns`` are the capacitated plan of ``outcome``'s calendars (_Planner.steer)
     moved: bool = False  # _Planner.steer took other calendars than the searches'
     relaxed: Relaxed | None = None  # practice phases: the bound's assignment problem (scheduler.coupling)
+    rechained: bool = False  # the calendars are _Planner.rechain's (weeks chained exactly)
 
 
 class _Planner:
@@ -549,6 +553,22 @@ class _Planner:
                         found.outcome.bound, found.outcome.proven, found.outcome.nodes + out.nodes,
                         found.outcome.clock_cut or out.clock_cut)
         return Searched(found.phase_id, found.board, again, None, found.clock_cut or late(deadline), again=True)
+
+    def rechain(self, phase: Phase, found: Searched) -> Searched:
+        """Weekly classes with weekend practice: calendars and placements improved with the
+        weeks chained exactly (:mod:`scheduler.weekchain`; the search misses rest across week
+        boundaries there). Taken when their exact price is lower than the search's plan's;
+        the bound stays the search's. Not when re-planning (the calendars keep the
+        published ones)."""
+        if not needs_rechain(self.inst, phase) or self.opts.published is not None:
+            return found
+        deadline = time.monotonic() + RECHAIN_WALL_SHARE * max(0.0, self.phase_left())
+        got = rechain(self.inst, self.dom, self.pricer, phase, found.board, self.teachers, found.outcome,
+                      deadline=deadline)
+        self.clock_cut |= late(deadline)
+        if got is None:
+            return found
+        return replace(found, outcome=got[0], columns=None, rechained=True)
 
     def steer(self, phase: Phase, found: Searched, keep_to: dict[str, str], nodes: int) -> Searched:
         """Block phases: calendars that leave room on the wards. The calendar search does not
@@ -839,6 +859,7 @@ def solve(
         work = [_work(p) for p, _s, _r in searched[k:]]
         planner.phase_end = time.monotonic() + max(0.0, planner.left()) * work[0] / (sum(work) or 1.0)
         result = planner.research(phase, result, previous, budget[phase.id])
+        result = planner.rechain(phase, result)
         result = planner.steer(phase, result, previous or ahead or {}, budget[phase.id])
         got = planner.realize(phase, share, result, previous, plan, after_days, ahead)
         if isinstance(got, str):
@@ -850,7 +871,7 @@ def solve(
         units_of[phase.id] = got.bound
         details.append({"phase": phase.id, "bound": round(got.bound / SCALE, 3), "calendar_search_proven": got.proven,
                         "nodes": got.nodes, "day_plan": got.stage, "calendars_searched_again": result.again,
-                        "calendars_steered": result.moved})
+                        "calendars_steered": result.moved, "calendars_rechained": result.rechained})
         if opts.progress:
             opts.progress(time.monotonic() - start, f"{phase.id}: planned", score(instance, plan, opts.published).total,
                           sum(units_of.values()) / SCALE)
@@ -1072,6 +1093,10 @@ the phase before (:meth:`_Planner.research`)."""
 RESEARCH_WALL_SHARE = 0.3
 """Share of the phase's time left that its second search may take (a guard like
 :data:`SEARCH_WALL_SHARE`)."""
+
+RECHAIN_WALL_SHARE = 0.3
+"""Share of the phase's time left that :meth:`_Planner.rechain` may take (a guard like
+:data:`SEARCH_WALL_SHARE`; its rounds end when nothing improves)."""
 
 STEER_SCALES = (0.5,)
 """Scales of the column generation's tolls in the searches of :meth:`_Planner.steer`, one
