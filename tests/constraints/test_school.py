@@ -128,3 +128,16 @@ def test_school_of_another_class_is_independent(tmp_path):
     assert len(school_days(result, "K1")) == 3 and len(school_days(result, "K2")) == 3
     teachers = {c.class_id: {c.teacher_id} for c in result.plan.class_days}
     assert teachers == {"K1": {"T1"}, "K2": {"T2"}}
+
+
+def test_a_class_without_recruits_gets_its_school_days_and_takes_teacher_days(tmp_path):
+    """D22: K2 has no recruits but is planned as a class (R4, R11), so it takes teacher
+    days: one teacher teaches one group a date (R7), five dates a week, too few for the
+    3 + 3 school days of K1 and K2; with a second teacher both classes have theirs."""
+    def two_classes(path, teachers):
+        return micro(path, phases=[weekly_phase("2026-08-17", "2026-08-21", min_school_days=3)],
+                     classes=["K1", "K2"], teachers=teachers, recruits=["R1"])
+
+    result = solve_and_check(two_classes(tmp_path / "two", ["T1", "T2"]))
+    assert len(school_days(result, "K1")) == 3 and len(school_days(result, "K2")) == 3
+    assert_infeasible(two_classes(tmp_path / "one", ["T1"]))
