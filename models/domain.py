@@ -80,7 +80,8 @@ class Shift:
 
     @property
     def is_evening(self) -> bool:
-        """Evening: ends after 20:00 on its own day, or is a night shift."""
+        """Evening (D5): starts at or after 12:00 and ends at or after 20:30 on its own day, or is
+        a night shift."""
         return self.overnight or (self.end >= time(20, 30) and self.start >= time(12, 0))
 
 
@@ -253,7 +254,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "unqualified_supervisor": 10.0,  # per recruit and phase with a non-qualified supervisor
     "supervisor_change": 15.0,  # per change of supervisor between consecutive phases
     "roster_shift_missed": 3.0,  # practice phase: a supervisor shift the recruit does not follow
-    "short_week_unused": 5.0,  # short week: each practice day below practice_days_per_week
+    "short_week_unused": 5.0,  # week not full: each class school day and recruit practice day below the weekly number
     "long_school_block": 100.0,  # block model: per recruit, each school week beyond the shortest block
     "plan_change": 50.0,  # re-planning: per recruit-phase assignment changed
 }

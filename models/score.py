@@ -30,9 +30,10 @@ defaults in :data:`models.DEFAULT_WEIGHTS`):
     supervisor works a shift the phase allows (and that does not run into the recruit's
     absence) and the recruit does not work it with him.
 ``short_week_unused``
-    weekly model, weeks with an open school day that are not full (D2): school days of the
-    class below ``min(school_days_per_week, open days)``, and practice days of each recruit
-    below ``min(practice_days_per_week, days he may practise)``.
+    weekly model, weeks that are not full (D2): school days of the class below
+    ``min(school_days_per_week, open days)`` (weeks with an open school day), and practice
+    days of each recruit below ``min(practice_days_per_week, days he may practise)``, also
+    in a week without an open school day where he may practise (D16).
 ``long_school_block``
     block model, per class and phase: each school week of a school block beyond the
     shortest length ``school_block_weeks`` allows, once for each recruit of the class (D21:

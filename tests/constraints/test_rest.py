@@ -119,7 +119,7 @@ def test_rest_is_real_time_across_the_clock_change(tmp_path, week, missed):
 def test_no_night_shift_into_an_absence(tmp_path):
     """R9: no activity on his absences. Nights are allowed and the supervisors work N
     (21:45-07:45) monday to wednesday; R1 is away on wednesday, so his tuesday night would
-    end on his absent day: he cannot follow it (and it is not counted as missed, D9)."""
+    end on his absent day: he cannot follow it (and it is not counted as missed, D16)."""
     inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19", allow_night=True,
                                                   min_shifts_per_week=0)],
                  rosters={"RD": ["N N N - - - -"]}, absences=[absence("R1", "2026-04-15")])
