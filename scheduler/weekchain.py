@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 from models import Instance, Phase
 from models.score import units
@@ -113,13 +114,23 @@ class _Chains:
         self.forward[r] = nxt
 
 
+class Chained(NamedTuple):
+    """What :func:`rechain` made of a search's plan: the plan (its calendars, or better ones,
+    with the placements of least exact price), and the exact price of the search's
+    calendars (``first``, with those placements) and of the plan (``best``). Prices are
+    units: each recruit's phase chained exactly, plus the pairs' own costs (travel,
+    wishes) and the classes' short weeks; no ward capacity, no coupling goals."""
+
+    outcome: Outcome
+    first: float
+    best: float
+
+
 def rechain(inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, board: Board, teachers: Teachers,
-            outcome: Outcome, deadline: float | None = None) -> tuple[Outcome, float, float] | None:
+            outcome: Outcome, deadline: float | None = None) -> Chained:
     """Calendars and placements of a weekly-model phase improved with the weeks chained
-    exactly (see the module docstring). Returns the new outcome with the exact cost of the
-    search's plan and of the new one (units: exact phase prices plus the pairs' own costs
-    and the classes' short weeks), or None when nothing improved. Block classes keep their
-    weeks; ``deadline`` (``time.monotonic()``) ends the rounds early."""
+    exactly (see the module docstring). Block classes keep their weeks; ``deadline``
+    (``time.monotonic()``) ends the rounds early."""
     weeks = dom.weeks(phase)
     class_of = {r.id: r.class_id for r in inst.recruits}
     w_unused = units(inst, "short_week_unused")
@@ -204,8 +215,5 @@ def rechain(inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, boar
         if now_total >= best - 1e-6:
             break
         best = now_total
-    if best >= first - 1e-6:
-        return None
-    school = {c: {w: s for w, s in ws.items()} for c, ws in calendar.items()}
-    return (Outcome(school, assignment, best, outcome.bound, outcome.proven, outcome.nodes, outcome.clock_cut),
-            first, best)
+    return Chained(Outcome(calendar, assignment, best, outcome.bound, outcome.proven, outcome.nodes, outcome.clock_cut),
+                   first, best)
