@@ -92,3 +92,22 @@ def test_only_weekly_classes_with_weekend_practice_are_chained(tmp_path):
     assert not needs_rechain(weekdays_only, weekdays_only.phases[0])
     weekend = weekend_evenings(tmp_path / "b", "2026-08-17", "2026-09-13")
     assert needs_rechain(weekend, weekend.phases[0])
+
+
+def test_chained_calendars_that_crowd_the_wards_are_not_taken(tmp_path, monkeypatch):
+    # The chained prices leave ward capacity out; the chained calendars are taken only when
+    # their capacitated plan (column generation) costs less. Here its first call, for the
+    # chained calendars, is made to cost a million more: the search's calendars stay.
+    inst = weekend_evenings(tmp_path, "2026-08-17", "2026-09-13")
+    real, calls = scheduler.solve.practice_by_columns, []
+
+    def crowded(*args, **kwargs):
+        got = real(*args, **kwargs)
+        calls.append(kwargs["school_of"])
+        return replace(got, value=got.value + 10**6) if len(calls) == 1 else got
+
+    monkeypatch.setattr(scheduler.solve, "practice_by_columns", crowded)
+    result = solve_and_check(inst, None, PHASE_PLAN)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert result.kpis["phases"][0]["calendars_rechained"] is False
+    assert count(result, "without_supervisor") == 3
