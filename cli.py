@@ -69,10 +69,11 @@ def main() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Plan folder to write.")
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds for the whole command (loading, solving, writing and validating).")
-@click.option("--workers", default=2, show_default=True,
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="Processes for the phase searches, CP-SAT workers and calendar rendering.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--gap", "relative_gap", default=0.0, show_default=True, help="Stop at this relative gap.")
+@click.option("--gap", "relative_gap", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Stop at this relative gap.")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
               help="Language of calendar texts.")
 @click.option("--log/--no-log", default=False, help="Print CP-SAT's search log.")
@@ -141,6 +142,15 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             left = max(5.0, time_limit - (time.monotonic() - began))
             result.explanation += render(diagnose(inst, left, phase_id=result.failed_phase))
+    if result.plan is None and published_dir and Path(out_dir).resolve() == Path(published_dir).resolve():
+        # re-planning into the published folder itself: a failed run leaves the published
+        # plan as it was (writing the INFEASIBLE plan.json would remove its tables and
+        # calendars, and with them what --from reads on the next try)
+        click.echo(f"{result.status.value}: no plan. The published plan in {out_dir} was left as it was.")
+        for line in result.explanation:
+            click.echo(line, err=True)
+        _echo_overrun(began, time_limit, result, inst, workers)
+        sys.exit(1)
     try:
         out = write_plan(inst, result, out_dir, lang=lang, workers=workers)
     except OSError as exc:  # the folder is left as it was (written atomically)
@@ -442,8 +452,8 @@ def serve(plans, db, host, port, base_url, admin_secret_env, links_dir, rate, bu
 @click.option("--instance", "instance_path", type=click.Path(exists=True),
               help="The instance that was planned: adds the reasons (nearest sites, rosters, absences) "
                    "and, for an infeasible plan, the conflicting rules and rows.")
-@click.option("--top", default=10, show_default=True, help="Recruits to explain in detail.")
-@click.option("--time-limit", default=30.0, show_default=True,
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0), help="Recruits to explain in detail.")
+@click.option("--time-limit", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds for explaining an infeasible instance.")
 def explain_cmd(plan_dir, instance_path, top, time_limit) -> None:
     """Break PLAN_DIR's objective down by soft goal and by recruit, and say why."""

@@ -159,6 +159,10 @@ def test_plan_says_when_it_took_longer_than_its_time_limit(tmp_path: Path, tiny_
     # and a limit of 0 s is no limit to keep
     zero = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "zero"), "--time-limit", "0"])
     assert zero.exit_code == 2 and "--time-limit" in zero.output and not (tmp_path / "zero").exists()
+    # nor are 0 workers (an audit: a traceback after solving) or a negative gap
+    for option, value in (("--workers", "0"), ("--workers", "-1"), ("--gap", "-0.1")):
+        bad = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "bad"), option, value])
+        assert bad.exit_code == 2 and option in bad.output and not (tmp_path / "bad").exists(), bad.output
 
 
 def test_the_time_kept_for_writing_grows_with_the_instance() -> None:
@@ -427,3 +431,11 @@ def test_plan_warns_when_a_bound_came_out_above_the_plan(tmp_path: Path, monkeyp
     meta = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
     assert meta["status"] == "FEASIBLE" and meta["best_bound"] is None and meta["kpis"]["bound_discarded"] > 10**6
     assert "came out above this plan's cost" in got.output
+
+
+def test_explain_rejects_a_negative_top_and_a_time_limit_of_zero(tiny_plan: Path) -> None:
+    """An audit saw ``explain --top -1`` print "top -1 of 4" and list three recruits."""
+    for option, value in (("--top", "-1"), ("--time-limit", "0")):
+        bad = CliRunner().invoke(main, ["explain", str(tiny_plan), option, value])
+        assert bad.exit_code == 2 and option in bad.output, bad.output
+    assert CliRunner().invoke(main, ["explain", str(tiny_plan), "--top", "0"]).exit_code == 0

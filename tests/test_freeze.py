@@ -157,6 +157,29 @@ def test_a_kept_row_the_changed_instance_forbids_is_named_and_nothing_is_planned
     assert _replan(folder, published, tmp_path / "free").exit_code == 0
 
 
+def test_a_failed_replan_into_the_published_folder_leaves_it_as_it_was(tmp_path: Path, published: Path) -> None:
+    """Re-planned into the published folder itself (--out = --from), a run without a plan
+    (here a kept row the changed instance forbids) leaves the published plan in place: an
+    audit found its tables and calendars replaced by an INFEASIBLE plan.json, after which
+    the suggested next try could no longer read the published plan."""
+    row = next(r for r in _rows(published, "recruit_calendar.csv")
+               if r["activity"] == "practice" and r["with_supervisor"] == "true" and r["date"] < "2026-04-20")
+    folder = tmp_path / "late-absence"
+    shutil.copytree(TINY, folder)
+    _append(folder / "absences.csv", f"{row['supervisor_id']},{row['date']},{row['date']},sykefravær")
+    inplace = tmp_path / "inplace"
+    shutil.copytree(published, inplace)
+    before = {p.relative_to(inplace): p.read_bytes() for p in inplace.rglob("*") if p.is_file()}
+    result = _replan(folder, inplace, inplace, "--keep-until", "2026-04-20")
+    assert result.exit_code == 1, result.output
+    assert "left as it was" in result.output and "R8" in result.output
+    assert {p.relative_to(inplace): p.read_bytes() for p in inplace.rglob("*") if p.is_file()} == before
+    # the next try, with an earlier --keep-until, reads it and plans into it
+    again = _replan(folder, inplace, inplace, "--keep-until", row["date"])
+    assert again.exit_code == 0, again.output
+    assert (inplace / "plan.json").read_bytes() != before[Path("plan.json")]
+
+
 def test_a_supervisor_who_left_during_a_started_phase_is_named(tmp_path: Path, published: Path) -> None:
     """Removed from supervisors.csv while his recruit's phase has started (a colleague on
     his ward takes his place in supervisors.csv): R1 allows one supervisor per phase, so
