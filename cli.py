@@ -282,7 +282,9 @@ def _echo_weekly_rest(report: dict) -> None:
 
 # ---- calendar feeds (issue 4; feeds/README.md) ------------------------------------------------
 _FEED_KINDS = ["recruit", "supervisor", "teacher", "class", "site"]
-_BASE_URL_HELP = "Public address of the feed service (links are built on it)."
+_BASE_URL_HELP = ("Public address of the feed service (links are built on it) [default: as the links folder was "
+                  "last written, else http://127.0.0.1:8080].")
+_SAVED = " [default: as the links folder was last written, else the first choice]."
 
 
 def _feeds_db(db: str | None, beside: str | None = None, *, must_exist: bool = True) -> Path:
@@ -312,16 +314,15 @@ def feeds() -> None:
 @click.option("--db", envvar="FEEDS_DB", help="Feed database [default: feeds.sqlite beside PLAN_DIR].")
 @click.option("--links-out", type=click.Path(file_okay=False),
               help="Folder for links.csv and links.html [default: feed-links/ beside the database].")
-@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
-              help=_BASE_URL_HELP)
+@click.option("--base-url", envvar="FEEDS_BASE_URL", help=_BASE_URL_HELP)
 @click.option("--keep", default=10, show_default=True, help="Published versions to keep.")
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
-              help="Language of the printable links page.")
-@click.option("--qr", "qr_form", type=click.Choice(["webcal", "https"]), default="webcal", show_default=True,
-              help="Which link form the QR codes carry.")
+@click.option("--lang", type=click.Choice(["nb", "en"]), help="Language of the printable links page" + _SAVED)
+@click.option("--qr", "qr_form", type=click.Choice(["webcal", "https"]),
+              help="Which link form the QR codes carry" + _SAVED)
 def feeds_publish(plan_dir, instance, db, links_out, base_url, keep, lang, qr_form) -> None:
     """Publish PLAN_DIR's calendars as a new version; new people get links."""
     from feeds import FeedStore, publish_plan, write_links
+    from feeds.links import link_settings
     from feeds.publish import plan_feeds
 
     inst = _load(instance)
@@ -338,7 +339,8 @@ def feeds_publish(plan_dir, instance, db, links_out, base_url, keep, lang, qr_fo
             click.echo(str(exc), err=True)
             sys.exit(2)
         out = _links_dir(links_out, db_path)
-        links = write_links(store, out, base_url, report.issued, lang=lang, qr_form=qr_form)
+        how = link_settings(out, base_url=base_url, lang=lang, qr_form=qr_form)
+        links = write_links(store, out, how["base_url"], report.issued, lang=how["lang"], qr_form=how["qr_form"])
     active = sum(1 for link in links if link.status == "active")
     click.echo(f"version {report.version_id} published at {report.published_at}: {report.feeds} feeds, "
                f"{report.changed} changed, {report.emptied} emptied (no longer in the plan) -> {db_path}")
@@ -352,12 +354,14 @@ def feeds_publish(plan_dir, instance, db, links_out, base_url, keep, lang, qr_fo
 @click.option("--db", envvar="FEEDS_DB", help="Feed database.")
 @click.option("--links-out", type=click.Path(file_okay=False),
               help="Folder of links.csv/links.html [default: feed-links/ beside the database].")
-@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
-              help=_BASE_URL_HELP)
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
-def feeds_rotate(kind, person_id, db, links_out, base_url, lang) -> None:
+@click.option("--base-url", envvar="FEEDS_BASE_URL", help=_BASE_URL_HELP)
+@click.option("--lang", type=click.Choice(["nb", "en"]), help="Language of the printable links page" + _SAVED)
+@click.option("--qr", "qr_form", type=click.Choice(["webcal", "https"]),
+              help="Which link form the QR codes carry" + _SAVED)
+def feeds_rotate(kind, person_id, db, links_out, base_url, lang, qr_form) -> None:
     """Give KIND PERSON_ID a new link; the old one stops working at once."""
     from feeds import FeedStore, feed_urls, write_links
+    from feeds.links import link_settings
 
     db_path = _feeds_db(db)
     with FeedStore(db_path, create=False) as store:
@@ -367,8 +371,9 @@ def feeds_rotate(kind, person_id, db, links_out, base_url, lang) -> None:
             click.echo(exc.args[0], err=True)
             sys.exit(2)
         out = _links_dir(links_out, db_path)
-        write_links(store, out, base_url, [issued], lang=lang)
-    https, webcal = feed_urls(base_url, issued.token)
+        how = link_settings(out, base_url=base_url, lang=lang, qr_form=qr_form)
+        write_links(store, out, how["base_url"], [issued], lang=how["lang"], qr_form=how["qr_form"])
+    https, webcal = feed_urls(how["base_url"], issued.token)
     click.echo(f"new link for {kind} {person_id} ({issued.name}):\n  {https}\n  {webcal}")
     click.echo(f"written to {out / 'links.csv'} and {out / 'links.html'}")
 
@@ -379,11 +384,11 @@ def feeds_rotate(kind, person_id, db, links_out, base_url, lang) -> None:
 @click.option("--db", envvar="FEEDS_DB", help="Feed database.")
 @click.option("--links-out", type=click.Path(file_okay=False),
               help="Folder of links.csv/links.html [default: feed-links/ beside the database].")
-@click.option("--base-url", envvar="FEEDS_BASE_URL", default="http://127.0.0.1:8080", show_default=True,
-              help=_BASE_URL_HELP)
+@click.option("--base-url", envvar="FEEDS_BASE_URL", help=_BASE_URL_HELP)
 def feeds_revoke(kind, person_id, db, links_out, base_url) -> None:
     """Stop KIND PERSON_ID's link (404 from now on) without making a new one."""
     from feeds import FeedStore, write_links
+    from feeds.links import link_settings
 
     db_path = _feeds_db(db)
     with FeedStore(db_path, create=False) as store:
@@ -394,7 +399,8 @@ def feeds_revoke(kind, person_id, db, links_out, base_url) -> None:
             sys.exit(2)
         out = _links_dir(links_out, db_path)
         if out.exists():
-            write_links(store, out, base_url)
+            how = link_settings(out, base_url=base_url)
+            write_links(store, out, how["base_url"], lang=how["lang"], qr_form=how["qr_form"])
     click.echo(f"{kind} {person_id}: " + ("link revoked" if revoked else "had no active link"))
 
 
@@ -408,7 +414,8 @@ def feeds_list(db) -> None:
         for vid, published, source, name in store.versions():
             click.echo(f"version {vid}  {published}  {name}  {source}")
         for p in store.people():
-            since = f" since {p.token_created_at}" if p.token_created_at else ""
+            when = p.token_created_at or p.revoked_at
+            since = f" since {when}" if when else ""
             gone = "" if p.in_latest else "  (not in the latest plan: empty feed)"
             click.echo(f"{p.kind:<10} {p.person_id:<12} {p.status:<7}{since}  {p.name}{gone}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -25,6 +26,10 @@ from feeds.store import KINDS, FeedStore, Issued
 
 LINKS_CSV = "links.csv"
 LINKS_HTML = "links.html"
+LINKS_SETTINGS = "links.json"
+"""The base URL, page language and QR form the folder was last written with, so that
+``feeds rotate`` and ``feeds revoke`` rewrite it the same way when they are not told."""
+DEFAULT_SETTINGS = {"base_url": "http://127.0.0.1:8080", "lang": "nb", "qr_form": "webcal"}
 LINK_COLUMNS = ["kind", "id", "name", "status", "https_url", "webcal_url", "created_at"]
 TOKEN_IN_URL = re.compile(r"/feeds/([A-Za-z0-9_-]+)\.ics$")
 
@@ -185,9 +190,26 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def link_settings(folder: str | Path, **given: str | None) -> dict[str, str]:
+    """``base_url``, ``lang`` and ``qr_form`` for writing ``folder``: each as ``given`` where
+    it is not None, else as the folder was last written (:data:`LINKS_SETTINGS`), else the
+    default. A rotate or revoke without ``--base-url`` so keeps the published links' address
+    (an audit found every link moved to the default address after a revoke)."""
+    saved: dict = {}
+    path = Path(folder) / LINKS_SETTINGS
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+    return {k: given.get(k) or (saved.get(k) if isinstance(saved.get(k), str) else None) or v
+            for k, v in DEFAULT_SETTINGS.items()}
+
+
 def write_links(store: FeedStore, folder: str | Path, base_url: str, issued: Iterable[Issued] = (),
                 *, lang: str = "nb", qr_form: str = "webcal") -> list[Link]:
-    """Merge ``issued`` into ``folder``/links.csv and rewrite links.csv and links.html.
+    """Merge ``issued`` into ``folder``/links.csv and rewrite links.csv and links.html (and
+    the settings they were written with, :data:`LINKS_SETTINGS`).
 
     Returns the links written (one row per published person, with a status).
     """
@@ -197,4 +219,6 @@ def write_links(store: FeedStore, folder: str | Path, base_url: str, issued: Ite
     links = current_links(store, base_url, folder, issued)
     _write_private(folder / LINKS_CSV, links_csv(links))
     _write_private(folder / LINKS_HTML, links_html(links, lang=lang, qr_form=qr_form))
+    _write_private(folder / LINKS_SETTINGS,
+                   json.dumps({"base_url": base_url, "lang": lang, "qr_form": qr_form}, indent=1) + "\n")
     return links

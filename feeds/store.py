@@ -130,6 +130,7 @@ class Person:
     token_hash: str | None
     token_created_at: str | None
     in_latest: bool  # in the latest plan (False: not published, or only an empty feed)
+    revoked_at: str | None = None  # status "revoked": when the last link was revoked
 
 
 @dataclass(frozen=True)
@@ -259,14 +260,15 @@ class FeedStore:
             """SELECT p.kind, p.person_id, p.name, t.hash, t.created_at,
                       EXISTS (SELECT 1 FROM tokens r WHERE r.kind=p.kind AND r.person_id=p.person_id),
                       EXISTS (SELECT 1 FROM feeds f WHERE f.version_id=? AND f.kind=p.kind
-                              AND f.person_id=p.person_id AND NOT f.dropped)
+                              AND f.person_id=p.person_id AND NOT f.dropped),
+                      (SELECT max(r.revoked_at) FROM tokens r WHERE r.kind=p.kind AND r.person_id=p.person_id)
                FROM people p LEFT JOIN tokens t
                  ON t.kind=p.kind AND t.person_id=p.person_id AND t.revoked_at IS NULL""",
             (latest if latest is not None else -1,)).fetchall()
         order = {k: i for i, k in enumerate(KINDS)}
         out = [Person(kind, pid, name, "active" if h else ("revoked" if any_token else "none"),
-                      h, created, bool(in_latest))
-               for kind, pid, name, h, created, any_token, in_latest in rows]
+                      h, created, bool(in_latest), None if h else revoked)
+               for kind, pid, name, h, created, any_token, in_latest, revoked in rows]
         return sorted(out, key=lambda p: (order.get(p.kind, 99), p.person_id))
 
     # ---- publishing --------------------------------------------------------------------

@@ -712,6 +712,45 @@ def test_cli_refuses_to_publish_a_plan_without_calendars(tmp_path, instance):
     assert not (tmp_path / "feeds.sqlite").exists()  # no empty database left behind (audit 14 O7)
 
 
+def test_rotate_and_revoke_keep_the_links_address_and_page_language(tmp_path, instance, monkeypatch):
+    """Published with a base URL and an English page, a revoke and a rotate without those
+    options rewrite the links folder the same way (an audit found every link moved to the
+    default http://127.0.0.1:8080 and the page back in Norwegian); `feeds list` says since
+    when a link is revoked. An option given still wins."""
+    from cli import main
+
+    monkeypatch.delenv("FEEDS_BASE_URL", raising=False)
+    folder = write_plan(instance, result(plan_v1()), tmp_path / "plan")
+    runner, base, links = CliRunner(), "https://feeds.example.no", tmp_path / "links"
+    db = ["--db", str(tmp_path / "feeds.sqlite"), "--links-out", str(links)]
+    out = runner.invoke(main, ["feeds", "publish", str(folder), str(EXAMPLE), *db, "--base-url", base,
+                               "--lang", "en", "--qr", "https"])
+    assert out.exit_code == 0, out.output
+
+    def written() -> tuple[set[str], str]:
+        rows = list(csv.DictReader((links / LINKS_CSV).open(encoding="utf-8")))
+        bases = {r["https_url"].split("/feeds/")[0] for r in rows if r["https_url"]}
+        return bases, (links / LINKS_HTML).read_text(encoding="utf-8")
+
+    assert runner.invoke(main, ["feeds", "revoke", "recruit", "K1R03", *db]).exit_code == 0
+    bases, page = written()
+    assert bases == {base} and '<html lang="en"' in page
+    rotated = runner.invoke(main, ["feeds", "rotate", "recruit", RECRUIT, *db])
+    assert rotated.exit_code == 0 and f"{base}/feeds/" in rotated.output, rotated.output
+    bases, page = written()
+    assert bases == {base} and '<html lang="en"' in page
+    cards = qr_cards(page)  # the QR codes still carry the https form
+    assert all(text.startswith(f"{base}/feeds/") for text, _printed in cards.values())
+    listing = runner.invoke(main, ["feeds", "list", "--db", str(tmp_path / "feeds.sqlite")])
+    assert re.search(r"recruit\s+K1R03\s+revoked since \d{4}-\d\d-\d\dT", listing.output), listing.output
+    # an option given wins, and is kept for the next write
+    other = "https://kalender.example.no"
+    assert runner.invoke(main, ["feeds", "revoke", "recruit", RECRUIT, *db, "--base-url", other]).exit_code == 0
+    assert written()[0] == {other}
+    assert runner.invoke(main, ["feeds", "rotate", "recruit", RECRUIT, *db]).exit_code == 0
+    assert written()[0] == {other}
+
+
 def decode_qr(svg: str) -> list[str]:
     """The texts zxing-cpp, an independent QR decoder, reads in an SVG written by ``qr_svg``.
 
