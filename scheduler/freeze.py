@@ -80,13 +80,18 @@ class PublishedDays(dict):
 
     ``soft``: a week keeps its published days where they still work, else it is planned
     afresh (plain re-planning). ``until``: the days before it are kept whatever
-    (``--keep-until``); with ``soft`` false only these are.
+    (``--keep-until``); with ``soft`` false only these are. ``moved``: with ``soft`` false,
+    units per recruit of a class and school day of a week that differs from the published
+    ones (a day added or taken away), priced into a plan search (never a bound): the phase
+    whose kept weeks no longer make a calendar moves as few school days as pays.
     """
 
-    def __init__(self, days: dict[str, frozenset[date]], until: date | None = None, soft: bool = True) -> None:
+    def __init__(self, days: dict[str, frozenset[date]], until: date | None = None, soft: bool = True,
+                 moved: float = 0.0) -> None:
         super().__init__(days)
         self.until = until
         self.soft = soft
+        self.moved = moved
 
 
 def started_phases(instance: Instance, until: date) -> set[str]:

@@ -623,6 +623,7 @@ def build_groups(
     week keeps their published days only where the whole school's do (a relaxation of
     the joint search's weeks)."""
     w_unused = units(inst, "short_week_unused")
+    moved = float(getattr(keep, "moved", 0.0) or 0.0) if keep is not None and not getattr(keep, "soft", True) else 0.0
     board = prices.board
     groups: list[Group] = []
     for school in inst.schools:
@@ -674,6 +675,9 @@ def build_groups(
                     scalar = 0.0
                     if cw.model == "weekly" and not cw.full and cw.open_days:
                         scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
+                    if moved and classes[ci] in keep:  # a plan search only (PublishedDays.moved)
+                        published = frozenset(d for d in dom.week_days(phase, week) if d in keep[classes[ci]])
+                        scalar += moved * len(rows[ci]) * len(sset ^ published)
                     lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
                 steps.append(lst)
             _block_chains(prices, rows, history, week, steps, block, phase.practice_block_weeks[1], windows)

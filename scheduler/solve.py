@@ -495,6 +495,8 @@ class _Planner:
             out = search_phase(inst, self.dom, self.pricer, phase, board, nodes, self.teachers,
                                capacity_rounds=CAPACITY_ROUNDS, deadline=deadline,
                                keep=None if hard is None else PublishedDays(self.published_school, hard, soft=False))
+            if not isinstance(out, str):
+                out = self._near_published(phase, board, out, nodes, deadline)
         if isinstance(out, str):
             return out
         columns, relaxed = None, None
@@ -516,6 +518,38 @@ class _Planner:
             # without columns, the plain search's), for the practice phases' joint bound
             relaxed = Relaxed(phase.id, board, board.base + prices.phase_chain({}), prices.toll_total())
         return Searched(phase.id, board, out, columns, late(deadline) or out.clock_cut, relaxed=relaxed)
+
+    def _near_published(self, phase: Phase, board: Board, afresh: Outcome, nodes: int,
+                        deadline: float | None) -> Outcome:
+        """Re-planning, a phase whose published school days no longer make a calendar week by
+        week (a new closure that takes a class below ``min_school_days``, new block
+        lengths): rather than new calendars for the whole phase, the calendars that move the
+        fewest school days where that pays. A plan search with all calendars (the days
+        before ``--keep-until`` kept) prices each school day a class gets or loses against
+        its published week at ``plan_change`` per recruit of the class
+        (:attr:`PublishedDays.moved`), with :data:`NEAR_SHARE` of the node budget. Its
+        calendars and placements are taken when they move fewer school days than the plain
+        search's; the bound stays the plain search's (the price is not in the objective)."""
+        w = units(self.inst, "plan_change")
+        if w <= 0 or self.published_school is None:
+            return afresh
+        keep = PublishedDays(self.published_school, self.published_school.until, soft=False, moved=w)
+        near = search_phase(self.inst, self.dom, self.pricer, phase, board, max(1, int(NEAR_SHARE * nodes)),
+                            self.teachers, capacity_rounds=CAPACITY_ROUNDS, deadline=deadline, keep=keep,
+                            plan_only=True)
+        if isinstance(near, str):
+            return afresh
+
+        def moved(out: Outcome) -> int:
+            return sum(len(days ^ frozenset(d for d in self.dom.week_days(phase, week)
+                                            if d in self.published_school.get(c, frozenset())))
+                       for c, weeks in out.school.items() if c in self.published_school
+                       for week, days in weeks.items())
+
+        if moved(near) >= moved(afresh):
+            return afresh
+        return Outcome(near.school, near.assignment, afresh.value, afresh.bound, afresh.proven,
+                       afresh.nodes + near.nodes, afresh.clock_cut or near.clock_cut)
 
     def research(self, phase: Phase, found: Searched, previous: dict[str, str], nodes: int) -> Searched:
         """Supervisor continuity in the calendars. The first search of an alternation phase
@@ -1111,6 +1145,9 @@ the phase before (:meth:`_Planner.research`)."""
 RESEARCH_WALL_SHARE = 0.3
 """Share of the phase's time left that its second search may take (a guard like
 :data:`SEARCH_WALL_SHARE`)."""
+
+NEAR_SHARE = 0.5
+"""Share of a phase's node budget for the search of :meth:`_Planner._near_published`."""
 
 RECHAIN_WALL_SHARE = 0.3
 """Share of the phase's time left that :meth:`_Planner.rechain` may take (a guard like

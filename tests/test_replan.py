@@ -177,3 +177,40 @@ def micro_copy(folder, tmp_path, absence_row: str):
     with open(copy / "absences.csv", "a", encoding="utf-8") as f:
         f.write(absence_row + "\n")
     return copy
+
+
+def _block_month(path, roster: list[str], **kw):
+    """One recruit on the block model, weeks 34-37 of 2026, 10 school days at least,
+    blocks of one or two weeks; his supervisor on a two-week roster (even ISO weeks are
+    its week 1)."""
+    from tests.builders import block_phase
+    return micro(path, phases=[block_phase("2026-08-17", "2026-09-13", min_school_days=10,
+                                           school_block_weeks=[1, 2], practice_block_weeks=[1, 2])],
+                 recruits=["R1"], supervisors=[supervisor("V1", roster_id="RA")], rosters={"RA": roster}, **kw)
+
+
+def test_a_phase_whose_published_weeks_no_longer_make_a_calendar_moves_few_school_days(tmp_path):
+    """Published S P S P (the supervisor worked the odd weeks). Then his roster turns (he
+    works the even weeks) and a closure takes a school day of week 34: the published weeks
+    give 9 school days, fewer than 10, so the phase cannot keep them week by week. Planned
+    afresh it would turn every week (P S P S: 19 school days moved, no day without
+    supervisor); the plan that moves fewest school days where that pays (plan_change per
+    recruit and day, 50) turns one practice week to school and keeps the rest (5 moved, a
+    practice week without supervisor). An audit's Rogaland re-plan after one closure day
+    moved 26 school days of a class where 6 would do."""
+    odd, even = ["- - - - - - -", "D D D D D - -"], ["D D D D D - -", "- - - - - - -"]
+    first = solve_and_check(_block_month(tmp_path / "published", odd), expect=None)
+    weeks = sorted({d.isocalendar()[1] for d in school_days(first)})
+    assert weeks == [34, 36]  # S P S P
+    changed_files = dict(closures=[closure("2026-08-19")])
+    again = solve_and_check(_block_month(tmp_path / "changed", even, **changed_files), expect=None,
+                            options=replace(OPTIONS, published=first.plan))
+    moved = set(school_days(again)) ^ set(school_days(first))
+    assert len(moved - {date(2026, 8, 19)}) == 5, sorted(moved)
+    assert {d.isocalendar()[1] for d in school_days(again)} >= {34, 36}
+    # without a price on moved school days (plan_change 0) the phase is planned afresh
+    free = solve_and_check(_block_month(tmp_path / "free", even, weights={"plan_change": 0}, **changed_files),
+                           expect=None, options=replace(OPTIONS, published=first.plan))
+    assert sorted({d.isocalendar()[1] for d in school_days(free)}) == [35, 37]
+    assert len((set(school_days(free)) ^ set(school_days(first))) - {date(2026, 8, 19)}) == 19
+    assert free.objective < again.objective  # what keeping the timetable costs
