@@ -150,7 +150,7 @@ def _read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
     if not path.exists():
         raise PlanFileError(f"{path.name} is missing from the plan folder {path.parent}")
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:  # a BOM (Excel's "CSV UTF-8") is no column
             reader = csv.DictReader(fh)
             missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:

@@ -36,7 +36,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -402,11 +402,11 @@ def check_r4_weekly(instance: Instance, plan: Plan) -> list[Violation]:
                     absent = any(inst.is_absent(r.id, d) for d in _week_days(week))
                     n, ppw = len(practice), p.practice_days_per_week
                     if full and not absent and n != ppw:
-                        out.append(_v("R4", f"recruit {r.id} has {n} practice days in the full "
+                        out.append(_v("R4", f"recruit {r.id} has {n} practice day{'' if n == 1 else 's'} in the full "
                                             f"week {label} of phase {p.id}; exactly {ppw} are "
                                             f"required"))
                     elif n > ppw:
-                        out.append(_v("R4", f"recruit {r.id} has {n} practice days in week "
+                        out.append(_v("R4", f"recruit {r.id} has {n} practice day{'' if n == 1 else 's'} in week "
                                             f"{label} of phase {p.id}; at most {ppw} are "
                                             f"allowed"))
                     if n >= 2 and not _consecutive(practice):
@@ -974,7 +974,7 @@ def _check_csv(path: Path, columns: list[str]) -> list[Violation]:
         return [_v("FILE", f"{name} is missing from the plan folder")]
     out: list[Violation] = []
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:  # a BOM, as Excel writes it, is no column
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
@@ -1117,6 +1117,25 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
             if _is_number(got) and got != n:
                 out.append(_v("R12", f"plan.json kpis.recruits.{rid}.holiday_shifts is {_num(got)}, "
                                      f"but recruit_calendar.csv has {n} public-holiday shifts"))
+        # the other counts a recruit's calendar description repeats (D5: an evening shift
+        # starts at or after 12:00 and ends at or after 20:30; a night shift runs past midnight)
+        counts: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
+        for a in practice:
+            c = counts.setdefault(a.recruit_id, Counter())
+            shift = instance.shift.get(a.shift_code)
+            night = bool(shift and shift.end <= shift.start)
+            evening = bool(shift and not night and shift.start >= time(12, 0) and shift.end >= time(20, 30))
+            c.update({"practice_days": 1, "without_supervisor": a.with_supervisor is False,
+                      "weekend_shifts": a.date.weekday() >= 5, "evening_shifts": evening, "night_shifts": night})
+        for rid in sorted(counts):
+            mine = per.get(rid)
+            if not isinstance(mine, dict):
+                continue
+            for key in ("practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts"):
+                got = mine.get(key)
+                if _is_number(got) and got != counts[rid][key]:
+                    out.append(_v("FILE", f"plan.json kpis.recruits.{rid}.{key} is {_num(got)}, but "
+                                          f"recruit_calendar.csv gives {counts[rid][key]}"))
     return out
 
 

@@ -447,7 +447,7 @@ def test_r4_one_practice_day_in_full_week(inst: Instance, control: Plan) -> None
     plan = edit(control, "K1R1", "2026-08-21", remove=True)
     found = validate_plan(inst, plan)
     assert [v.message for v in found] == [
-        "R4: recruit K1R1 has 1 practice days in the full week 2026-W34 of phase vg1; exactly 2 "
+        "R4: recruit K1R1 has 1 practice day in the full week 2026-W34 of phase vg1; exactly 2 "
         "are required"]
 
 
@@ -1235,6 +1235,29 @@ def test_file_plan_json(folder: Path, inst: Instance, change: Callable[[dict], o
     assert [v.message for v in validate(inst, folder)] == [expected]
 
 
+@pytest.mark.parametrize("key", ["practice_days", "without_supervisor", "weekend_shifts", "evening_shifts",
+                                 "night_shifts"])
+def test_file_a_recruits_counts_disagree(folder: Path, inst: Instance, key: str) -> None:
+    # an audit changed kpis.recruits.<id>.practice_days and nothing was reported
+    meta = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    n = meta["kpis"]["recruits"]["K1R1"][key]
+    edit_json(folder, lambda m: m["kpis"]["recruits"]["K1R1"].update({key: n + 1}))
+    assert [v.message for v in validate(inst, folder)] == [
+        f"FILE: plan.json kpis.recruits.K1R1.{key} is {n + 1}, but recruit_calendar.csv gives {n}"]
+
+
+def test_plan_files_with_a_byte_order_mark_are_read(folder: Path, inst: Instance) -> None:
+    # Excel's "CSV UTF-8" starts the file with a BOM; the instance loader reads it, and so do
+    # the validator and read_plan (an audit saw "lacks the column(s) recruit_id")
+    from models import read_plan
+
+    for name in ("assignments.csv", "recruit_calendar.csv", "class_calendar.csv"):
+        path = folder / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert validate(inst, folder) == []
+    assert read_plan(folder).assignments
+
+
 def test_r12_holiday_shifts_are_counted(folder: Path, inst: Instance) -> None:
     # Easter Monday 6 April is worked by all three recruits in the recruit period (R12: the
     # roster is followed on holidays, and the plan counts those shifts)
@@ -1485,7 +1508,7 @@ def test_edge_full_week_of_2027(edge: Instance) -> None:
     practice = edge_practice()
     practice["E1R1"] = practice["E1R1"] - {D("2027-01-08")}
     assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
-        "R4: recruit E1R1 has 1 practice days in the full week 2027-W01 of phase w; exactly 2 "
+        "R4: recruit E1R1 has 1 practice day in the full week 2027-W01 of phase w; exactly 2 "
         "are required"]
 
 
@@ -1493,7 +1516,7 @@ def test_edge_absent_part_of_a_week(edge: Instance) -> None:
     # week 2027-W02: E1R2, absent on Monday, may practise on Friday only; E1R1 may not
     practice = {rid: ds - {D("2027-01-14")} for rid, ds in edge_practice().items()}
     assert [v.message for v in validate_plan(edge, edge_plan(edge, practice=practice))] == [
-        "R4: recruit E1R1 has 1 practice days in the full week 2027-W02 of phase w; exactly 2 "
+        "R4: recruit E1R1 has 1 practice day in the full week 2027-W02 of phase w; exactly 2 "
         "are required"]
 
 
