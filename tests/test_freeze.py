@@ -127,16 +127,23 @@ def test_school_days_before_keep_until_stay_when_their_week_changes(tmp_path: Pa
     assert validate(read(folder), out) == []
 
 
-def test_a_kept_row_the_changed_instance_forbids_is_named_and_nothing_is_planned(tmp_path: Path,
-                                                                                 published: Path) -> None:
-    """An absence entered afterwards for a day that has been, on which the published plan
-    has a recruit with that supervisor: the row cannot be kept. The command says which row
-    and rule (the validator's words), plans nothing and writes no calendar."""
+def _late_absence(tmp_path: Path, published: Path) -> tuple[Path, dict[str, str]]:
+    """tiny with an absence entered afterwards for a day before 2026-04-20 on which the
+    published plan has a recruit with that supervisor (the published row)."""
     row = next(r for r in _rows(published, "recruit_calendar.csv")
                if r["activity"] == "practice" and r["with_supervisor"] == "true" and r["date"] < "2026-04-20")
     folder = tmp_path / "late-absence"
     shutil.copytree(TINY, folder)
     _append(folder / "absences.csv", f"{row['supervisor_id']},{row['date']},{row['date']},sykefravær")
+    return folder, row
+
+
+def test_a_kept_row_the_changed_instance_forbids_is_named_and_nothing_is_planned(tmp_path: Path,
+                                                                                 published: Path) -> None:
+    """An absence entered afterwards for a day that has been, on which the published plan
+    has a recruit with that supervisor: the row cannot be kept. The command says which row
+    and rule (the validator's words), plans nothing and writes no calendar."""
+    folder, row = _late_absence(tmp_path, published)
     out = tmp_path / "out"
     result = _replan(folder, published, out, "--keep-until", "2026-04-20")
     assert result.exit_code == 1, result.output
@@ -162,11 +169,7 @@ def test_a_failed_replan_into_the_published_folder_leaves_it_as_it_was(tmp_path:
     (here a kept row the changed instance forbids) leaves the published plan in place: an
     audit found its tables and calendars replaced by an INFEASIBLE plan.json, after which
     the suggested next try could no longer read the published plan."""
-    row = next(r for r in _rows(published, "recruit_calendar.csv")
-               if r["activity"] == "practice" and r["with_supervisor"] == "true" and r["date"] < "2026-04-20")
-    folder = tmp_path / "late-absence"
-    shutil.copytree(TINY, folder)
-    _append(folder / "absences.csv", f"{row['supervisor_id']},{row['date']},{row['date']},sykefravær")
+    folder, row = _late_absence(tmp_path, published)
     inplace = tmp_path / "inplace"
     shutil.copytree(published, inplace)
     before = {p.relative_to(inplace): p.read_bytes() for p in inplace.rglob("*") if p.is_file()}
