@@ -1711,7 +1711,7 @@ def _match_events(instance: Instance, feed: str, kind: str, owner: str, events: 
         site = instance.site.get(a.site_id)
         if site is not None:
             place = site.address or site.name
-            if place.casefold() not in e.location.casefold():
+            if place.strip().casefold() != e.location.strip().casefold():
                 wrong_place.append((e, a, place))
         if kind == "recruit":
             lacking = _practice_words_missing(instance, a, f"{e.summary}\n{e.description}\n{e.location}")
@@ -1719,8 +1719,8 @@ def _match_events(instance: Instance, feed: str, kind: str, owner: str, events: 
                 untold.append((e, lacking))
     if wrong_place:
         e, a, place = wrong_place[0]
-        out.append(_v("ICS", f"{feed}: {len(wrong_place)} practice event(s) without the site's "
-                             f"address in LOCATION, e.g. {_t(e.start)} (site {a.site_id}: "  # type: ignore[arg-type]
+        out.append(_v("ICS", f"{feed}: {len(wrong_place)} practice event(s) whose LOCATION is not the "
+                             f"site's address, e.g. {_t(e.start)} (site {a.site_id}: "  # type: ignore[arg-type]
                              f"{place!r}, LOCATION {e.location!r})"))
     if untold:
         e, lacking = untold[0]

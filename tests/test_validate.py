@@ -1114,13 +1114,13 @@ def test_ics_dtstamp_from_the_wall_clock(folder: Path, inst: Instance) -> None:
                         r"20260101T121314Z; the plan fixes DTSTAMP at 20261016T000000Z .*", message)
 
 
-def test_ics_practice_location_is_not_the_site_address(folder: Path, inst: Instance) -> None:
-    edit_ics(folder, "recruits/K1R1.ics", sub(r"^LOCATION:Sjøbris sykehjem\\, Gate 1",
-                                               "LOCATION:Sjøbris sykehjem"))
+@pytest.mark.parametrize("wrong", ["Sjøbris sykehjem", "Sjøbris sykehjem\\\\, Gate 1"])
+def test_ics_practice_location_is_not_the_site_address(folder: Path, inst: Instance, wrong: str) -> None:
+    # SPEC §4: "its LOCATION is the site's address" (not the name, nor name and address)
+    edit_ics(folder, "recruits/K1R1.ics", sub(r"^LOCATION:Gate 1", f"LOCATION:{wrong}"))
     [message] = ics_messages(validate(inst, folder))
-    assert message.startswith("ICS: ics/recruits/K1R1.ics: 26 practice event(s) without the "
-                              "site's address in LOCATION, e.g. 2026-04-06 07:30 (site S1: "
-                              "'Gate 1'")
+    assert message.startswith("ICS: ics/recruits/K1R1.ics: 26 practice event(s) whose LOCATION is not "
+                              "the site's address, e.g. 2026-04-06 07:30 (site S1: 'Gate 1'"), message
 
 
 def test_ics_practice_event_does_not_name_the_supervisor(folder: Path, inst: Instance) -> None:

@@ -253,7 +253,10 @@ class _Feed:
 
 
 def _place(name: str, address: str) -> str:
-    return f"{name}, {address}" if address else name
+    """An event's LOCATION: the address (SPEC §4: "its LOCATION is the site's address", which
+    map apps find), or the name where sites.csv/schools.csv give no address. The name is in
+    the event's text."""
+    return address or name
 
 
 def _hhmm(value: datetime) -> str:
