@@ -40,6 +40,11 @@ MIP_NODES = 2000
 OVERFLOW = 1.0
 """Cost of a recruit-day over a ward's capacity in the master, in days without supervisor."""
 
+STRICT_OVERFLOW = 20.0
+"""The same in :func:`choose` when the day model could not keep the chosen columns (R2): a
+day over capacity is then a day the day model cannot keep, so the columns overfill a ward
+only where the pool leaves no other way (``scheduler.solve._Planner.realize``)."""
+
 SHORT_LIST = 100
 """Supervisors per recruit whose schedules become columns (the cheapest alone)."""
 """Branch-and-bound nodes of the integer master (HiGHS): a deterministic limit."""
@@ -106,11 +111,12 @@ def practice_by_columns(
     return found
 
 
-def choose(prices: Prices, pool: list[Column], time_limit: float = 30.0) -> ColumnResult | None:
+def choose(prices: Prices, pool: list[Column], time_limit: float = 30.0,
+           overflow: float = OVERFLOW) -> ColumnResult | None:
     """The integer master over ``pool``: one column per recruit, ward capacity kept (or
-    priced, see :func:`_master`)."""
+    priced at ``overflow`` days without supervisor per recruit-day over, see :func:`_master`)."""
     board = prices.board
-    mip = _master(prices, pool, integral=True, time_limit=time_limit)
+    mip = _master(prices, pool, integral=True, time_limit=time_limit, overflow=overflow)
     if mip is None:
         return None
     value, chosen = mip
@@ -205,7 +211,8 @@ class _Pool:
         return bound, new
 
 
-def _master(prices: Prices, columns: list[Column], *, integral: bool, time_limit: float):
+def _master(prices: Prices, columns: list[Column], *, integral: bool, time_limit: float,
+            overflow: float = OVERFLOW):
     """The master over the columns: (value, capacity duals...) as an LP, (value, chosen
     columns) as a MIP; None if infeasible. Ward capacity is elastic: a recruit-day over
     capacity costs a day without supervisor (:data:`OVERFLOW`), so the master always has a
@@ -226,7 +233,7 @@ def _master(prices: Prices, columns: list[Column], *, integral: bool, time_limit
             rows_of[(ward, d)].add(c.row)
     cap_keys = sorted(key for key in on if len(rows_of[key]) > inst.ward[key[0]].capacity)
     m = len(cap_keys)
-    overflow = OVERFLOW * units(inst, "without_supervisor")
+    overflow = overflow * units(inst, "without_supervisor")
     cost = np.concatenate([np.array([c.cost for c in columns]), np.full(m, overflow)])
     a_eq = coo_matrix((np.ones(n), ([c.row for c in columns], range(n))), shape=(len(board.rows), n + m))
     r_idx = [sup_index[c.sup] for c in columns]

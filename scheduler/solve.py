@@ -61,7 +61,7 @@ from ortools.sat.python import cp_model
 from models import Activity, Assignment, ClassDay, Instance, Phase, Plan, Result, Status
 from models.score import COUPLING_GOALS, SCALE, calendar_units, score, units
 from scheduler.assign import place
-from scheduler.columns import ColumnResult, practice_by_columns
+from scheduler.columns import STRICT_OVERFLOW, ColumnResult, choose, practice_by_columns
 from scheduler.constraints import add_all
 from scheduler.constraints.rest import REST_LOOKAHEAD_DAYS
 from scheduler.constraints.teachers import taught_as
@@ -742,7 +742,10 @@ class _Planner:
             # all the time left
             attempts = attempts[2:]
         run = Run(Status.UNKNOWN)
-        for k, (stage, fix, top_k) in enumerate(attempts):
+        strict_tried = False
+        k = 0
+        while k < len(attempts):
+            stage, fix, top_k = attempts[k]
             built = build(inst, opts, phase_ids=(phase.id,), previous=previous, before=before, fix=fix,
                           hint=hint, top_k=top_k, include=assignment, after=after)
             # the first try keeps to the phase's share of the time; a later one (the first
@@ -755,6 +758,19 @@ class _Planner:
                 return PhasePlan(run.plan, out.bound, out.proven, out.nodes, run.clock_cut, stage)
             if run.status != Status.INFEASIBLE and self.left() <= 0:
                 break
+            if stage == "fixed" and run.status == Status.INFEASIBLE and columns is not None and not strict_tried:
+                # the chosen columns overfill a ward where the day model cannot move the
+                # days (the integer master prices a day over capacity as one day without
+                # supervisor, which is mostly what the day model makes of it): chosen again
+                # with capacity all but kept, and fixed again, before the placements go free
+                strict_tried = True
+                strict = choose(prices, columns.pool, overflow=STRICT_OVERFLOW)
+                if strict is not None and strict.assignment != assignment:
+                    assignment, schedules = strict.assignment, strict.schedules
+                    hint = self._hint_plan(phase, out, assignment, schedules)
+                    attempts.insert(k + 1, ("fixed, wards kept", Fixings(
+                        school=school, assign={(r, phase.id): s for r, s in assignment.items()}), None))
+            k += 1
         self.unproven = run.status != Status.INFEASIBLE
         return _day_model_failed(run, self.left())
 

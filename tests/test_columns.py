@@ -130,3 +130,25 @@ def test_weekend_fairness_share_raises_a_practice_phase_bound(tmp_path, monkeypa
     best = solve_and_check(inst)  # OPTIMAL: the whole-year model proves it on an instance this small
     assert without < with_share <= best.objective * 10 + 1e-6  # bounds in units (SCALE = 10)
     assert best.breakdown["weekend_fairness"]["cost"] > 0
+
+
+def test_columns_that_overfill_a_small_ward_are_chosen_again_with_its_capacity_kept(tmp_path):
+    """One full week, two recruits of three shifts each, not on weekends. V1 and V2 work
+    Monday to Friday on W1, which holds one recruit a day (5 places for 6 shifts); V3 on W2, a ward type both
+    recruits avoid (150, more than the integer master's price of a day over capacity, 100).
+    The master keeps both on W1 with a day over, which the day model cannot keep (R2: the
+    fixed placements are infeasible). Chosen again with a day over priced at 20 days
+    without supervisor, one recruit goes to V3, and the day plan keeps those placements
+    (``day_plan`` "fixed, wards kept"), before the placements would go free."""
+    from dataclasses import replace as dc_replace
+
+    from tests.builders import OPTIONS, recruit
+
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19")],
+                 recruits=[recruit(r, avoid_ward_types="dementia", unavailable_weekdays="sat;sun") for r in ("R1", "R2")],
+                 wards=[ward("W1", capacity=1), ward("W2", capacity=1, ward_type="dementia")],
+                 supervisors=["V1", "V2", supervisor("V3", ward_id="W2")])
+    result = solve_and_check(inst, None, dc_replace(OPTIONS, whole_year_limit=0))
+    assert result.kpis["phases"][0]["day_plan"] == "fixed, wards kept"
+    wards = sorted(a.ward_id for a in result.plan.assignments)
+    assert wards == ["W1", "W2"]
