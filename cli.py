@@ -105,7 +105,10 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         try:
             published = read_plan(published_dir)
         except (OSError, ValueError) as exc:
-            click.echo(f"cannot read the published plan {published_dir}: {exc}", err=True)
+            status = _folder_status(Path(published_dir))
+            why = (f"it holds no plan (plan.json has status {status})" if status in ("INFEASIBLE", "UNKNOWN")
+                   else str(exc))
+            click.echo(f"cannot read the published plan {published_dir}: {why}. Nothing was planned.", err=True)
             sys.exit(2)
         today = _today()
         if keep_until is None and any(a.date < today for a in published.activities):
@@ -297,6 +300,17 @@ def _feeds_db(db: str | None, beside: str | None = None, *, must_exist: bool = T
     if must_exist and not path.exists():
         raise click.UsageError(f"no feed database at {path}; publish a plan first")
     return path
+
+
+def _folder_status(folder: Path) -> str | None:
+    """The status in a plan folder's plan.json, or None when it cannot be read."""
+    import json
+
+    try:
+        status = json.loads((folder / "plan.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return status if isinstance(status, str) else None
 
 
 def _links_dir(links_out: str | None, db: Path) -> Path:

@@ -439,3 +439,16 @@ def test_explain_rejects_a_negative_top_and_a_time_limit_of_zero(tiny_plan: Path
         bad = CliRunner().invoke(main, ["explain", str(tiny_plan), option, value])
         assert bad.exit_code == 2 and option in bad.output, bad.output
     assert CliRunner().invoke(main, ["explain", str(tiny_plan), "--top", "0"]).exit_code == 0
+
+
+def test_from_a_folder_without_a_plan_says_so(tmp_path: Path) -> None:
+    """``--from`` a folder whose run ended without a plan (only plan.json, INFEASIBLE): the
+    message says it holds no plan (an audit saw "assignments.csv is missing")."""
+    folder = _copy_tiny(tmp_path)
+    _edit(folder / "instance.toml", "min_school_days = 8\n", "min_school_days = 40\n")
+    failed = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "none"), "--time-limit", "5"])
+    assert failed.exit_code == 1, failed.output
+    got = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "again"), "--from",
+                                    str(tmp_path / "none")])
+    assert got.exit_code == 2 and "holds no plan (plan.json has status INFEASIBLE)" in got.output, got.output
+    assert not (tmp_path / "again").exists()
