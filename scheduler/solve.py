@@ -23,7 +23,9 @@ How a year is planned (the README's "How the solver works" tells the same at len
 3. **The day plan** (:mod:`scheduler.constraints`, the day model): with calendars and
    placements fixed, the CP-SAT day model chooses every shift under all hard rules
    R1-R12 (teachers, rest across weeks and phases, ward capacity, fairness...). If that
-   fails, it is solved again with the placements free, then with everything free.
+   fails, placements made by column generation are chosen again with ward capacity all
+   but kept (:data:`scheduler.columns.STRICT_OVERFLOW`) and fixed again; then it is solved
+   with the placements free, then with everything free.
 
 The objective and its breakdown are those of :func:`models.score.score` for the plan.
 ``best_bound`` is the sum of the phases' lower bounds (plus, for a negative continuity
