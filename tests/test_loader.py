@@ -680,10 +680,16 @@ def test_xlsx_formula_and_missing_sheet(tmp_path: Path) -> None:
     assert (missing.file, missing.line) == ("example.xlsx", None)
 
 
-def test_a_folder_with_a_workbook_and_no_csv_files_says_to_give_the_workbook(tmp_path: Path) -> None:
-    """The folder given where its workbook was meant: beside the missing tables, one error
-    names the workbook and the path to give (a regression sweep gave the folder)."""
+def test_a_folder_with_one_workbook_and_no_csv_files_is_read_from_the_workbook(tmp_path: Path) -> None:
+    """SPEC §1: an instance is a folder, or one .xlsx workbook beside an instance.toml. A
+    folder that holds the workbook and no tables is read from the workbook (an audit gave
+    the folder; it was refused with a hint). With two workbooks the folder says which to
+    give; a folder with its tables reads the tables, workbook or not."""
     workbook = write_workbook(tmp_path / "book")
+    from_folder, from_book = read(workbook.parent), read(workbook)
+    assert (from_folder.recruits, from_folder.supervisors, from_folder.rosters, from_folder.phases) == \
+        (from_book.recruits, from_book.supervisors, from_book.rosters, from_book.phases)
+    shutil.copyfile(workbook, workbook.parent / "zcopy.xlsx")
     issues = issues_of(workbook.parent)
     hint = [i for i in issues if "holds the workbook" in i.message]
     assert len(hint) == 1 and hint[0].file == str(workbook.parent)
