@@ -31,6 +31,7 @@ The bound is then a bound of the plans that keep those rows
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from models import Instance
@@ -92,6 +93,13 @@ class PublishedDays(dict):
         self.until = until
         self.soft = soft
         self.moved = moved
+
+    def changed(self, class_id: str, days: Iterable[date], school: frozenset[date]) -> int:
+        """School days among ``days`` (a week's) that ``school`` adds to the class's published
+        ones there or takes away (0 for a class without published days)."""
+        if class_id not in self:
+            return 0
+        return len(school ^ frozenset(d for d in days if d in self[class_id]))
 
 
 def started_phases(instance: Instance, until: date) -> set[str]:

@@ -50,7 +50,17 @@ from scipy.sparse import coo_matrix
 from models import Instance, Phase
 from models.score import units
 from scheduler.domains import Domains
-from scheduler.options import CLOSED, PRACTICE, SCHOOL, Teachers, class_week, joint_options, kind_of, partner_pairs
+from scheduler.options import (
+    CLOSED,
+    PRACTICE,
+    SCHOOL,
+    Teachers,
+    class_week,
+    joint_options,
+    kind_of,
+    partner_pairs,
+    unused_school_days,
+)
 from scheduler.weekdp import INF, WeekPricer, combine
 
 BIG = 1e12
@@ -623,7 +633,7 @@ def build_groups(
     week keeps their published days only where the whole school's do (a relaxation of
     the joint search's weeks)."""
     w_unused = units(inst, "short_week_unused")
-    moved = float(getattr(keep, "moved", 0.0) or 0.0) if keep is not None and not getattr(keep, "soft", True) else 0.0
+    moved = getattr(keep, "moved", 0.0)  # PublishedDays of a plan search (see below)
     board = prices.board
     groups: list[Group] = []
     for school in inst.schools:
@@ -672,12 +682,9 @@ def build_groups(
                 lst = []
                 for sset in options:
                     matrix = prices.week(rows[ci], week, sset)
-                    scalar = 0.0
-                    if cw.model == "weekly" and not cw.full and cw.open_days:
-                        scalar = w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(sset))
-                    if moved and classes[ci] in keep:  # a plan search only (PublishedDays.moved)
-                        published = frozenset(d for d in dom.week_days(phase, week) if d in keep[classes[ci]])
-                        scalar += moved * len(rows[ci]) * len(sset ^ published)
+                    scalar = float(w_unused * unused_school_days(cw, phase, sset))
+                    if moved:  # a plan search only (PublishedDays.moved)
+                        scalar += moved * len(rows[ci]) * keep.changed(classes[ci], dom.week_days(phase, week), sset)
                     lst.append(ClassStep((sset,), matrix, scalar, len(sset), kind_of(cw, sset) if cw.model == "block" else None))
                 steps.append(lst)
             _block_chains(prices, rows, history, week, steps, block, phase.practice_block_weeks[1], windows)

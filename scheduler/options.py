@@ -57,6 +57,15 @@ def class_options(cw: ClassWeek, phase: Phase) -> list[frozenset[date]]:
     return [frozenset(c) for n in sizes for c in combinations(cw.open_days, n)]
 
 
+def unused_school_days(cw: ClassWeek, phase: Phase, school: frozenset[date]) -> int:
+    """The class's own part of ``short_week_unused`` for a week (models/score.py): in a
+    weekly-model week with an open school day that is not full, its school days below
+    ``min(school_days_per_week, open days)``; else 0."""
+    if cw.model != "weekly" or cw.full or not cw.open_days:
+        return 0
+    return min(phase.school_days_per_week, len(cw.open_days)) - len(school)
+
+
 def kind_of(cw: ClassWeek, school: frozenset[date]) -> str:
     """A block-model week's kind for a class option."""
     if not cw.open_days:

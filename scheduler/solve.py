@@ -543,10 +543,8 @@ class _Planner:
             return afresh
 
         def moved(out: Outcome) -> int:
-            return sum(len(days ^ frozenset(d for d in self.dom.week_days(phase, week)
-                                            if d in self.published_school.get(c, frozenset())))
-                       for c, weeks in out.school.items() if c in self.published_school
-                       for week, days in weeks.items())
+            return sum(keep.changed(c, self.dom.week_days(phase, week), days)
+                       for c, weeks in out.school.items() for week, days in weeks.items())
 
         if moved(near) >= moved(afresh):
             return afresh
@@ -616,9 +614,7 @@ class _Planner:
         def capacitated(out: Outcome) -> float:
             got = practice_by_columns(Prices(inst, self.dom, self.pricer, phase, found.board), COLUMN_ROUNDS,
                                       school_of=out.school, deadline=deadline)
-            own = calendar_units(inst, phase, {(c, d) for c, weeks in out.school.items()
-                                               for days in weeks.values() for d in days})
-            return np.inf if got is None else got.value + own
+            return np.inf if got is None else got.value + _own_units(inst, phase, out.school)
 
         better = capacitated(chained.outcome) < capacitated(found.outcome) - 1e-6
         self.clock_cut |= late(deadline)
@@ -653,16 +649,12 @@ class _Planner:
             self.clock_cut |= late(deadline)
             return got
 
-        def own(school_of) -> int:  # what the calendars cost on their own (D21, short weeks)
-            return calendar_units(inst, phase, {(c, d) for c, weeks in school_of.items()
-                                                for days in weeks.values() for d in days})
-
         best = capacitated(found.outcome.school, REALIZE_COLUMNS_SHARE)  # as realize would
         if best is None:
             return found
         out = found.outcome
         school, assignment, spent = out.school, best.assignment, 0
-        best_total = best.value + own(school)
+        best_total = best.value + _own_units(inst, phase, school)
         for scale in STEER_SCALES:
             if self.phase_left() <= 0:
                 self.clock_cut = True  # the clock, not the budget, left this search out
@@ -679,7 +671,7 @@ class _Planner:
                 continue
             spent += tolled.nodes
             got = capacitated(tolled.school, STEER_WALL_SHARE)
-            total = None if got is None else got.value + own(tolled.school)
+            total = None if got is None else got.value + _own_units(inst, phase, tolled.school)
             if total is not None and total < best_total - 1e-6:
                 best, school, assignment, best_total = got, tolled.school, got.assignment, total
         moved = school is not out.school
@@ -1292,6 +1284,12 @@ def _published_calendar(instance: Instance, plan: Plan, published: Plan) -> bool
         return False
     return all(any(k.id == c and p.start <= d <= p.end for c, d in days)
                for k in instance.classes for p in instance.phases if p.kind == "alternation")
+
+
+def _own_units(inst: Instance, phase: Phase, school_of: dict[str, dict[tuple[int, int], frozenset[date]]]) -> int:
+    """What a phase's calendars (class -> week -> school days) cost on their own: long
+    school blocks (D21) and the classes' short weeks (``models.score.calendar_units``)."""
+    return calendar_units(inst, phase, {(c, d) for c, weeks in school_of.items() for days in weeks.values() for d in days})
 
 
 def _school_days(plan: Plan) -> set[tuple[str, date]]:

@@ -37,7 +37,7 @@ from models import Instance, Phase
 from models.score import units
 from scheduler.domains import Domains
 from scheduler.master import BIG, Board, Outcome, Prices
-from scheduler.options import Teachers, class_week, joint_options
+from scheduler.options import Teachers, class_week, joint_options, unused_school_days
 from scheduler.weekdp import INF, Boundary, WeekPricer, combine
 
 Calendar = dict[str, dict[tuple[int, int], frozenset[date]]]
@@ -153,10 +153,8 @@ def rechain(inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, boar
             per_week.append((cws, options))
         schools.append((classes, per_week))
 
-    def own(c: str, cw, school: frozenset[date]) -> int:  # the class's short-week cost (as the search)
-        if cw.model != "weekly" or cw.full or not cw.open_days:
-            return 0
-        return w_unused * (min(phase.school_days_per_week, len(cw.open_days)) - len(school))
+    def own(cw, school: frozenset[date]) -> int:  # the class's short-week cost (as the search)
+        return w_unused * unused_school_days(cw, phase, school)
 
     def total(cal: Calendar, assign: dict[str, str]) -> float:
         chains = _Chains(pricer, phase, weeks, assign, class_of, assign)
@@ -165,7 +163,7 @@ def rechain(inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, boar
                     for r, s in assign.items())
         for classes, per_week in schools:
             for k, (cws, _options) in enumerate(per_week):
-                value += sum(own(c, cw, cal.get(c, {}).get(weeks[k], frozenset())) for c, cw in zip(classes, cws, strict=True))
+                value += sum(own(cw, cal.get(c, {}).get(weeks[k], frozenset())) for c, cw in zip(classes, cws, strict=True))
         return value
 
     def placed(cal: Calendar, assign: dict[str, str]) -> dict[str, str]:
@@ -193,7 +191,7 @@ def rechain(inst: Instance, dom: Domains, pricer: WeekPricer, phase: Phase, boar
                 priced: dict[tuple[int, frozenset[date]], float] = {}
                 for i, c in enumerate(classes):  # each class option once, whatever the joint options
                     for school in {o[i] for o in options} | {now[i]}:
-                        priced[i, school] = own(c, cws[i], school) + sum(
+                        priced[i, school] = own(cws[i], school) + sum(
                             chains.with_week(r, k, school) for r in members[c])
                 chosen, chosen_cost = now, sum(priced[i, s] for i, s in enumerate(now))
                 for option in options:
