@@ -1072,11 +1072,11 @@ class _Loader:
             raise self._error() from None
         if is_file and path.name == TOML_FILE:
             path, is_dir, is_file = path.parent, True, False
-        if is_dir and not any((path / f"{name}.csv").is_file() for name in TABLE_COLUMNS):
-            books = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith("~$"))
-            if len(books) == 1:  # SPEC §1: one workbook beside instance.toml is the instance
-                path, is_dir, is_file = books[0], False, True
+        books = sorted(p.name for p in path.iterdir()
+                       if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith("~$")) if is_dir else []
+        if len(books) == 1 and not any((path / f"{name}.csv").is_file() for name in TABLE_COLUMNS):
+            # SPEC §1: one workbook beside instance.toml is the instance
+            path, is_dir, is_file = path / books[0], False, True
         if is_dir:
             missing = 0
             for name in TABLE_COLUMNS:
@@ -1089,8 +1089,7 @@ class _Loader:
                     continue
                 lines = _read_csv_lines(csv_path, file, self.issues)
                 self.tables[name] = None if lines is None else _make_table(name, file, lines, self.issues)
-            books = sorted(p.name for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm")) if missing else []
-            if books:  # the tables are likely in one of the workbooks beside instance.toml
+            if missing and books:  # the tables are likely in one of the workbooks beside instance.toml
                 self.issues.add(str(path), None, None,
                                 f"holds the workbook {', '.join(books)}: to read an instance from a workbook, give "
                                 f"its path as INSTANCE (e.g. {path / books[0]})")
