@@ -1077,11 +1077,18 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
         elif _is_number(value) and abs(value - n) > 0.01:
             out.append(_v("FILE", f"plan.json kpis.{key} is {_num(value)}, but {source} "
                                   f"{_num(n)}"))
-    weekend: Counter[str] = Counter({r.id: 0 for r in instance.recruits})
-    holiday: Counter[str] = Counter({r.id: 0 for r in instance.recruits})
+    # each recruit's counts, which kpis.recruits repeats (D5: an evening shift starts at or
+    # after 12:00 and ends at or after 20:30; a night shift runs past midnight)
+    per_recruit: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
     for a in practice:
-        weekend[a.recruit_id] += a.date.weekday() >= 5
-        holiday[a.recruit_id] += a.date in instance.holidays
+        shift = instance.shift.get(a.shift_code)
+        night = bool(shift and shift.end <= shift.start)
+        evening = bool(shift and not night and shift.start >= time(12, 0) and shift.end >= time(20, 30))
+        per_recruit.setdefault(a.recruit_id, Counter()).update({
+            "practice_days": 1, "without_supervisor": a.with_supervisor is False, "weekend_shifts": a.date.weekday() >= 5,
+            "evening_shifts": evening, "night_shifts": night, "holiday_shifts": a.date in instance.holidays})
+    weekend = Counter({rid: c["weekend_shifts"] for rid, c in per_recruit.items()})
+    holiday = Counter({rid: c["holiday_shifts"] for rid, c in per_recruit.items()})
     for key, counts, rule in (("weekend_shifts_per_recruit", weekend, "FILE"),
                               ("holiday_shifts_per_recruit", holiday, "R12")):
         value = kpis.get(key)
@@ -1117,25 +1124,15 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
             if _is_number(got) and got != n:
                 out.append(_v("R12", f"plan.json kpis.recruits.{rid}.holiday_shifts is {_num(got)}, "
                                      f"but recruit_calendar.csv has {n} public-holiday shifts"))
-        # the other counts a recruit's calendar description repeats (D5: an evening shift
-        # starts at or after 12:00 and ends at or after 20:30; a night shift runs past midnight)
-        counts: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
-        for a in practice:
-            c = counts.setdefault(a.recruit_id, Counter())
-            shift = instance.shift.get(a.shift_code)
-            night = bool(shift and shift.end <= shift.start)
-            evening = bool(shift and not night and shift.start >= time(12, 0) and shift.end >= time(20, 30))
-            c.update({"practice_days": 1, "without_supervisor": a.with_supervisor is False,
-                      "weekend_shifts": a.date.weekday() >= 5, "evening_shifts": evening, "night_shifts": night})
-        for rid in sorted(counts):
+        for rid in sorted(per_recruit):
             mine = per.get(rid)
             if not isinstance(mine, dict):
                 continue
             for key in ("practice_days", "without_supervisor", "weekend_shifts", "evening_shifts", "night_shifts"):
                 got = mine.get(key)
-                if _is_number(got) and got != counts[rid][key]:
+                if _is_number(got) and got != per_recruit[rid][key]:
                     out.append(_v("FILE", f"plan.json kpis.recruits.{rid}.{key} is {_num(got)}, but "
-                                          f"recruit_calendar.csv gives {counts[rid][key]}"))
+                                          f"recruit_calendar.csv gives {per_recruit[rid][key]}"))
     return out
 
 
