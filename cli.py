@@ -304,12 +304,13 @@ def _feeds_db(db: str | None, beside: str | None = None, *, must_exist: bool = T
 
 def _folder_status(folder: Path) -> str | None:
     """The status in a plan folder's plan.json, or None when it cannot be read."""
-    import json
+    from models.plan import read_plan_json
 
     try:
-        status = json.loads((folder / "plan.json").read_text(encoding="utf-8")).get("status")
-    except (OSError, ValueError, AttributeError):
+        meta = read_plan_json(folder)
+    except (OSError, ValueError):  # PlanFileError is a ValueError
         return None
+    status = meta.get("status") if isinstance(meta, dict) else None
     return status if isinstance(status, str) else None
 
 
