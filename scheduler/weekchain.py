@@ -38,7 +38,7 @@ from models.score import units
 from scheduler.domains import Domains
 from scheduler.master import BIG, Board, Outcome, Prices
 from scheduler.options import Teachers, class_week, joint_options, unused_school_days
-from scheduler.weekdp import INF, Boundary, WeekPricer, combine
+from scheduler.weekdp import INF, Boundary, WeekPricer, WeekRule, combine
 
 Calendar = dict[str, dict[tuple[int, int], frozenset[date]]]
 """Class -> week -> school days (as :attr:`Outcome.school`)."""
@@ -65,10 +65,13 @@ class _Chains:
         self.recruits = list(recruits)
         self.class_of, self.sup_of = class_of, sup_of
 
-    def _table(self, r: str, k: int, school: frozenset[date], entry: Boundary) -> dict:
+    def _week(self, r: str, k: int, school: frozenset[date]) -> tuple[tuple, WeekRule]:
         p, week = self.pricer, self.weeks[k]
         days = combine(p.recruit_days(r, self.phase, week, school), p.supervisor_days(self.sup_of[r], self.phase, week))
-        return p.table(days, p.rule(r, self.phase, week, school), entry)
+        return days, p.rule(r, self.phase, week, school)
+
+    def _table(self, r: str, k: int, school: frozenset[date], entry: Boundary) -> dict:
+        return self.pricer.table(*self._week(r, k, school), entry)
 
     def start(self, calendar: Calendar) -> None:
         """Forward costs before the first week; backward costs of ``calendar``."""
@@ -106,12 +109,7 @@ class _Chains:
 
     def advance(self, r: str, k: int) -> None:
         """Forward costs past week ``k`` (its school days now fixed)."""
-        nxt: dict[Boundary, int] = {}
-        for entry, before in self.forward[r].items():
-            for b, row in self._table(r, k, self.school(r, k), entry).items():
-                if before + row[0] < nxt.get(b, INF):
-                    nxt[b] = before + row[0]
-        self.forward[r] = nxt
+        self.forward[r] = self.pricer.step(self.forward[r], *self._week(r, k, self.school(r, k)))
 
 
 class Chained(NamedTuple):

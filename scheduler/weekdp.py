@@ -279,17 +279,22 @@ class WeekPricer:
         if found is None:
             states: dict[Boundary, int] = {None: 0}
             for week_days, rule in zip(days, rules, strict=True):
-                nxt: dict[Boundary, int] = {}
-                for b, acc in states.items():
-                    for b2, row in self.table(week_days, rule, b).items():
-                        if acc + row[0] < nxt.get(b2, INF):
-                            nxt[b2] = acc + row[0]
-                states = nxt
+                states = self.step(states, week_days, rule)
             open_cost = min(states.values(), default=INF)
             kept = open_cost if start is None else min(
                 (v for b, v in states.items() if b is None or start - b >= self.rest), default=INF)
             found = self._windows[key] = (open_cost, kept)
         return found
+
+    def step(self, states: dict[Boundary, int], days: tuple[Day, ...], rule: WeekRule) -> dict[Boundary, int]:
+        """Least cost per end boundary after one more week, from the least cost per entry
+        boundary ``states`` (a week's costs chained, as :meth:`chain` does with prices)."""
+        nxt: dict[Boundary, int] = {}
+        for b, acc in states.items():
+            for b2, row in self.table(days, rule, b).items():
+                if acc + row[0] < nxt.get(b2, INF):
+                    nxt[b2] = acc + row[0]
+        return nxt
 
     def relaxed_parts(
         self, recruit_days: tuple, sup_days: tuple[str | None, ...], rule: WeekRule, tolls: tuple[int, ...] | None = None
