@@ -380,17 +380,23 @@ def feeds_rotate(kind, person_id, db, links_out, base_url, lang, qr_form) -> Non
 
     db_path = _feeds_db(db)
     with FeedStore(db_path, create=False) as store:
-        try:
-            issued = store.rotate(kind, person_id)
-        except KeyError as exc:
-            click.echo(exc.args[0], err=True)
-            sys.exit(2)
+        issued = _person_link(store.rotate, kind, person_id)
         out = _links_dir(links_out, db_path)
         how = link_settings(out, base_url=base_url, lang=lang, qr_form=qr_form)
         write_links(store, out, how["base_url"], [issued], lang=how["lang"], qr_form=how["qr_form"])
     https, webcal = feed_urls(how["base_url"], issued.token)
     click.echo(f"new link for {kind} {person_id} ({issued.name}):\n  {https}\n  {webcal}")
     click.echo(f"written to {out / 'links.csv'} and {out / 'links.html'}")
+
+
+def _person_link(change, kind: str, person_id: str):
+    """``change(kind, person_id)`` (the store's rotate or revoke); an unknown person is
+    said on stderr with exit 2."""
+    try:
+        return change(kind, person_id)
+    except KeyError as exc:
+        click.echo(exc.args[0], err=True)
+        sys.exit(2)
 
 
 @feeds.command("revoke")
@@ -407,11 +413,7 @@ def feeds_revoke(kind, person_id, db, links_out, base_url) -> None:
 
     db_path = _feeds_db(db)
     with FeedStore(db_path, create=False) as store:
-        try:
-            revoked = store.revoke(kind, person_id)
-        except KeyError as exc:
-            click.echo(exc.args[0], err=True)
-            sys.exit(2)
+        revoked = _person_link(store.revoke, kind, person_id)
         out = _links_dir(links_out, db_path)
         if out.exists():
             how = link_settings(out, base_url=base_url)

@@ -692,7 +692,9 @@ def test_cli_publish_rotate_revoke_list_and_links(tmp_path, instance):
     assert link_of("recruit", RECRUIT) == after
     listing = runner.invoke(main, ["feeds", "list", "--db", str(db)])
     assert "K1R03" in listing.output and "revoked" in listing.output and after not in listing.output
-    assert runner.invoke(main, ["feeds", "rotate", "recruit", "NOPE", "--db", str(db)]).exit_code == 2
+    for action in ("rotate", "revoke"):  # an unknown person: said, exit 2
+        out = runner.invoke(main, ["feeds", action, "recruit", "NOPE", "--db", str(db)])
+        assert out.exit_code == 2 and "NOPE" in out.output, (action, out.output)
     # --qr https puts the https form into the codes (Google Calendar's "From URL")
     out = runner.invoke(main, ["feeds", "publish", str(folder), str(EXAMPLE), *common, "--qr", "https"])
     assert out.exit_code == 0, out.output
