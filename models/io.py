@@ -1181,7 +1181,7 @@ class _Loader:
         rules = settings.rules if settings is not None else Rules()
         self._collect_ids()
 
-        shifts = self._shifts()
+        shifts = self._shifts(settings.phases if settings is not None else [])
         rosters = self._rosters()
         sites = self._sites()
         wards = self._wards()
@@ -1246,8 +1246,12 @@ class _Loader:
             return {}
 
     # ---- tables ------------------------------------------------------------------------
-    def _shifts(self) -> list[Shift]:
+    def _shifts(self, phases: list[Phase]) -> list[Shift]:
+        """The shifts; the day shift ``D`` may not run past midnight while a phase forbids
+        night shifts: a recruit works ``D`` without his supervisor (R8) in any phase, and
+        there it would be a night shift (R10)."""
         out = []
+        no_night = [p.id for p in phases if not p.allow_night]
         for r in self.rows("shifts"):
             code = r.text("code", what="a shift code such as D")
             if code is not None and (code == "-" or ";" in code):
@@ -1256,6 +1260,13 @@ class _Loader:
             start, end = r.clock("start"), r.clock("end")
             if start is not None and end is not None and start == end:
                 r.error("end", f"end equals start ({start:%H:%M}); a shift cannot last 24 hours")
+            elif code == DAY_SHIFT and start is not None and end is not None and end < start and no_night:
+                r.error("end", f"{end:%H:%M} is before the start {start:%H:%M}, so the day shift {DAY_SHIFT} "
+                               f"runs past midnight: a night shift, which "
+                               f"{'phase ' if len(no_night) == 1 else 'phases '}{_listing(no_night)} "
+                               f"{'does' if len(no_night) == 1 else 'do'} not allow (allow_night = false, SPEC R10), while a recruit works {DAY_SHIFT} "
+                               f"whenever he is not with his supervisor (R8); expected an end after the "
+                               f"start on the same day")
             if r.ok:
                 out.append(Shift(code, name, start, end, source=r.source))
         codes = self.ids.get("shifts")

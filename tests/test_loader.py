@@ -384,6 +384,8 @@ CASES: list[tuple[str, list[Edit], tuple[str, int | None, str | None, str], int 
      ("shifts.csv", 2, "end", "got '25:00'"), 1),
     ("shift_zero_length", [sub("shifts.csv", "07:30,15:00", "07:30,07:30")],
      ("shifts.csv", 2, "end", "end equals start"), 1),
+    ("shift_day_shift_at_night", [sub("shifts.csv", "D,Dagvakt,07:30,15:00", "D,Dagvakt,22:00,07:30")],
+     ("shifts.csv", 2, "end", "the day shift D runs past midnight: a night shift, which phases"), 1),
     ("shift_day_shift_missing", [sub("shifts.csv", "D,Dagvakt", "DAG,Dagvakt")],
      ("shifts.csv", None, "code", "the day shift 'D' is missing"), None),
     ("shift_duplicate_code", [sub("shifts.csv", "L,Langvakt", "A,Langvakt")],
