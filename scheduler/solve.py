@@ -106,7 +106,9 @@ class SolveOptions:
     workers: CP-SAT search workers (deterministic interleaved search; the reference
         machine has 2 cores).
     seed: CP-SAT's random seed.
-    relative_gap: the whole-year refinement stops at this relative gap.
+    relative_gap: every CP-SAT day plan (the phases' and the whole-year refinement) stops
+        at this relative gap; such a run is FEASIBLE with its own bound, never OPTIMAL
+        unless its bound meets its plan.
     published: a plan already published; its decisions are hinted and changes to its
         assignments are penalised (``plan_change``).
     pinned: assignments that must be kept as they are (re-planning).
@@ -354,6 +356,8 @@ def _solve_once(built: Built, opts: SolveOptions, wall: float, dtime: float, see
     code = solver.Solve(built.vars.model)
     status = STATUS.get(code, Status.UNKNOWN)
     clock_cut = status != Status.OPTIMAL and solver.WallTime() >= 0.98 * params.max_time_in_seconds
+    if status == Status.OPTIMAL and solver.BestObjectiveBound() < solver.ObjectiveValue() - 0.5:
+        status = Status.FEASIBLE  # stopped at --gap (CP-SAT says OPTIMAL): proven within it, not optimal
     if os.environ.get("MIH_DEBUG"):
         print(f"[run] seed {seed} {status.value} wall {solver.WallTime():.2f}/{params.max_time_in_seconds:.2f} "
               f"dtime {solver.deterministic_time:.2f}/{params.max_deterministic_time:.2f} "

@@ -10,6 +10,7 @@ night shifts, a negative continuity weight). Its phase plans cost 171 against a 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import models
@@ -294,3 +295,18 @@ def test_steering_counts_what_the_calendars_cost_on_their_own(tmp_path):
         assert validate_plan(inst, result.plan) == []
         objectives[scales] = result.objective
     assert objectives[(0.5,)] <= objectives[()] == 618
+
+
+def test_a_run_stopped_at_the_gap_is_feasible_with_its_own_bound():
+    """CP-SAT says OPTIMAL when it stops at ``relative_gap_limit``; the run is then only
+    proven within the gap (``--gap``), so it is FEASIBLE and keeps CP-SAT's bound. Without
+    this the planner took such a run's plan cost as a proven bound (a false OPTIMAL)."""
+    inst = models.read(TINY)
+    opts = SolveOptions(workers=1, seed=0, relative_gap=0.9)
+    built = solve_module.build(inst, opts, phase_ids=("recruit",))
+    run = solve_module._run(built, opts, 10.0, 5.0, time.monotonic())
+    assert run.plan is not None and run.bound is not None
+    assert run.bound < run.objective  # stopped early: the gap limit bit
+    assert run.status == Status.FEASIBLE
+    exact = solve_module._run(built, replace(opts, relative_gap=0.0), 10.0, 5.0, time.monotonic())
+    assert exact.status == Status.OPTIMAL and exact.bound == exact.objective
