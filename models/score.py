@@ -48,6 +48,7 @@ defaults in :data:`models.DEFAULT_WEIGHTS`):
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -56,7 +57,7 @@ from models.domain import Instance, Phase
 from models.plan import Plan
 
 SCALE = 10
-"""Objective units per unit of weight: costs are ``round(weight * SCALE) * count`` so that
+"""Objective units per unit of weight: costs are ``weight_units(weight) * count`` so that
 weights keep one decimal and every cost is a whole number of units (as in CP-SAT)."""
 
 GOALS: tuple[str, ...] = (
@@ -87,9 +88,17 @@ LABELS: dict[str, str] = {
 }
 
 
+def weight_units(weight: float) -> int:
+    """Objective units of one count at ``weight``: the weight to one decimal, halves away
+    from zero (1.25 -> 1.3, -0.05 -> -0.1); plan.json's ``breakdown`` shows that weight."""
+    scaled = abs(weight) * SCALE
+    whole = math.floor(scaled + 0.5 + 1e-9)  # 1e-9: 1.15 * 10 is 11.499999999999998
+    return whole if weight >= 0 else -whole
+
+
 def units(instance: Instance, goal: str) -> int:
     """Objective units of one count of ``goal``."""
-    return round(instance.weight(goal) * SCALE)
+    return weight_units(instance.weight(goal))
 
 
 @dataclass
@@ -106,9 +115,10 @@ class Score:
         return sum(self.units[g] * n for g, n in self.counts.items()) / SCALE
 
     def breakdown(self, instance: Instance) -> dict[str, dict]:
-        """Per goal: label, count, weight and cost (the costs add up to ``total``)."""
+        """Per goal: label, count, weight (as used: :func:`weight_units`) and cost (the costs
+        add up to ``total``)."""
         return {
-            g: {"label": LABELS[g], "count": n, "weight": instance.weight(g), "cost": round(self.units[g] * n / SCALE, 3)}
+            g: {"label": LABELS[g], "count": n, "weight": self.units[g] / SCALE, "cost": round(self.units[g] * n / SCALE, 3)}
             for g, n in self.counts.items()
         }
 

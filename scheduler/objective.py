@@ -4,7 +4,7 @@ Each goal registers a :class:`Penalty` with its weight from ``[weights]`` (defau
 ``models.DEFAULT_WEIGHTS``) and a linear expression counting what it penalises, both in
 total and per recruit, so that a solved plan can be broken down by goal and by recruit.
 The solver minimises ``sum(weight * count)``; weights are scaled by :data:`SCALE` and
-rounded to integers for CP-SAT.
+rounded to integers for CP-SAT (``models.score.weight_units``: one decimal).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from models import Plan, iso_week
-from models.score import LABELS, SCALE
+from models.score import LABELS, SCALE, weight_units
 from scheduler.constraints.block import block_classes, segments, week_school
 from scheduler.variables import Vars
 
@@ -35,7 +35,7 @@ class Penalty:
 
     @property
     def coefficient(self) -> int:
-        return round(self.weight * SCALE)
+        return weight_units(self.weight)
 
 
 def _penalty(v: Vars, name: str, per_recruit: dict[str, list]) -> Penalty:

@@ -1136,9 +1136,9 @@ def _year_bound(instance: Instance, phase_bounds: float) -> float | None:
     """The phases' bounds make a bound for the year when the goals they leave out cannot
     be negative; a negative continuity weight can at most save one change per recruit and
     pair of phases. Negative fairness or alone-at-site weights leave no bound."""
-    if any(instance.weight(g) < 0 for g in COUPLING_GOALS if g != "supervisor_change"):
+    if any(units(instance, g) < 0 for g in COUPLING_GOALS if g != "supervisor_change"):
         return None
-    w = instance.weight("supervisor_change")
+    w = units(instance, "supervisor_change") / SCALE
     if w < 0:
         phase_bounds += w * len(instance.recruits) * max(0, len(instance.phases) - 1)
     return phase_bounds

@@ -25,7 +25,7 @@ relative to the Monday after the week. A week priced with no earlier activity
 longer plan, so sums of such week prices are lower bounds (the calendar search relies on
 this); :meth:`WeekPricer.chain` prices a whole phase exactly for one recruit.
 
-Costs are integers in objective units (weight x ``SCALE``), like the CP-SAT objective.
+Costs are integers in objective units (``models.score.weight_units``), like the CP-SAT objective.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from models import DAY_SHIFT, Instance, Phase
-from models.score import SCALE
+from models.score import weight_units
 from scheduler.domains import Domains
 
 INF = 10**15
@@ -132,9 +132,9 @@ class WeekPricer:
         self.dom = dom
         self.rest = round(instance.rules.min_rest_hours * 60)
         w = instance.weight
-        self.w_without = round(w("without_supervisor") * SCALE)
-        self.w_missed = round(w("roster_shift_missed") * SCALE)
-        self.w_unused = round(w("short_week_unused") * SCALE)
+        self.w_without = weight_units(w("without_supervisor"))
+        self.w_missed = weight_units(w("roster_shift_missed"))
+        self.w_unused = weight_units(w("short_week_unused"))
         self.windows: dict[str, tuple[int, int]] = {}
         for code, shift in instance.shift.items():
             start = shift.start.hour * 60 + shift.start.minute

@@ -14,7 +14,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from models import read
-from models.score import GOALS, SCALE, score
+from models.score import GOALS, SCALE, score, weight_units
 from scheduler.solve import SolveOptions, build, solve
 from tests.builders import (
     absence,
@@ -86,3 +86,20 @@ def test_bundled_tiny_plan_scores_the_same_in_the_model():
     assert result.plan is not None
     assert model_objective(inst, result.plan) == pytest.approx(score(inst, result.plan).total)
     assert result.best_bound is not None and result.best_bound <= result.objective + 1e-6
+
+
+def test_weights_keep_one_decimal_and_the_breakdown_shows_the_weight_used(tmp_path):
+    """1.25 is used as 1.3 (halves away from zero), 100.04 as 100; the breakdown's weight is
+    the one used, so every cost is weight x count and the costs add up to the objective."""
+    assert [weight_units(w) for w in (1.25, 1.15, 100.04, -0.05, -1.25, 0.04)] == [13, 12, 1000, -1, -13, 0]
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-19")],
+                 rosters={"RD": ["D D - - D D -"]}, weights={"travel": 1.25, "without_supervisor": 100.04},
+                 travel={("R1", "S1"): 7, ("R2", "S1"): 7})
+    result = solve_and_check(inst)
+    travel = result.breakdown["travel"]
+    assert (travel["weight"], travel["count"], travel["cost"]) == (1.3, 14, pytest.approx(18.2))
+    assert result.breakdown["without_supervisor"]["weight"] == 100.0
+    for goal in result.breakdown.values():
+        assert goal["cost"] == pytest.approx(goal["weight"] * goal["count"])
+    assert sum(g["cost"] for g in result.breakdown.values()) == pytest.approx(result.objective)
+    assert model_objective(inst, result.plan) == pytest.approx(result.objective)
