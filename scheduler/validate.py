@@ -1136,6 +1136,122 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
     return out
 
 
+def _check_figures(instance: Instance, plan_dir: Path, plan: Plan, published: Plan | None) -> list[Violation]:
+    """plan.json's figures agree with themselves and with the plan files (``FILE``):
+
+    * ``objective`` is the plan's cost by the objective's one solver-free definition
+      (``models.score``, README "The objective"; the validator imports no part of the
+      model). ``plan_change`` needs the published plan: without it the cost
+      ``breakdown`` gives for it is taken as it is.
+    * ``breakdown``: per goal its count is the plan's, its cost is weight x count (the weight
+      used, one decimal) and the costs add up to ``objective``.
+    * ``best_bound`` is at most ``objective``; ``status`` is OPTIMAL only where they meet;
+      ``gap`` is (objective - best_bound) / |objective|.
+    * ``kpis``: ``share_without_supervisor``, the means of the per-recruit spreads, the
+      evening and night shifts per recruit, ``school_days_per_class`` and
+      ``recruit_school_days``, counted from the tables here.
+    """
+    from models.score import score  # the objective's definition, not the model
+
+    try:
+        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(meta, dict):
+        return []
+    out: list[Violation] = []
+    status, objective, bound, gap = (meta.get(k) for k in ("status", "objective", "best_bound", "gap"))
+    if not _is_number(objective):
+        return out  # a plan without an objective: reported by check_plan_files
+    sc = score(instance, plan, published)
+    breakdown = meta.get("breakdown") if isinstance(meta.get("breakdown"), dict) else {}
+    want = sc.total
+    if published is None and isinstance(breakdown.get("plan_change"), dict) \
+            and _is_number(breakdown["plan_change"].get("cost")):
+        want += breakdown["plan_change"]["cost"]  # priced against a published plan the check has not got
+    if abs(objective - want) > 0.01:
+        out.append(_v("FILE", f"plan.json objective is {round(objective, 3)}, but the plan costs {round(want, 3)} "
+                              f"by the objective's definition (models/score.py)"))
+    counts = sc.breakdown(instance)
+    total = 0.0
+    for goal, entry in sorted(breakdown.items()):
+        if not isinstance(entry, dict) or not all(_is_number(entry.get(k)) for k in ("count", "weight", "cost")):
+            out.append(_v("FILE", f"plan.json breakdown.{goal} is {entry!r}; count, weight and cost are expected"))
+            continue
+        total += entry["cost"]
+        if abs(entry["cost"] - entry["weight"] * entry["count"]) > 0.01:
+            out.append(_v("FILE", f"plan.json breakdown.{goal} has cost {_num(entry['cost'])}, not weight "
+                                  f"{_num(entry['weight'])} x count {_num(entry['count'])}"))
+        mine = counts.get(goal)
+        if mine is not None and (entry["count"] != mine["count"] or abs(entry["weight"] - mine["weight"]) > 1e-9):
+            out.append(_v("FILE", f"plan.json breakdown.{goal} has count {_num(entry['count'])} at weight "
+                                  f"{_num(entry['weight'])}, but the plan has count {mine['count']} at weight "
+                                  f"{_num(mine['weight'])}"))
+    if breakdown and abs(total - objective) > 0.01 * max(1, len(breakdown)):
+        out.append(_v("FILE", f"plan.json breakdown's costs add up to {round(total, 3)}, not to the objective "
+                              f"{round(objective, 3)}"))
+    if _is_number(bound):
+        if bound > objective + 1e-3 + 1e-9 * abs(objective):
+            out.append(_v("FILE", f"plan.json best_bound {round(bound, 3)} is above the objective {round(objective, 3)}"))
+        if status == "OPTIMAL" and abs(bound - objective) > 1e-3:
+            out.append(_v("FILE", f"plan.json says OPTIMAL, but its best_bound {round(bound, 3)} is below the "
+                                  f"objective {round(objective, 3)}"))
+        if _is_number(gap):
+            expect = (0.0 if abs(bound) < 1e-9 else 1.0) if abs(objective) < 1e-9 \
+                else max(0.0, objective - bound) / abs(objective)
+            if abs(gap - expect) > 1e-5:
+                out.append(_v("FILE", f"plan.json gap is {gap}, but (objective - best_bound) / |objective| "
+                                      f"is {round(expect, 6)}"))
+    elif status == "OPTIMAL":
+        out.append(_v("FILE", "plan.json says OPTIMAL without a best_bound"))
+    kpis = meta.get("kpis") if isinstance(meta.get("kpis"), dict) else {}
+    out += _check_more_kpis(instance, plan, kpis)
+    return out
+
+
+def _check_more_kpis(instance: Instance, plan: Plan, kpis: dict) -> list[Violation]:
+    """The kpis :func:`_check_kpis` leaves: share, means, evening shifts, school days."""
+    out: list[Violation] = []
+    practice = [a for a in plan.activities if a.activity == "practice"]
+    without = sum(1 for a in practice if a.with_supervisor is False)
+    share = kpis.get("share_without_supervisor")
+    if _is_number(share) and abs(share - (without / len(practice) if practice else 0.0)) > 1e-4:
+        out.append(_v("FILE", f"plan.json kpis.share_without_supervisor is {share}, but recruit_calendar.csv has "
+                              f"{without} of {len(practice)} practice days without supervisor"))
+    per: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
+    for a in practice:
+        shift = instance.shift.get(a.shift_code)
+        per.setdefault(a.recruit_id, Counter()).update({
+            "weekend": a.date.weekday() >= 5, "holiday": a.date in instance.holidays,
+            # D5: evening = starts at or after 12:00 and ends at or after 20:30, or runs past midnight
+            "evening": bool(shift and (shift.end <= shift.start
+                                       or (shift.start >= time(12, 0) and shift.end >= time(20, 30))))})
+    for key, what in (("weekend_shifts_per_recruit", "weekend"), ("holiday_shifts_per_recruit", "holiday"),
+                      ("evening_shifts_per_recruit", "evening")):
+        value = kpis.get(key)
+        if not isinstance(value, dict):
+            continue
+        n = [c[what] for c in per.values()]
+        want = {"min": min(n, default=0), "max": max(n, default=0), "mean": round(sum(n) / len(n), 2) if n else 0.0}
+        for k in ("min", "max", "mean") if what == "evening" else ("mean",):
+            if _is_number(value.get(k)) and abs(value[k] - want[k]) > 0.006:
+                out.append(_v("FILE", f"plan.json kpis.{key}.{k} is {_num(value[k])}, but recruit_calendar.csv "
+                                      f"gives {_num(want[k])}"))
+    days = kpis.get("school_days_per_class")
+    if isinstance(days, dict):
+        have = Counter(c.class_id for c in plan.class_days)
+        for cid in sorted(set(days) | set(have)):
+            if days.get(cid, 0) != have.get(cid, 0):
+                out.append(_v("FILE", f"plan.json kpis.school_days_per_class gives class {cid} "
+                                      f"{days.get(cid, 0)} school days, but class_calendar.csv has {have.get(cid, 0)}"))
+    school = kpis.get("recruit_school_days")
+    n_school = sum(1 for a in plan.activities if a.activity == "school")
+    if _is_number(school) and school != n_school:
+        out.append(_v("FILE", f"plan.json kpis.recruit_school_days is {_num(school)}, but recruit_calendar.csv "
+                              f"has {n_school} school rows"))
+    return out
+
+
 def _blocks(instance: Instance, plan: Plan) -> dict[str, dict[str, str]]:
     """The blocks of each block-model class and phase as README's ``kpis.blocks`` gives them
     ("S3 P2 | S1": school or practice and the weeks, ``|`` for weeks without an open school
@@ -1824,6 +1940,7 @@ def validate(instance: Instance, plan_dir: Path, *, check_ics: bool = True, publ
             found.append(_v("FILE", str(exc)))
         return _finish(found)
     found += _guarded("check_kpis", _check_kpis, instance, plan_dir, plan)
+    found += _guarded("check_figures", _check_figures, instance, plan_dir, plan, published)
     found += validate_plan(instance, plan)
     if published is not None and keep_until is not None:
         found += _guarded("check_kept", check_kept, instance, published, plan, keep_until)

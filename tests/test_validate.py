@@ -36,6 +36,7 @@ from cli import main
 from models.domain import DAY_SHIFT, Instance
 from models.kpis import kpis_of
 from models.plan import Activity, Assignment, ClassDay, Plan, Result, Status
+from models.score import score
 from scheduler.export import event_uid, write_plan
 from scheduler.validate import Violation, validate, validate_plan
 
@@ -828,8 +829,9 @@ def test_cal_wrong_phase_and_supervisor(inst: Instance, control: Plan) -> None:
 # the writers: it re-derives everything from SPEC §4 and the README's calendar decisions.
 def write_folder(inst: Instance, plan: Plan, folder: Path, *, status: str = "FEASIBLE") -> Path:
     has_plan = Status(status).has_plan
-    result = Result(Status(status), 0.0, 0.0, 0.0, 0.1, plan if has_plan else None,
-                    kpis=kpis_of(inst, plan))
+    cost = score(inst, plan) if has_plan else None
+    result = Result(Status(status), cost and cost.total, None, None, 0.1, plan if has_plan else None,
+                    kpis=kpis_of(inst, plan), breakdown=cost.breakdown(inst) if cost else {})
     return write_plan(inst, result, folder)
 
 
@@ -1233,6 +1235,51 @@ def test_file_plan_json(folder: Path, inst: Instance, change: Callable[[dict], o
                         expected: str) -> None:
     edit_json(folder, change)
     assert [v.message for v in validate(inst, folder)] == [expected]
+
+
+def _objective(folder: Path) -> float:
+    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))["objective"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # an audit changed each of these and the validator said nothing
+    (lambda m: m.update(objective=m["objective"] - 100),
+     ["plan.json objective is {o100}, but the plan costs {o} by the objective's definition",
+      "plan.json breakdown's costs add up to {o}, not to the objective {o100}"]),
+    (lambda m: m["breakdown"]["travel"].update(cost=m["breakdown"]["travel"]["cost"] + 5),
+     ["plan.json breakdown.travel has cost", "plan.json breakdown's costs add up to {o5}"]),
+    (lambda m: m["breakdown"]["travel"].update(count=m["breakdown"]["travel"]["count"] + 1,
+                                               cost=m["breakdown"]["travel"]["cost"] + 1),
+     ["plan.json breakdown.travel has count", "plan.json breakdown's costs add up to {o1}"]),
+    (lambda m: m.update(best_bound=m["objective"] + 50, gap=0.0), ["plan.json best_bound {o50} is above the objective"]),
+    (lambda m: m.update(status="OPTIMAL", best_bound=m["objective"] - 50, gap=round(50 / m["objective"], 6)),
+     ["plan.json says OPTIMAL, but its best_bound {o_50} is below the objective {o}"]),
+    (lambda m: m.update(best_bound=m["objective"] - 50, gap=0.5), ["plan.json gap is 0.5, but"]),
+    (lambda m: m.update(status="OPTIMAL"), ["plan.json says OPTIMAL without a best_bound"]),
+    (lambda m: m["kpis"].update(share_without_supervisor=0.9), ["kpis.share_without_supervisor is 0.9"]),
+    (lambda m: m["kpis"]["weekend_shifts_per_recruit"].update(mean=7), ["kpis.weekend_shifts_per_recruit.mean is 7"]),
+    (lambda m: m["kpis"]["evening_shifts_per_recruit"].update(max=9), ["kpis.evening_shifts_per_recruit.max is 9"]),
+    (lambda m: m["kpis"]["school_days_per_class"].update(K1=99), ["kpis.school_days_per_class gives class K1 99"]),
+    (lambda m: m["kpis"].update(recruit_school_days=999), ["kpis.recruit_school_days is 999"]),
+])
+def test_file_plan_json_figures(folder: Path, inst: Instance, change: Callable[[dict], object],
+                                expected: list[str]) -> None:
+    o = _objective(folder)
+    edit_json(folder, change)
+    found = [v.message for v in validate(inst, folder)]
+    fill = {"o": round(o, 3), "o100": round(o - 100, 3), "o5": round(o + 5, 3), "o1": round(o + 1, 3),
+            "o50": round(o + 50, 3), "o_50": round(o - 50, 3)}
+    assert len(found) == len(expected), found
+    for message, fragment in zip(found, sorted(expected), strict=True):
+        assert message.startswith("FILE: ") and fragment.format(**fill) in message, (message, fragment)
+
+
+def test_file_plan_json_figures_of_the_control_hold(folder: Path, inst: Instance) -> None:
+    # a bound below the plan with its gap, and OPTIMAL where they meet: nothing to say
+    edit_json(folder, lambda m: m.update(best_bound=m["objective"] - 50, gap=round(50 / m["objective"], 6)))
+    assert validate(inst, folder) == []
+    edit_json(folder, lambda m: m.update(status="OPTIMAL", best_bound=m["objective"], gap=0.0))
+    assert validate(inst, folder) == []
 
 
 @pytest.mark.parametrize("key", ["practice_days", "without_supervisor", "weekend_shifts", "evening_shifts",
