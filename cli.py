@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -194,9 +195,22 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         click.echo(f"The validator found {len(violations)} violation(s) in the written plan:", err=True)
         for v in violations:
             click.echo(f"  {v.message}", err=True)
+        _mark_rejected(out, violations)
         _echo_overrun(began, time_limit, result, inst, workers)
         sys.exit(3)
     _echo_overrun(began, time_limit, result, inst, workers)
+
+
+def _mark_rejected(out: Path, violations) -> None:
+    """A plan the validator rejects stays for inspection, but its plan.json says so
+    (``validator_violations``), so that no reader takes it for a valid plan."""
+    path = Path(out) / "plan.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta["validator_violations"] = [v.message for v in violations]
+        path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        click.echo(f"(plan.json could not be marked as rejected: {exc})", err=True)
 
 
 def _echo_overrun(began: float, time_limit: float, result, inst, workers: int) -> None:

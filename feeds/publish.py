@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -14,9 +15,18 @@ def plan_feeds(plan_dir: str | Path, instance: Instance) -> list[PersonFeed]:
 
     Raises:
         FileNotFoundError: the folder holds no ``ics/`` calendars (an INFEASIBLE or
-            UNKNOWN plan writes plan.json only, and is never published).
+            UNKNOWN plan writes plan.json only, and is never published), or a plan the
+            validator rejected (``plan`` marks it in plan.json, exit 3).
     """
     ics = Path(plan_dir) / "ics"
+    try:
+        meta = json.loads((Path(plan_dir) / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and meta.get("validator_violations"):
+        raise FileNotFoundError(
+            f"{plan_dir} holds a plan the validator rejected ({len(meta['validator_violations'])} "
+            "violation(s), see validator_violations in its plan.json): it is not published")
     if not ics.is_dir():
         raise FileNotFoundError(
             f"{plan_dir} holds no calendars (ics/): only a plan with status OPTIMAL or "

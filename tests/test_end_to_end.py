@@ -452,3 +452,24 @@ def test_from_a_folder_without_a_plan_says_so(tmp_path: Path) -> None:
                                     str(tmp_path / "none")])
     assert got.exit_code == 2 and "holds no plan (plan.json has status INFEASIBLE)" in got.output, got.output
     assert not (tmp_path / "again").exists()
+
+
+def test_a_plan_the_validator_rejects_is_marked_and_not_published(tmp_path: Path, monkeypatch) -> None:
+    """Exit 3 (a planner bug): the files stay for inspection, plan.json lists the violations
+    (an audit found a rejected plan whose plan.json still said OPTIMAL), and feeds publish
+    refuses the folder."""
+    import json
+
+    import scheduler.validate as validate_module
+    from scheduler.validate import Violation
+
+    monkeypatch.setattr(validate_module, "validate",
+                        lambda *args, **kwargs: [Violation("R10", "R10: a planted violation")])
+    got = _plan(TINY, tmp_path / "plan")
+    assert got.exit_code == 3, got.output
+    meta = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert meta["validator_violations"] == ["R10: a planted violation"]
+    published = CliRunner().invoke(main, ["feeds", "publish", str(tmp_path / "plan"), str(TINY),
+                                          "--db", str(tmp_path / "feeds.sqlite")])
+    assert published.exit_code == 2 and "the validator rejected" in published.output
+    assert not (tmp_path / "feeds.sqlite").exists()
