@@ -160,8 +160,13 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
     except OSError as exc:  # the folder is left as it was (written atomically)
         click.echo(f"Could not write the plan to {out_dir}: {exc}. The folder is unchanged.", err=True)
         sys.exit(2)
-    click.echo(f"{result.status.value}: objective {result.objective}, bound {result.best_bound}, "
-               f"gap {result.gap}, {result.wall_seconds:.1f} s -> {out}")
+    if result.plan is None:
+        click.echo(f"{result.status.value}: no plan ({result.wall_seconds:.1f} s), the reasons below -> {out}")
+    else:
+        bound = "none" if result.best_bound is None else result.best_bound
+        gap = "none" if result.gap is None else result.gap
+        click.echo(f"{result.status.value}: objective {result.objective}, bound {bound}, "
+                   f"gap {gap}, {result.wall_seconds:.1f} s -> {out}")
     if result.plan is None:
         for line in result.explanation:
             click.echo(line, err=True)

@@ -770,7 +770,7 @@ class _Planner:
                         school=school, assign={(r, phase.id): s for r, s in assignment.items()}), None))
             k += 1
         self.unproven = run.status != Status.INFEASIBLE
-        return _day_model_failed(run, self.left())
+        return _day_model_failed(run, self.left(), phase)
 
     def _calm(self, built: Built, run: Run, dtime: float) -> Run:
         """Re-planning: of the day plans that cost no more than the one found, the one that
@@ -1004,12 +1004,13 @@ def _bound_scope(planner: _Planner) -> str:
     return "year" if planner.published_school is None else "year, published school days kept"
 
 
-def _day_model_failed(run: Run, left: float) -> str:
+def _day_model_failed(run: Run, left: float, phase: Phase) -> str:
     """Why a phase's day model gave no plan, in the user's terms: no plan at all (its last
     try, with school days and placements free, is infeasible), the clock, or the work
     budget."""
     if run.status == Status.INFEASIBLE:
-        return ("no day plan keeps every hard rule, whatever the school days and placements, next to the "
+        free = "the school days and placements" if phase.kind == "alternation" else "the placements"
+        return (f"no plan of its days keeps every hard rule, whatever {free}, next to the "
                 "phases planned before it")
     if run.clock_cut or left <= 1:
         return ("the time ran out before the day model found a plan (the machine may be busy or slow); "
@@ -1118,7 +1119,7 @@ def _no_plan(planner: _Planner, phase: Phase, why: str, start: float) -> Result:
         if run.plan is not None:
             return _result(planner, run.plan, None, [], start)
         if run.status == Status.INFEASIBLE:
-            why += "; the whole-year model is infeasible too"
+            why += "; nor does any plan of the whole year with every phase planned at once"
             unproven = False
     wall = time.monotonic() - start
     # INFEASIBLE only when a search or a CP-SAT run proved it; a day model that ran out of

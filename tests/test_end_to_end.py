@@ -156,6 +156,7 @@ def test_plan_says_when_it_took_longer_than_its_time_limit(tmp_path: Path, tiny_
     _edit(folder / "instance.toml", "min_school_days = 8\n", "min_school_days = 40\n")
     impossible = CliRunner().invoke(main, ["plan", str(folder), "--out", str(tmp_path / "none"), "--time-limit", "0.0001"])
     assert impossible.exit_code == 1 and "more than --time-limit 0.0001 s" in impossible.output, impossible.output
+    assert "INFEASIBLE: no plan" in impossible.output and "None" not in impossible.output  # no Python nulls
     # and a limit of 0 s is no limit to keep
     zero = CliRunner().invoke(main, ["plan", str(TINY), "--out", str(tmp_path / "zero"), "--time-limit", "0"])
     assert zero.exit_code == 2 and "--time-limit" in zero.output and not (tmp_path / "zero").exists()

@@ -347,8 +347,32 @@ def test_block_weeks_no_recruit_can_practise_name_the_recruit(tmp_path: Path) ->
     assert ("R1 (Rekrutt R1) may practise on only 2 days of such a week (unavailable_weekdays: "
             "mon, tue, wed, thu, fri)") in f.message
     assert "recruits.csv line 2" in f.rows and "recruits.csv line 3" not in f.rows
-    assert f.suggestion.startswith("Let R1 practise on more days (recruits.csv unavailable_weekdays), or lower "
+    assert f.suggestion.startswith("Let R1 practise on more days (recruits.csv unavailable_weekdays); or lower "
                                    "min_shifts_per_practice_week of phase vg2; or widen")
+
+
+def test_block_weeks_closed_for_practice_name_the_closures(tmp_path: Path) -> None:
+    # Two weeks, school blocks of at most 1 week: one must be a practice week, but closures
+    # take tuesday to sunday of both and practice_in_school_holidays is false (R12): one day
+    # to practise, 3 needed (R10). An audit got "let R1 practise on more days
+    # (unavailable_weekdays)" for recruits with none; the finding names the closures.
+    inst = micro(tmp_path, phases=[block_phase("2026-08-17", "2026-08-30", school_block_weeks=[1, 1],
+                                               min_school_days=0)],
+                 closures=[closure("2026-08-18", "2026-08-23"), closure("2026-08-25", "2026-08-30")],
+                 rosters={"RD": ["D D D D D D D"]})
+    f = only(precheck(inst))
+    assert f.rule == "R5+R10"
+    assert ("R1 (Rekrutt R1) may practise on only 1 day of such a week (the school is closed on 2026-08-18 to "
+            "2026-08-23 and practice_in_school_holidays = false (R12))") in f.message
+    assert {"closures.csv line 2", "closures.csv line 3"} <= set(f.rows)
+    assert not any(row.startswith("recruits.csv") for row in f.rows)
+    assert f.suggestion.startswith("Set practice_in_school_holidays = true")
+    assert "unavailable_weekdays" not in f.suggestion
+    fixed = micro(tmp_path / "fixed", phases=[block_phase("2026-08-17", "2026-08-30", school_block_weeks=[1, 1],
+                                                          min_school_days=0)],
+                  closures=[closure("2026-08-18", "2026-08-23"), closure("2026-08-25", "2026-08-30")],
+                  rosters={"RD": ["D D D D D D D"]}, rules={"practice_in_school_holidays": True})
+    assert not [g for g in precheck(fixed) if g.rule == "R5+R10"]
 
 
 def test_practice_phase_minimum_shifts(tmp_path: Path) -> None:

@@ -659,8 +659,8 @@ def _finding(
     else:
         rules = "these rules cannot all be kept together: " + "; ".join(clauses)
     message = f"{_lead(inst, scope, keys)}: {rules}." + ("" if not context else " " + " ".join(context))
-    message += " (CP-SAT proved it; without any one of these rules the rest can be kept.)" \
-        if len(keys) > 1 and minimal else " (CP-SAT proved it.)"
+    message += " (This is proven, and without any one of these rules the rest can be kept.)" \
+        if len(keys) > 1 and minimal else " (This is proven.)"
     return Finding(_rule_label(keys), message, rows, _suggest(inst, scope, keys, budget, every))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import combinations
 
@@ -40,9 +41,11 @@ class _Ctx:
     def site_of(self, sup_id: str) -> str:
         return self.inst.ward[self.inst.supervisor[sup_id].ward_id].site_id
 
-    def closures_rows(self, school_id: str, days: Iterable[date]) -> tuple[list[str], list[str]]:
-        """Closures (rows) and public holidays (text) that close ``days`` (weekdays) for a school."""
-        days = [d for d in days if d.weekday() < 5]
+    def closures_rows(self, school_id: str, days: Iterable[date], *,
+                      weekdays: bool = True) -> tuple[list[str], list[str]]:
+        """Closures (rows) and public holidays (text) that close ``days`` (only the weekdays
+        among them unless ``weekdays`` is False) for a school."""
+        days = [d for d in days if d.weekday() < 5 or not weekdays]
         rows, text = [], []
         for c in self.inst.closures:
             if c.school_id is not None and c.school_id != school_id:
@@ -442,27 +445,52 @@ def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], f
     return out
 
 
-def _practice_blockers(ctx: _Ctx, class_id: str, phase: Phase,
-                       weeks: list[tuple[int, int]]) -> dict[str, tuple[Recruit, int]]:
+@dataclass
+class _Blocker:
+    """A recruit who rules out a practice week: the days of the week he may practise, and
+    the days closures and public holidays take from him (R12, ``practice_in_school_holidays
+    = false``), besides his unavailable weekdays."""
+
+    recruit: Recruit
+    can: int
+    closed: list[date]
+
+
+def _practice_blockers(ctx: _Ctx, class_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> dict[str, _Blocker]:
     """Who rules out practice weeks (:func:`_cannot_practise`) in ``weeks``: each recruit
-    (in order of first week) with the days of such a week he may practise."""
-    found: dict[str, tuple[Recruit, int]] = {}
+    (in order of first week) with his first such week's figures."""
+    inst = ctx.inst
+    school_id = inst.klass[class_id].school_id
+    found: dict[str, _Blocker] = {}
     for week in weeks:
         days = ctx.dom.week_days(phase, week)
         for r in _cannot_practise(ctx, class_id, phase, days):
+            if r.id in found:
+                continue
             can = set(ctx.dom.practice_days(r.id, phase))
-            found.setdefault(r.id, (r, sum(d in can for d in days)))
+            closed = [d for d in days if d.weekday() not in r.unavailable_weekdays
+                      and not inst.rules.practice_in_school_holidays and inst.closure_reason(school_id, d)]
+            found[r.id] = _Blocker(r, sum(d in can for d in days), closed)
     return found
 
 
-def _practice_blockers_text(found: dict[str, tuple[Recruit, int]]) -> str:
-    """:func:`_practice_blockers` in words, with each recruit's unavailable weekdays."""
+def _practice_blockers_text(found: dict[str, _Blocker]) -> str:
+    """:func:`_practice_blockers` in words: what takes each recruit's days."""
     parts = []
-    for r, can in list(found.values())[:3]:
-        why = f" (unavailable_weekdays: {weekday_list(r.unavailable_weekdays)})" if r.unavailable_weekdays else ""
-        parts.append(f"{r.id} ({r.name}) may practise on only {can} days of such a week{why}")
+    for b in list(found.values())[:3]:
+        r, why = b.recruit, []
+        if b.closed:
+            why.append(f"the school is closed on {day_span(b.closed)} and practice_in_school_holidays = false (R12)")
+        if r.unavailable_weekdays:
+            why.append(f"unavailable_weekdays: {weekday_list(r.unavailable_weekdays)}")
+        parts.append(f"{r.id} ({r.name}) may practise on only {_n_days(b.can)} of such a week"
+                     + (f" ({'; '.join(why)})" if why else ""))
     more = len(found) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _n_days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
 
 
 def _segments(weeks: list[tuple[int, int]], all_weeks: list[tuple[int, int]]) -> list[list[int]]:
@@ -559,17 +587,29 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         why.append(f"a recruit there all week cannot work min_shifts_per_practice_week = "
                                    f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(no_practice)} "
                                    f"(R10), so those cannot be practice weeks: {_practice_blockers_text(found)}")
-                        blockers = [r for r, _can in found.values()]
-                        rows += [ctx.rows.of(r) for r in blockers]
+                        unavailable = [b.recruit for b in found.values() if b.recruit.unavailable_weekdays]
+                        blockers = [b.recruit for b in found.values()]
+                        closed = sorted({d for b in found.values() for d in b.closed})
+                        if closed:  # the closures of every such week, not only each recruit's first
+                            closed = [d for w in no_practice for d in dom.week_days(p, w)
+                                      if inst.closure_reason(c.school_id, d)]
+                        rows += [ctx.rows.of(r) for r in unavailable]
                         rows.append(ctx.rows.phase(p, "min_shifts_per_practice_week"))
+                        if closed:
+                            rows += ctx.closures_rows(c.school_id, closed, weekdays=False)[0]
+                            rows.append(ctx.rows.rule("practice_in_school_holidays"))
                     tips = []
                     if blockers:
-                        tips.append("Let " + ", ".join(r.id for r in blockers[:3])
-                                    + (" and others" if len(blockers) > 3 else "")
-                                    + " practise on more days (recruits.csv unavailable_weekdays), or lower "
-                                    f"min_shifts_per_practice_week of phase {p.id}")
-                    tips.append("widen school_block_weeks / practice_block_weeks of the phase" if tips
-                                else "Widen school_block_weeks / practice_block_weeks of the phase")
+                        if closed:
+                            tips.append("set practice_in_school_holidays = true (practice on closures and "
+                                        "public holidays), or shorten the closures")
+                        if unavailable:
+                            tips.append("let " + ", ".join(r.id for r in unavailable[:3])
+                                        + (" and others" if len(unavailable) > 3 else "")
+                                        + " practise on more days (recruits.csv unavailable_weekdays)")
+                        tips.append(f"lower min_shifts_per_practice_week of phase {p.id}")
+                    tips.append("widen school_block_weeks / practice_block_weeks of the phase")
+                    tips[0] = tips[0][0].upper() + tips[0][1:]
                     out.append(Finding(
                         "R5" + ("+R7" if no_school else "") + ("+R10" if no_practice else ""),
                         f"Class {c.id} cannot split {_phase_text(p)} into school blocks of "
