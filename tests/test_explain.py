@@ -127,6 +127,26 @@ def test_places_hall_group_is_the_recruits_who_compete(tmp_path: Path) -> None:
     assert "travel limit of R2 to 80 minutes" in f.suggestion  # the nearer of the two to S2
 
 
+def test_places_suggestions_give_every_recruit_short_a_place(tmp_path: Path) -> None:
+    # R1-R3 reach only V1 (one place, ward W1 of capacity 2): two are short. An audit was told
+    # to raise one recruit's travel limit (one place found, one still short) or V1's places
+    # alone (W1 then too small for a weekly class on one day). Each suggestion is tried first.
+    kwargs = dict(phases=[WEEKLY], recruits=["R1", "R2", "R3"], sites=["S1", "S2"],
+                  wards=[ward("W1", capacity=2), ward("W2", site_id="S2", capacity=2)],
+                  travel={("R1", "S2"): 100, ("R2", "S2"): 80, ("R3", "S2"): 90})
+    inst = micro(tmp_path / "a", supervisors=["V1", supervisor("V2", "W2"), supervisor("V3", "W2")], **kwargs)
+    f = only(precheck(inst))
+    assert f.rule == "R1+R2" and "2 of them cannot have a supervisor" in f.message
+    assert f.suggestion.startswith(
+        "Raise the travel limits of R2 to 80 minutes (to reach supervisor V2 at site S2) and R3 to 90 minutes "
+        "(to reach supervisor V3 at site S2); or raise max_recruits of V1 (supervisors.csv line 2) from 1 to 3 "
+        "together with the capacity of his ward W1 (wards.csv line 2) from 2 to 3; or add supervisors")
+    fixed = micro(tmp_path / "b", supervisors=[supervisor("V1", max_recruits=3), supervisor("V2", "W2"),
+                                               supervisor("V3", "W2")],
+                  **{**kwargs, "wards": [ward("W1", capacity=3), ward("W2", site_id="S2", capacity=2)]})
+    assert fatal(precheck(fixed)) == []
+
+
 def test_too_few_open_school_days(tmp_path: Path) -> None:
     # 10 weekdays, closures take 5 (closures.csv lines 2 and 3): 5 open days < min_school_days 6.
     inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", min_school_days=6)],
@@ -550,7 +570,26 @@ def test_class_on_wards_precheck(tmp_path: Path) -> None:
     assert "all 2 recruits of class K1" in f.message and "at most 1 of them on one day" in f.message
     assert "ward W1 capacity 1" in f.message
     assert {"classes.csv line 2", "wards.csv line 2"} <= set(f.rows)
-    assert f.suggestion.startswith("Raise the capacity of these wards by 1 in all")
+    assert f.suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2; or add supervisors")
+
+
+def test_class_on_wards_suggests_only_changes_that_work(tmp_path: Path) -> None:
+    # Three recruits practise together; W1 (capacity 1) has V1 and V2, W2 (capacity 1) has V3:
+    # two of them on one day. More places for V3 alone would leave W2 full (an audit was told
+    # to raise a supervisor's places, which did not help): each suggestion is tried first.
+    inst = micro(tmp_path, phases=[WEEKLY], recruits=["R1", "R2", "R3"],
+                 sites=["S1"], wards=[ward("W1", capacity=1), ward("W2", capacity=1)],
+                 supervisors=["V1", "V2", supervisor("V3", "W2")])
+    f = only(precheck(inst))
+    assert f.rule == "R2+R4" and "at most 2 of them on one day" in f.message
+    assert f.suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2; or ")
+    for tip in f.suggestion.split("; or "):
+        if "max_recruits of V3" in tip:
+            assert "together with the capacity of his ward W2" in tip
+    fixed = micro(tmp_path / "fixed", phases=[WEEKLY], recruits=["R1", "R2", "R3"],
+                  sites=["S1"], wards=[ward("W1", capacity=2), ward("W2", capacity=1)],
+                  supervisors=["V1", "V2", supervisor("V3", "W2")])
+    assert fatal(precheck(fixed)) == []
 
 
 def test_class_on_wards_precheck_spares_weeks_held_to_at_most(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ can only make a plan worse (a supervisor who never works in a phase) give warnin
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -154,12 +155,34 @@ def _max_matching(ctx: _Ctx, recruits: list[Recruit]) -> tuple[dict[str, list[st
     return load, unmatched
 
 
-def check_places(ctx: _Ctx) -> list[Finding]:
+def _changed(inst: Instance, *, ward: dict[str, int] | None = None, places: dict[str, int] | None = None,
+             travel: dict[str, int] | None = None) -> Instance:
+    """``inst`` with new ward capacities, supervisors' ``max_recruits`` and recruits' travel
+    limits (by id), to try a suggestion before it is made."""
+    ward, places, travel = ward or {}, places or {}, travel or {}
+    return dataclasses.replace(
+        inst,
+        wards=tuple(dataclasses.replace(w, capacity=ward[w.id]) if w.id in ward else w for w in inst.wards),
+        supervisors=tuple(dataclasses.replace(s, max_recruits=places[s.id]) if s.id in places else s
+                          for s in inst.supervisors),
+        recruits=tuple(dataclasses.replace(r, max_travel_minutes=travel[r.id]) if r.id in travel else r
+                       for r in inst.recruits))
+
+
+def _resolves(changed: Instance) -> bool:
+    """Whether the places and wards checks find nothing any more (a suggestion that only
+    moves the problem to another ward is not made)."""
+    ctx = _Ctx(changed)
+    return not check_places(ctx, suggest=False) and not check_class_on_wards(ctx, suggest=False)
+
+
+def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
     """R1+R2: recruits need one supervisor each, a supervisor takes ``max_recruits``.
 
     Finds a largest assignment of recruits to supervisor places; when someone is left
     over, the recruits reachable by alternating paths from him form a group whose
-    reachable supervisors have fewer places than the group has recruits (Hall).
+    reachable supervisors have fewer places than the group has recruits (Hall). Each
+    suggested change is tried first (:func:`_resolves`); ``suggest=False`` skips them.
     """
     inst = ctx.inst
     if not inst.phases:
@@ -205,35 +228,53 @@ def check_places(ctx: _Ctx) -> list[Finding]:
         f"so in each phase {short} of them cannot have a supervisor."
     )
     rows = [ctx.rows.of(r) for r in members] + [ctx.rows.of(inst.supervisor[s]) for s in sups]
-    # the cheapest relaxation: a travel limit that reaches a supervisor with a free place,
-    # or more places for a reachable supervisor
-    free = [s for s in inst.supervisors if s.id not in sups and len(load[s.id]) < s.max_recruits]
-    others = free or [s for s in inst.supervisors if s.id not in sups]
-    tips = []
-    if others:
-        minutes, r_id, s_id = min(
-            (inst.travel_minutes(r.id, ctx.site_of(s.id)), r.id, s.id) for r in members for s in others
-        )
-        tips.append(
-            f"raise the travel limit of {r_id} to {minutes} minutes to reach supervisor {s_id} "
-            f"at site {ctx.site_of(s_id)}"
-        )
-    if sups:
-        # the supervisor to give more places: one whose ward has room for them (its capacity
-        # above its supervisors' places; a class on the weekly model is on the ward together),
-        # a supervisor with no place first (often a slip), then in id order
-        on_ward: dict[str, int] = defaultdict(int)
-        for s in inst.supervisors:
-            on_ward[s.ward_id] += max(0, s.max_recruits)
-        first = min((inst.supervisor[s] for s in sups), key=lambda s: (
-            on_ward[s.ward_id] + short > inst.ward[s.ward_id].capacity, s.max_recruits > 0, s.id))
-        tips.append(
-            f"raise max_recruits of {first.id} ({ctx.rows.of(first)}) from {first.max_recruits} "
-            f"to {first.max_recruits + short}"
-        )
+    tips = _places_tips(ctx, members, sups, load, short) if suggest else []
     tips.append("add supervisors within their reach")
     tip = "; or ".join(tips)
     return [Finding("R1+R2", msg, sort_rows(rows), tip[0].upper() + tip[1:] + ".")]
+
+
+def _places_tips(ctx: _Ctx, members: list[Recruit], sups: set[str], load: dict[str, list[str]],
+                 short: int) -> list[str]:
+    """Changes that give ``short`` more of ``members`` a supervisor, each tried first: the
+    travel limits of the ``short`` recruits nearest to supervisors with a free place (the
+    cheapest first, a place each), or more places for a reachable supervisor (with his
+    ward's capacity where the ward would be too small for them on one day)."""
+    inst, tips = ctx.inst, []
+    free = {s.id: s.max_recruits - len(load[s.id]) for s in inst.supervisors
+            if s.id not in sups and len(load[s.id]) < s.max_recruits}
+    pairs = sorted((inst.travel_minutes(r.id, ctx.site_of(s)), r.id, s) for r in members for s in free)
+    chosen: dict[str, tuple[int, str]] = {}
+    for minutes, r_id, s_id in pairs:
+        if len(chosen) < short and r_id not in chosen and free[s_id] > 0:
+            chosen[r_id] = (minutes, s_id)
+            free[s_id] -= 1
+    if len(chosen) == short and _resolves(_changed(inst, travel={r: m for r, (m, _s) in chosen.items()})):
+        tips.append("raise the travel limit" + ("s" if short > 1 else "") + " of " + " and ".join(
+            f"{r} to {m} minutes (to reach supervisor {s} at site {ctx.site_of(s)})" for r, (m, s) in chosen.items()))
+    # more places for a reachable supervisor: one with no place first (often a slip), then in id order
+    for sup in sorted((inst.supervisor[s] for s in sups), key=lambda s: (s.max_recruits > 0, s.id)):
+        more = {sup.id: sup.max_recruits + short}
+        ward = inst.ward[sup.ward_id]
+        if _resolves(_changed(inst, places=more)):
+            tips.append(f"raise max_recruits of {sup.id} ({ctx.rows.of(sup)}) from {sup.max_recruits} "
+                        f"to {sup.max_recruits + short}")
+            break
+        room = _ward_room(inst, ward, more, short)
+        if room is not None:
+            tips.append(f"raise max_recruits of {sup.id} ({ctx.rows.of(sup)}) from {sup.max_recruits} "
+                        f"to {sup.max_recruits + short} together with the capacity of his ward {ward.id} "
+                        f"({ctx.rows.of(ward)}) from {ward.capacity} to {room}")
+            break
+    return tips
+
+
+def _ward_room(inst: Instance, ward, places: dict[str, int], short: int) -> int | None:
+    """The least capacity of ``ward`` (up to ``short`` more) that, with ``places``, resolves."""
+    for extra in range(1, short + 1):
+        if _resolves(_changed(inst, places=places, ward={ward.id: ward.capacity + extra})):
+            return ward.capacity + extra
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -274,7 +315,7 @@ def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True) -> tupl
     return int(flow.flow_value), cut_w, cut_s
 
 
-def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
+def check_class_on_wards(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
     """R2 with R4: in a full week of the weekly model, when practice is on weekdays only and
     ``school_days_per_week + practice_days_per_week`` fill the five weekdays (as usual:
     3 + 2), every recruit of a class who is not absent that week practises on exactly the
@@ -328,13 +369,38 @@ def check_class_on_wards(ctx: _Ctx) -> list[Finding]:
             rows = [ctx.rows.of(c)] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
             rows += [ctx.rows.of(inst.supervisor[s]) for s in cut_s]
             short = len(there) - held
-            raise_what = "the capacity of these wards" + (" or the places of these supervisors" if cut_s else "")
-            tip = (f"Raise {raise_what} by {short} in all, add supervisors on other wards within their reach, "
-                   f"or move {short} recruit(s) of {c.id} to a class with other school days.")
-            out.append(Finding("R2+R4", msg, sort_rows(rows), tip))
+            tips = _wards_tips(ctx, cut_w, cut_s, short) if suggest else []
+            tips += ["add supervisors on other wards within their reach",
+                     f"move {short} recruit(s) of {c.id} to a class with other school days"]
+            tip = "; or ".join(tips)
+            out.append(Finding("R2+R4", msg, sort_rows(rows), tip[0].upper() + tip[1:] + "."))
         if len(out) == found and len(groups) > 1:
             out += _classes_on_wards(ctx, p, groups)
     return out
+
+
+def _wards_tips(ctx: _Ctx, cut_w: list[str], cut_s: list[str], short: int) -> list[str]:
+    """Single changes of the minimum cut's wards and supervisors that let the class on its
+    wards, each tried first (:func:`_resolves`): a ward's capacity, a supervisor's places,
+    or a supervisor's places with his ward's capacity (both hold him back)."""
+    inst, tips = ctx.inst, []
+    for w in cut_w:
+        ward = inst.ward[w]
+        if _resolves(_changed(inst, ward={w: ward.capacity + short})):
+            tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} to "
+                        f"{ward.capacity + short}")
+    for s in cut_s:
+        sup = inst.supervisor[s]
+        ward = inst.ward[sup.ward_id]
+        more = {s: sup.max_recruits + short}
+        if _resolves(_changed(inst, places=more)):
+            tips.append(f"raise max_recruits of {s} ({ctx.rows.of(sup)}) from {sup.max_recruits} to "
+                        f"{sup.max_recruits + short}")
+        elif (room := _ward_room(inst, ward, more, short)) is not None:
+            tips.append(f"raise max_recruits of {s} ({ctx.rows.of(sup)}) from {sup.max_recruits} to "
+                        f"{sup.max_recruits + short} together with the capacity of his ward {ward.id} "
+                        f"({ctx.rows.of(ward)}) from {ward.capacity} to {room}")
+    return tips[:3]
 
 
 def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]]) -> list[Finding]:
