@@ -196,6 +196,19 @@ def test_too_few_teacher_days(tmp_path: Path) -> None:
     assert f.rule == "R4+R7" and "needs 3 teacher-days" in f.message and "only 2" in f.message
     assert "shared day" not in f.message  # K1 has no partner class
     assert "teachers.csv line 2" in f.rows
+    assert f.suggestion == "Add 1 teacher-day(s) a week: raise max_days_per_week of T1, or add a teacher of SK1."
+
+
+def test_too_few_teacher_days_names_the_weekday_nobody_teaches(tmp_path: Path) -> None:
+    # Partner classes need 5 teacher-days (3 + 3, one shared); T1 teaches mon-tue and T2 thu-fri,
+    # 4 in all. Raising max_days_per_week (already 5) adds nothing, and a day on thursday leaves
+    # both classes practising around the wednesday (an audit): the wednesday is named.
+    inst = micro(tmp_path, phases=[WEEKLY], classes=[klass("K1", shared_day_with="K2"), klass("K2")],
+                 recruits=["R1", recruit("R2", class_id="K2")],
+                 teachers=[teacher("T1", weekdays="mon;tue"), teacher("T2", weekdays="thu;fri")])
+    f = next(f for f in precheck(inst) if "teacher-days" in f.message)
+    assert f.suggestion == ("Add 1 teacher-day(s) a week: let T1 or T2 also teach on wed (no teacher of SK1 does), "
+                            "or add a teacher of SK1.")
 
 
 def test_teacher_absence_in_one_week(tmp_path: Path) -> None:

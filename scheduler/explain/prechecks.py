@@ -862,10 +862,19 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 )
                 # only what can add a day: a teacher below five weekdays or below his weekly
                 # limit, a new teacher, or (in the weeks of an absence) moving the absence
-                room = [t for t in teachers if len(t.weekdays & set(range(5))) < 5 or t.max_days_per_week < 5]
+                # (a weekday no teacher covers first: a class has no school there, so both
+                # partner classes practise around it, which an audit found was the real cause)
+                limited = [t for t in teachers if t.max_days_per_week < len(t.weekdays & set(range(5)))]
+                fewer = [t for t in teachers if len(t.weekdays & set(range(5))) < 5]
+                uncovered = [d for d in range(5) if not any(d in t.weekdays for t in teachers)]
                 ways = []
-                if room:
-                    ways.append(f"raise max_days_per_week or weekdays of {', '.join(t.id for t in room)}")
+                if uncovered and fewer:
+                    ways.append(f"let {' or '.join(t.id for t in fewer[:3])} also teach on "
+                                f"{weekday_list(uncovered)} (no teacher of {school.id} does)")
+                if limited:
+                    ways.append(f"raise max_days_per_week of {', '.join(t.id for t in limited)}")
+                if fewer and not uncovered:
+                    ways.append(f"add weekdays of {', '.join(t.id for t in fewer)}")
                 ways.append(f"add a teacher of {school.id}")
                 if absence_rows:
                     ways.append(f"move the teachers' absences in these weeks ({', '.join(sorted(absence_rows))})")
