@@ -634,6 +634,10 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
             closed = [d for d in weekdays if d not in set(open_days)]
             c_rows, c_text = ctx.closures_rows(c.school_id, closed)
             closed_text = f" Closed: {'; '.join(c_text)}." if c_text else ""
+            # what lengthens the school time: the phase's dates, and closures where there are any
+            longer = "lengthen the phase" + (" or shorten the closures" if c_rows else "")
+            no_weekday = "" if weekdays else " The phase has no weekday (no school on weekends, R3)."
+            dates_rows = [ctx.rows.phase(p, "start"), ctx.rows.phase(p, "end")]
             if model == "block":
                 weeks = [w for w in dom.weeks(p) if any(iso_week(d) == w for d in open_days)]
                 best = max_block_school_days(ctx, c.id, p)
@@ -691,10 +695,9 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                         "R3+R11",
                         f"Class {c.id} has only {len(open_days)} open school days in {len(weeks)} weeks with "
                         f"an open day of {_phase_text(p)} (at most {5 * len(weeks)} at 5 days a week), but "
-                        f"min_school_days is {need}.{closed_text}",
-                        sort_rows(base_rows + c_rows),
-                        f"Lower min_school_days of phase {p.id} to {len(open_days)}, or lengthen the phase or "
-                        "shorten the closures.",
+                        f"min_school_days is {need}.{closed_text}{no_weekday}",
+                        sort_rows(base_rows + c_rows + dates_rows),
+                        f"Lower min_school_days of phase {p.id} to {len(open_days)}, or {longer}.",
                     ))
                 elif best < need:
                     kinds = _week_kinds(ctx, c.id, p)
@@ -742,11 +745,10 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                     f"Class {c.id} has only {len(open_days)} open school days in {_phase_text(p)}"
                     + (f" (and at most {cap} school days at {p.school_days_per_week} a week, R4)"
                        if cap < len(open_days) else "")
-                    + f", but min_school_days is {need}.{closed_text}",
-                    sort_rows(base_rows + c_rows
+                    + f", but min_school_days is {need}.{closed_text}{no_weekday}",
+                    sort_rows(base_rows + c_rows + dates_rows
                               + ([ctx.rows.phase(p, "school_days_per_week")] if cap < len(open_days) else [])),
-                    f"Lower min_school_days of phase {p.id} to {cap}, or lengthen the phase or shorten "
-                    "the closures.",
+                    f"Lower min_school_days of phase {p.id} to {cap}, or {longer}.",
                 ))
             elif cap < need:
                 out.append(Finding(
