@@ -263,6 +263,19 @@ def test_a_closure_of_months_is_warned_about_as_a_year_typo(tmp_path: Path) -> N
     assert warnings[0].rows == ["closures.csv line 2"] and "years" in warnings[0].suggestion
 
 
+def test_a_recruit_period_apart_from_the_phase_is_warned_about(tmp_path: Path) -> None:
+    # R2's own period lies in February, the recruit period phase in April (a month typed
+    # wrong, an audit guessed): legal, so a warning naming his row; R1's longer period,
+    # which starts earlier and runs into the phase, is not mentioned.
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-13", "2026-04-26", id="recruit")],
+                 recruits=[recruit("R1", recruit_period_start="2026-03-02"),
+                           recruit("R2", recruit_period_start="2026-02-02", recruit_period_end="2026-02-27")])
+    warnings = [f for f in precheck(inst) if not f.fatal and "own recruit period" in f.message]
+    assert len(warnings) == 1 and "Recruit R2's own recruit period, 2026-02-02 to 2026-02-27" in warnings[0].message
+    assert "recruits.csv line 3" in warnings[0].rows
+    assert fatal(precheck(inst)) == []
+
+
 def test_supervisor_never_working_is_a_warning(tmp_path: Path) -> None:
     # V2 works weekends only; the weekly phase has no weekend practice: a warning, not fatal,
     # and the instance stays plannable (V1 takes one recruit, V2 the other, without him).

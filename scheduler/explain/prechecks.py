@@ -1210,6 +1210,34 @@ def check_long_closures(ctx: _Ctx) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------------------
+# a recruit's own recruit period wholly outside the phase's dates (warning)
+# ---------------------------------------------------------------------------------------
+def check_recruit_periods(ctx: _Ctx) -> list[Finding]:
+    """Warnings for a recruit whose own recruit period (``recruit_period_start``/``_end``)
+    shares no date with the recruit period phase: legal (a longer period starts earlier,
+    README), but a whole period apart from his class's is more often a month typed wrong."""
+    inst = ctx.inst
+    practice = sorted((p for p in inst.phases if p.kind == "practice"), key=lambda p: p.start)
+    if not practice:
+        return []
+    phase, out = practice[0], []
+    for r in inst.recruits:
+        if r.recruit_period_start is None and r.recruit_period_end is None:
+            continue
+        start, end = inst.recruit_phase_window(r.id, phase)
+        if end < phase.start or start > phase.end:
+            out.append(Finding(
+                "R10",
+                f"Recruit {r.id}'s own recruit period, {start} to {end}, shares no date with phase {phase.id} "
+                f"({phase.start} to {phase.end}): he practises then, apart from the rest of the recruit period.",
+                sort_rows([ctx.rows.of(r), ctx.rows.phase(phase, "start")]),
+                "Check recruit_period_start and recruit_period_end (recruits.csv).",
+                fatal=False,
+            ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # R8: a supervisor who never works in a phase (warning)
 # ---------------------------------------------------------------------------------------
 def check_supervisor_rosters(ctx: _Ctx) -> list[Finding]:
@@ -1305,6 +1333,7 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_practice_weeks,
     check_supervisor_rosters,
     check_long_closures,
+    check_recruit_periods,
     check_spreadsheet_ids,
 )
 """Every pre-check, in the order its findings are reported."""
