@@ -2,13 +2,13 @@
 
 The validator reads only the instance (:func:`models.read`) and the plan files; it never
 imports the CP-SAT model, so a bug in a constraint cannot hide the same bug here. Where
-SPEC.md is silent it follows docs/DECISIONS.md (D1-D15).
+SPEC.md is silent it follows docs/DECISIONS.md (the D numbers cited at each check).
 
 Each rule family is one function ``check_<rule>(instance, plan) -> list[Violation]``.
 Besides the rules R1-R12 three more families are reported:
 
 * ``FILE`` - the plan folder is not well formed (missing file or column, bad value,
-  ``plan.json`` keys, status or KPIs that disagree with the calendar);
+  ``plan.json`` keys, objective, bound, status or KPIs that disagree with the tables);
 * ``CAL`` - a ``recruit_calendar.csv`` / ``class_calendar.csv`` row disagrees with the
   instance or the assignments (times, shift code, phase, class, supervisor/ward/site);
 * ``ICS`` - the calendars under ``ics/`` break SPEC §4 "Calendars" (RFC 5545 lines,
