@@ -668,6 +668,18 @@ def test_solver_suggests_capacity_or_travel_limit(tmp_path: Path) -> None:
     assert "R2 from 60 to 80" not in f.suggestion
 
 
+def test_solver_rest_and_minimum_shifts_suggest_the_numbers_that_work(tmp_path: Path) -> None:
+    # D shifts 07:30-15:00 every day, 24 h of rest: a shift every other day, 4 in a week, but
+    # min_shifts_per_week is 5 (R9+R10). An audit got no suggestion; 16 h of rest (16.5 h
+    # lie between two day shifts) or 4 shifts a week plans.
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=5)],
+                 rules={"min_rest_hours": 24}, rosters={"RD": ["D D D D D D D"]})
+    f = only(diagnose(inst, 20))
+    assert {"R9", "R10"} <= set(f.rule.split("+"))
+    assert "Lower [rules] min_rest_hours (instance.toml line " in f.suggestion and "from 24 to 16." in f.suggestion
+    assert "Lower min_shifts_per_week of phase rp (instance.toml line " in f.suggestion and "from 5 to 4." in f.suggestion
+
+
 def ward_and_shifts_instance(path: Path) -> Instance:
     # Recruit period of one full week: each of R1 and R2 works at least 4 shifts (R10), but
     # ward W1 (wards.csv line 2), the only ward, takes one recruit a day (R2): 8 > 7 days.

@@ -564,6 +564,26 @@ def _suggest(
     if "add_one_supervisor_per_phase" in k:  # the smallest increases first
         longer = sorted(_travel_candidates(inst, words.recruits[:MAX_TRAVEL_SUGGESTIONS], rows), key=lambda c: c[0])
         candidates += [("travel", text, change) for _, text, change in longer]
+    # the programme's rules last (data first): a little less rest, fewer shifts, the least change first
+    if "add_rest_between_activities" in k:
+        rest = inst.rules.min_rest_hours
+        for hours in sorted({h for h in (rest - 1, rest - 2, rest - 4, rest - 8, 11) if 0 < h < rest}, reverse=True):
+            def shorter(i: Instance, hours=hours) -> Instance:
+                return replace(i, rules=replace(i.rules, min_rest_hours=hours))
+
+            candidates.append(("rest", f"Lower [rules] min_rest_hours ({rows.rule('min_rest_hours')}) from "
+                               f"{rest:g} to {hours:g}.", shorter))
+    for key, field_name in (("add_practice_phase_shifts", "min_shifts_per_week"),
+                            ("add_block_practice_weeks", "min_shifts_per_practice_week")):
+        if key in k and p is not None:
+            now = getattr(p, field_name)
+            for n in range(now - 1, max(-1, now - 4), -1):
+                def fewer(i: Instance, n=n, field_name=field_name) -> Instance:
+                    return replace(i, phases=tuple(replace(x, **{field_name: n}) if x.id == p.id else x
+                                                   for x in i.phases))
+
+                candidates.append(("shifts", f"Lower {field_name} of phase {p.id} ({rows.phase(p, field_name)}) "
+                                   f"from {now} to {n}.", fewer))
     found: dict[str, str] = {}  # kind -> the first change of that kind that removes the conflict
     tried: dict[str, int] = {}
     for kind, text, change in candidates:
