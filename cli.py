@@ -146,6 +146,17 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             click.echo("No plan keeps every rule; looking for the rules and rows in conflict...", err=True)
             left = max(5.0, time_limit - (time.monotonic() - began))
             result.explanation += render(diagnose(inst, left, phase_id=result.failed_phase))
+        elif result.status == Status.UNKNOWN and time_limit - (time.monotonic() - began) >= MIN_PROOF_SECONDS:
+            # the planner gave up within its work budget: the time left may prove that no
+            # plan exists (a pre-check or a conflict of the rules), which then says why
+            left = time_limit - (time.monotonic() - began)
+            click.echo("No plan found; looking for a proof that none exists...", err=True)
+            found = diagnose(inst, left, phase_id=result.failed_phase)
+            if any(f.fatal for f in found):
+                result.status = Status.INFEASIBLE
+                result.explanation = [line.replace("could not be planned:", "has no plan:", 1)
+                                      for line in result.explanation[:1] if "work budget" not in line]
+                result.explanation += render(found)
     if result.plan is None and published_dir and Path(out_dir).resolve() == Path(published_dir).resolve():
         # re-planning into the published folder itself: a failed run leaves the published
         # plan as it was (writing the INFEASIBLE plan.json would remove its tables and
@@ -204,6 +215,11 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         _echo_overrun(began, time_limit, result, inst, workers)
         sys.exit(3)
     _echo_overrun(began, time_limit, result, inst, workers)
+
+
+MIN_PROOF_SECONDS = 2.0
+"""An UNKNOWN run with at least this much of --time-limit left spends it on the diagnosis,
+which may prove that no plan exists (the status is then INFEASIBLE)."""
 
 
 def _mark_rejected(out: Path, violations) -> None:
