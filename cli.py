@@ -549,5 +549,24 @@ def explain_cmd(plan_dir, instance_path, top, time_limit) -> None:
             click.echo(str(finding))
 
 
+INTERNAL_ERROR = 4
+"""Exit code of a failure that is the tool's fault (an unexpected exception), apart from
+1 (no plan), 2 (bad input) and 3 (a plan the validator rejects)."""
+
+
+def run() -> None:
+    """The command line, with an unexpected exception said as the tool's fault (its traceback,
+    exit :data:`INTERNAL_ERROR`) rather than Python's exit 1, which reads as "no plan"."""
+    try:
+        main(standalone_mode=True)
+    except Exception:  # a bug: everything the user can cause is handled and has its own exit code
+        import traceback
+
+        traceback.print_exc()
+        click.echo(f"Internal error: this is a fault of the tool, not of the instance. Please report it with the "
+                   f"command and the instance. (exit {INTERNAL_ERROR})", err=True)
+        sys.exit(INTERNAL_ERROR)
+
+
 if __name__ == "__main__":
-    main()
+    run()

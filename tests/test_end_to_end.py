@@ -499,3 +499,24 @@ def test_an_unknown_run_spends_the_time_left_on_a_proof_that_no_plan_exists(tmp_
             assert "R10" in text and "wards.csv line 2" in text and "work budget" not in text
         else:
             assert "work budget" in text or "time" in text
+
+
+def test_an_unexpected_error_is_the_tools_fault_with_exit_4(tmp_path: Path, monkeypatch, capsys) -> None:
+    """An exception nobody handles (a bug) exits 4 with its traceback, not Python's 1, which a
+    script would read as "no plan" (an audit met one in a half-edited checkout)."""
+    import sys
+
+    import cli
+    import scheduler.solve as solve_module
+
+    def broken(*args, **kwargs):
+        raise NameError("name 'dataclass' is not defined")
+
+    monkeypatch.setattr(solve_module, "solve", broken)
+    monkeypatch.setattr(sys, "argv", ["cli.py", "plan", str(TINY), "--out", str(tmp_path / "plan"), *PLAN_ARGS])
+    with pytest.raises(SystemExit) as ended:
+        cli.run()
+    assert ended.value.code == cli.INTERNAL_ERROR == 4
+    err = capsys.readouterr().err
+    assert "NameError" in err and "fault of the tool" in err
+    assert not (tmp_path / "plan").exists()
