@@ -361,8 +361,9 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
             who = f"all {len(there)} recruits" if everyone else f"the {len(there)} recruits there all week"
             msg = (
                 f"In {_phase_text(p)}, {_weeks_text(weeks, len(full))}, {who} of class {c.id} practise on the "
-                f"same two weekdays (R4: {p.school_days_per_week} school days and {p.practice_days_per_week} "
-                f"practice days a week, the class together), but the wards within their reach hold at most "
+                f"same {_n(p.practice_days_per_week, 'weekday')} (R4: {_n(p.school_days_per_week, 'school day')} and "
+                f"{_n(p.practice_days_per_week, 'practice day')} a week, the class together), but the wards within "
+                f"their reach hold at most "
                 f"{held} of them on one day (R2: each ward's capacity per day and each supervisor's "
                 f"max_recruits): {', '.join(parts) or 'no ward takes a recruit'}."
             )
@@ -557,6 +558,11 @@ def _practice_blockers_text(found: dict[str, _Blocker]) -> str:
 
 def _n_days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+def _n(n: int, noun: str) -> str:
+    """``3 school days``, ``1 school day``: ``noun`` is the singular."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _segments(weeks: list[tuple[int, int]], all_weeks: list[tuple[int, int]]) -> list[list[int]]:
@@ -754,7 +760,7 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                 out.append(Finding(
                     "R4+R11",
                     f"Class {c.id} can have at most {cap} school days in {_phase_text(p)}: "
-                    f"{p.school_days_per_week} school days a week (school_days_per_week, R4) in "
+                    f"{_n(p.school_days_per_week, 'school day')} a week (school_days_per_week, R4) in "
                     f"{len(by_week)} weeks with open days, but min_school_days is {need}.{closed_text}",
                     sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_days_per_week")]),
                     f"Lower min_school_days of phase {p.id} to {cap}, or raise school_days_per_week.",
@@ -836,7 +842,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 away = "; ".join(f"{a.person_id} {date_range(a.start, a.end)} ({ctx.rows.of(a)})"
                                  for a in team_absences)
                 message = (
-                    f"School {school.id} cannot give class(es) {class_ids} {spw} school days in "
+                    f"School {school.id} cannot give class(es) {class_ids} {_n(spw, 'school day')} in "
                     f"{_weeks_text(few_days, len(full_any))} of {_phase_text(p)}: a teacher of the school "
                     f"works (and is not absent) on fewer than {spw} weekdays. Teachers: {listing}."
                     + (f" Absent: {away}." if away else "")
@@ -858,7 +864,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                     ", a shared day counted once" if spw == 3 else ", partner classes sharing all their days")
                 message = (
                     f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
-                    f"{_phase_text(p)} ({spw} school days for each of {class_ids}{sharing}), but its teachers "
+                    f"{_phase_text(p)} ({_n(spw, 'school day')} for each of {class_ids}{sharing}), but its teachers "
                     f"can give only {supply} (one group a day, within max_days_per_week and their weekdays). "
                     f"Teachers: {listing}."
                 )
@@ -962,19 +968,19 @@ def check_weekly_pattern(ctx: _Ctx) -> list[Finding]:
             days_allowed = "weekdays and weekends" if inst.rules.practice_on_weekends else "weekdays"
             if culprit:
                 who = "; ".join(_pattern_culprit(ctx, p, r, *first_fail[r]) for r in culprit)
-                outcome = (f"so {'none of them has' if len(culprit) > 1 else 'he has no'} {ppw} consecutive "
-                           f"days he may practise on" if singly else
-                           f"so no choice of school days leaves all of them {ppw} consecutive days")
+                outcome = (f"so {'none of them has' if len(culprit) > 1 else 'he has no'} {_n(ppw, 'consecutive day')} "
+                           f"he may practise on" if singly else
+                           f"so no choice of school days leaves all of them {_n(ppw, 'consecutive day')}")
                 message = (
                     f"Class {c.id} cannot keep the weekly pattern in {_weeks_text(failing, len(full))} of {_phase_text(p)}: "
-                    f"with {spw} school days a week, each recruit needs {ppw} consecutive practice days on the "
+                    f"with {_n(spw, 'school day')} a week, each recruit needs {_n(ppw, 'consecutive practice day')} on the "
                     f"other {days_allowed}, but {who}, {outcome}."
                 )
                 tip = _pattern_tip(ctx, c.id, p, failing[0], culprit, singly, first_fail)
                 rows = [ctx.rows.of(inst.recruit[r]) for r in culprit] + [ctx.rows.of(c)]
             else:
                 message = (
-                    f"Class {c.id} cannot have {spw} school days and {ppw} consecutive practice days in a "
+                    f"Class {c.id} cannot have {_n(spw, 'school day')} and {_n(ppw, 'consecutive practice day')} in a "
                     f"full week of {_phase_text(p)} ({_weeks_text(failing, len(full))}): there are only "
                     f"5 weekdays" + ("" if inst.rules.practice_on_weekends else " and practice_on_weekends is false")
                     + "."
@@ -1040,7 +1046,7 @@ def _pattern_tip(ctx: _Ctx, class_id: str, p: Phase, week: tuple[int, int], culp
     if singly and no_fix:
         tips.append(f"lower school_days_per_week or practice_days_per_week of phase {p.id}"
                     + ("" if inst.rules.practice_on_weekends else ", or allow practice_on_weekends")
-                    + f" ({', '.join(no_fix)} cannot get {ppw} consecutive days otherwise)")
+                    + f" ({', '.join(no_fix)} cannot get {_n(ppw, 'consecutive day')} otherwise)")
     if not tips:
         return "Remove unavailable weekdays of these recruits, or move one of them to another class."
     joined = ("; and " if singly else "; or ").join(tips)
