@@ -263,6 +263,24 @@ def test_a_closure_of_months_is_warned_about_as_a_year_typo(tmp_path: Path) -> N
     assert warnings[0].rows == ["closures.csv line 2"] and "years" in warnings[0].suggestion
 
 
+def test_practice_week_needs_more_ward_days_than_the_wards_have(tmp_path: Path) -> None:
+    # Three recruits work at least 3 shifts in the full week (R10), each on a date of his own
+    # on ward W1, which takes one recruit a day (R2): 9 recruit-days > 7. The places suffice
+    # (3 supervisors). An audit's instance got UNKNOWN here; the pre-check names the ward,
+    # and the capacity it suggests plans.
+    kwargs = dict(phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=3)],
+                  recruits=["R1", "R2", "R3"], supervisors=["V1", "V2", "V3"], rosters={"RD": ["D D D D D D D"]})
+    inst = micro(tmp_path / "a", wards=[ward("W1", capacity=1)], **kwargs)
+    f = only(precheck(inst))
+    assert f.rule == "R2+R10" and "the 3 recruits there all week work at least 3 shifts" in f.message
+    assert "hold at most 2 of them that week: ward W1 capacity 1 (7 recruit-days, room for 2)" in f.message
+    assert {"wards.csv line 2", "instance.toml line 18"} <= set(f.rows)
+    assert f.suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2; or ")
+    fixed = micro(tmp_path / "b", wards=[ward("W1", capacity=2)], **kwargs)
+    assert fatal(precheck(fixed)) == []
+    solve_and_check(fixed, expect=None)
+
+
 def test_a_recruit_period_apart_from_the_phase_is_warned_about(tmp_path: Path) -> None:
     # R2's own period lies in February, the recruit period phase in April (a month typed
     # wrong, an audit guessed): legal, so a warning naming his row; R1's longer period,
@@ -651,11 +669,14 @@ def test_solver_ward_capacity(tmp_path: Path) -> None:
 
 
 def test_solver_suggests_capacity_or_travel_limit(tmp_path: Path) -> None:
-    # A recruit period of one full week: each of R1 and R2 works at least 4 shifts (R10)
-    # on ward W1, which takes one recruit a day (R2). A second site S2, whose supervisor V3
-    # is 70 minutes from R1 and 80 from R2 (limit 60): one more place on W1, or a travel
-    # limit of 70 for R1 (the smallest increase that reaches another supervisor), removes it.
-    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=4)],
+    # A recruit period of one full week: each of R1 and R2 works at least 3 shifts (R10),
+    # on weekdays (R9: unavailable on weekends), on ward W1, which takes one recruit a day
+    # (R2): 6 > 5 (the week's 7 days would hold them, so the pre-checks pass). A second site
+    # S2, whose supervisor V3 is 70 minutes from R1 and 80 from R2 (limit 60): one more place
+    # on W1, or a travel limit of 70 for R1 (the smallest increase that reaches another
+    # supervisor), removes it.
+    inst = micro(tmp_path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=3)],
+                 recruits=[recruit("R1", unavailable_weekdays="sat;sun"), recruit("R2", unavailable_weekdays="sat;sun")],
                  rosters={"RD": ["D D D D D D D"]}, sites=["S1", "S2"],
                  wards=[ward("W1", capacity=1), ward("W2", site_id="S2")],
                  supervisors=["V1", "V2", supervisor("V3", ward_id="W2")],
@@ -681,10 +702,12 @@ def test_solver_rest_and_minimum_shifts_suggest_the_numbers_that_work(tmp_path: 
 
 
 def ward_and_shifts_instance(path: Path) -> Instance:
-    # Recruit period of one full week: each of R1 and R2 works at least 4 shifts (R10), but
-    # ward W1 (wards.csv line 2), the only ward, takes one recruit a day (R2): 8 > 7 days.
-    # The pre-checks pass: 2 places for 2 recruits, 7 days a week on which each may practise.
-    return micro(path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=4)],
+    # Recruit period of one full week: each of R1 and R2 works at least 3 shifts (R10), on
+    # weekdays (unavailable on weekends), but ward W1 (wards.csv line 2), the only ward, takes
+    # one recruit a day (R2): 6 > 5 weekdays. The pre-checks pass: 2 places for 2 recruits,
+    # 5 days a week on which each may practise, 7 ward-days a week.
+    return micro(path, phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=3)],
+                 recruits=[recruit("R1", unavailable_weekdays="sat;sun"), recruit("R2", unavailable_weekdays="sat;sun")],
                  wards=[ward("W1", capacity=1)], rosters={"RD": ["D D D D D D D"]})
 
 
@@ -693,7 +716,7 @@ def test_solver_ward_capacity_and_minimum_shifts(tmp_path: Path) -> None:
     assert fatal(precheck(inst)) == []
     f = only(diagnose(inst, 20))
     assert {"R2", "R10"} <= set(f.rule.split("+"))
-    assert "phase rp" in f.message and "at least 4 shifts in a full week" in f.message
+    assert "phase rp" in f.message and "at least 3 shifts in a full week" in f.message
     assert "W1 (capacity 1" in f.message
     assert {"wards.csv line 2", "recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows)
     assert "instance.toml line 18" in f.rows  # R10's min_shifts_per_week, not only the [[phases]] header

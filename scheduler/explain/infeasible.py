@@ -548,14 +548,6 @@ def _suggest(
 
                 candidates.append(("teacher", f"Raise max_days_per_week of teacher {t.id} ({rows.of(t)}) to "
                                    f"{t.max_days_per_week + 1}.", more_days))
-    if k & {"add_weekly_pattern", "add_practice_phase_shifts", "add_block_practice_weeks"}:
-        for r in [r for r in words.recruits if r.unavailable_weekdays]:
-            def free(i: Instance, r=r) -> Instance:
-                return replace(i, recruits=tuple(replace(x, unavailable_weekdays=frozenset()) if x.id == r.id else x
-                                                 for x in i.recruits))
-
-            candidates.append(("weekdays", f"Let recruit {r.id} practise on {weekday_list(r.unavailable_weekdays)} "
-                               f"(unavailable_weekdays, {rows.of(r)}).", free))
     if "add_shared_day" in k:
         def no_partner(i: Instance) -> Instance:
             return replace(i, classes=tuple(replace(c, shared_day_with=None) for c in i.classes))
@@ -564,6 +556,15 @@ def _suggest(
     if "add_one_supervisor_per_phase" in k:  # the smallest increases first
         longer = sorted(_travel_candidates(inst, words.recruits[:MAX_TRAVEL_SUGGESTIONS], rows), key=lambda c: c[0])
         candidates += [("travel", text, change) for _, text, change in longer]
+    # a recruit's own limits after the county's data (his weekdays are his to give)
+    if k & {"add_weekly_pattern", "add_practice_phase_shifts", "add_block_practice_weeks"}:
+        for r in [r for r in words.recruits if r.unavailable_weekdays]:
+            def free(i: Instance, r=r) -> Instance:
+                return replace(i, recruits=tuple(replace(x, unavailable_weekdays=frozenset()) if x.id == r.id else x
+                                                 for x in i.recruits))
+
+            candidates.append(("weekdays", f"Let recruit {r.id} practise on {weekday_list(r.unavailable_weekdays)} "
+                               f"(unavailable_weekdays, {rows.of(r)}).", free))
     # the programme's rules last (data first): a little less rest, fewer shifts, the least change first
     if "add_rest_between_activities" in k:
         rest = inst.rules.min_rest_hours

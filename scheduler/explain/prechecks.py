@@ -280,11 +280,13 @@ def _ward_room(inst: Instance, ward, places: dict[str, int], short: int) -> int 
 # ---------------------------------------------------------------------------------------
 # R2 with R4: a weekly class practises together; the wards it reaches hold fewer
 # ---------------------------------------------------------------------------------------
-def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True) -> tuple[int, list[str], list[str]]:
+def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True,
+               holds: dict[str, int] | None = None) -> tuple[int, list[str], list[str]]:
     """How many of ``recruits`` can be on wards on one same day at once: a maximum flow
     recruits -> supervisor places (``max_recruits``, within the travel limit) -> wards
-    (``capacity``; unlimited without ``wards_limit``). Returns the flow and the minimum
-    cut's wards and supervisors, whose capacities and places hold the recruits back."""
+    (``capacity``, or ``holds`` where given; unlimited without ``wards_limit``). Returns
+    the flow and the minimum cut's wards and supervisors, whose capacities and places hold
+    the recruits back."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
@@ -303,7 +305,8 @@ def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True) -> tupl
     for s in sups:
         edges[(node_s[s], node_w[inst.supervisor[s].ward_id])] = max(0, inst.supervisor[s].max_recruits)
     for w in wards:
-        edges[(node_w[w], sink)] = max(0, inst.ward[w].capacity) if wards_limit else len(recruits)
+        held = holds[w] if holds is not None and w in holds else inst.ward[w].capacity
+        edges[(node_w[w], sink)] = max(0, held) if wards_limit else len(recruits)
     rows, cols = zip(*edges, strict=True) if edges else ((), ())
     graph = csr_matrix((list(edges.values()), (rows, cols)), shape=(sink + 1, sink + 1), dtype=np.int32)
     flow = maximum_flow(graph, 0, sink)
@@ -1139,6 +1142,65 @@ def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
     return out
 
 
+def check_practice_ward_days(ctx: _Ctx) -> list[Finding]:
+    """R2 with R10: in a full week of a practice phase every recruit there all week works at
+    least ``min_shifts_per_week`` shifts, each on his ward on a date of its own; a ward takes
+    ``capacity`` recruits a day, so ``7 x capacity`` recruit-days a week hold at most
+    ``7 x capacity // min_shifts_per_week`` such recruits. A maximum flow through the
+    supervisors' places and those holds must place them all. One finding per phase (its
+    first such week); suggested: the least capacity of one ward that places them."""
+    inst, out = ctx.inst, []
+    for p in ctx.phases:
+        m = p.min_shifts_per_week
+        if p.kind != "practice" or m <= 0:
+            continue
+        weeks: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for r in inst.recruits:
+            if inst.reachable_supervisors(r.id):  # (the others: check_travel)
+                for w in _full_weeks(ctx, r, p):
+                    weeks[w].add(r.id)
+        tried: set[frozenset[str]] = set()
+        for week, there in sorted(weeks.items()):
+            group = frozenset(there)
+            if group in tried:
+                continue
+            tried.add(group)
+            members = sorted(group)
+            holds = {w.id: 7 * max(0, w.capacity) // m for w in inst.wards}
+            held, cut_w, cut_s = _placeable(ctx, members, holds=holds)
+            if held >= len(members) or _placeable(ctx, members, wards_limit=False)[0] < len(members):
+                continue  # they fit, or the places alone are too few (check_places)
+            cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
+            cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
+            parts = [f"ward {w} capacity {inst.ward[w].capacity} ({7 * inst.ward[w].capacity} recruit-days, "
+                     f"room for {holds[w]})" for w in cut_w]
+            parts += [f"supervisor {s} max_recruits {inst.supervisor[s].max_recruits}" for s in cut_s]
+            tips = []
+            for w in cut_w:
+                ward = inst.ward[w]
+                for extra in range(1, len(members) + 1):
+                    more = {**holds, w: 7 * (ward.capacity + extra) // m}
+                    if _placeable(ctx, members, holds=more)[0] >= len(members):
+                        tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} "
+                                    f"to {ward.capacity + extra}")
+                        break
+            tips = tips[:3] + ["add supervisors on other wards within their reach",
+                               f"lower min_shifts_per_week of phase {p.id}"]
+            tip = "; or ".join(tips)
+            out.append(Finding(
+                "R2+R10",
+                f"In week {week_label(week)} of {_phase_text(p)}, the {len(members)} recruits there all week work at "
+                f"least {m} shifts each (R10), each on a date of its own on his ward, and a ward takes `capacity` "
+                f"recruits a day (R2): the wards within their reach hold at most {held} of them that week: "
+                f"{', '.join(parts) or 'no ward takes a recruit'}.",
+                sort_rows([ctx.rows.phase(p, "min_shifts_per_week")] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
+                          + [ctx.rows.of(inst.supervisor[s]) for s in cut_s]),
+                tip[0].upper() + tip[1:] + ".",
+            ))
+            break
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # R9 with R4: two school days in a row leave too little rest
 # ---------------------------------------------------------------------------------------
@@ -1337,6 +1399,7 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_weekly_pattern,
     check_rest_between_school_days,
     check_practice_weeks,
+    check_practice_ward_days,
     check_supervisor_rosters,
     check_long_closures,
     check_recruit_periods,
