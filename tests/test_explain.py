@@ -13,6 +13,8 @@ each, roster ``D`` mon-fri), travel 0 minutes. The weekly phase below has two fu
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -1100,8 +1102,26 @@ def test_a_nearer_supervisor_with_room_says_how_many_days_he_can_be_followed(tmp
                  travel={("R1", "S1"): 10, ("R1", "S2"): 30})
     plan, _why = _reasons_of(tmp_path, inst)
     text = explain_plan(plan, inst)
-    assert ("rp: S2 at 30 min instead of his nearest reachable site S1 at 10 min (limit 60); there: V1 has room "
-            "(0/1), works 0 of its 14 days (his shifts there are nights, not allowed, or he is off or absent)") in text
+    assert ("rp: S2 at 30 min instead of his nearest reachable site S1 at 10 min (limit 60); no other recruit is at "
+            "S1 in this phase (alone_at_site); there: V1 has room (0/1), works 0 of its 14 days (his shifts there are "
+            "nights, not allowed, or he is off or absent)") in text
+
+
+def test_travel_notes_name_the_wishes_that_decided_the_placement(tmp_path: Path) -> None:
+    """An audit: travel notes gave no reason where the recruit's wishes decided. R1 prefers S2
+    (30 min) to his nearest S1 (10 min; not preferred costs 30 > 20 minutes), and V1 at S1 is
+    on a dementia ward, which R2 avoids: each note says so."""
+    inst = micro(tmp_path / "inst", phases=[practice_phase("2026-04-06", "2026-04-12")],
+                 recruits=[recruit("R1", preferred_sites="S2"), recruit("R2", avoid_ward_types="dementia")],
+                 sites=["S1", "S2"], wards=[ward("W1", ward_type="dementia"), ward("W2", "S2")],
+                 supervisors=[supervisor("V1"), supervisor("V2", "W2", max_recruits=2)],
+                 travel={("R1", "S1"): 10, ("R1", "S2"): 30, ("R2", "S1"): 10, ("R2", "S2"): 30})
+    plan, _why = _reasons_of(tmp_path, inst)
+    text = explain_plan(plan, inst)
+    r1, r2 = (text.split(f"{r}:\n")[1].split("\n")[0] for r in ("R1", "R2"))
+    assert r1.startswith("  travel rp: S2 at 30 min instead of his nearest reachable site S1 at 10 min (limit 60); "
+                         "he prefers S2 (preferred_sites); no other recruit is at S1") and "avoids" not in r1
+    assert r2.endswith("his ward W1 is dementia, which he avoids") and "prefers" not in r2
 
 
 def test_issue_b3_hours_cap_counts_only_shifts_a_recruit_can_work(tmp_path: Path) -> None:
@@ -1159,3 +1179,23 @@ def test_explain_says_why_a_school_block_is_long(tmp_path: Path) -> None:
     assert "School blocks beyond the shortest (long_school_block, D21):" in text
     assert (f"class K1, phase vg2: {runs}; 1 school week(s) beyond 2 in a row without practice (min_school_days 15 needs "
             f"them: the class has 15 school days, about 10 without them)") in text
+
+
+def test_a_day_off_standing_in_for_a_shift_on_a_full_ward_says_so(tmp_path: Path) -> None:
+    """An audit: days said to be "off by roster" were days a recruit worked without his
+    supervisor because the supervisor's other shifts that week fell on days the ward was full.
+    V1 and V2 on W1 (one recruit a day) both work mon-wed; R1 and R2 need 3 shifts each in the
+    week. Only three days can be with a supervisor; the others are D without him on days his
+    supervisor is off, each standing in for a shift of his on a day W1 held the other recruit."""
+    inst = micro(tmp_path / "inst", phases=[practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=3)],
+                 wards=[ward("W1", capacity=1)], rosters={"RD": ["D D D - - - -"]})
+    plan, why = _reasons_of(tmp_path, inst)
+    assert len(why) == 3 and set(why["kind"]) == {"full"}, why.to_dict("records")
+    calendar = list(csv.DictReader((plan / "recruit_calendar.csv").open(encoding="utf-8")))
+    on_w1 = Counter(r["date"] for r in calendar if r["ward_id"] == "W1")
+    for reason in why["reason"]:
+        assert reason.startswith("supervisor off by roster; the other shifts of his that week the recruit could "
+                                 "follow fell on days his ward W1 was full (capacity 1: ")
+        cited = reason.split("capacity 1: ")[1].rstrip(")").split(", ")
+        assert cited and all(on_w1[d] == 1 for d in cited)
+    assert set(why["row"]) == {"wards.csv line 2"}

@@ -11,7 +11,7 @@ the recruit's rest or weekly hours).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -196,6 +196,9 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
     cal["start_dt"] = cal["start"].map(_dt)
     cal["end_dt"] = cal["end"].map(_dt)
     by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
+    practice_rows = cal[cal["activity"] == "practice"]
+    on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
+    busy = set(zip(cal["recruit_id"], cal["date"], strict=True))
     out = []
     for _, a in cal[(cal["activity"] == "practice") & (cal["with_supervisor"] == "false")].iterrows():
         r, s = a["recruit_id"], a["supervisor_id"]
@@ -213,6 +216,13 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
         elif (code := inst.supervisor_shift(s, d)) is None:
             kind, reason = "off", "supervisor off by roster"
             where = rows.of(inst.roster[inst.supervisor[s].roster_id])
+            full, free = _full_ward_days(inst, r, s, d, phase, on_ward, busy)
+            if full and not free:  # every shift of his the recruit could follow instead: no room (R2)
+                ward = inst.ward[inst.supervisor[s].ward_id]
+                kind, reason = "full", (f"supervisor off by roster; the other shifts of his that week the recruit "
+                                        f"could follow fell on days his ward {ward.id} was full (capacity "
+                                        f"{ward.capacity}: {', '.join(full)})")
+                where = rows.of(ward)
         elif code not in inst.shift:
             kind, reason = "unknown", f"supervisor's shift {code} is unknown"
         elif phase is not None and inst.shift[code].is_night and not phase.allow_night:
@@ -260,6 +270,31 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["recruit_id", "date", "supervisor_id", "kind", "reason", "row"])
 
 
+def _full_ward_days(inst: Instance, recruit_id: str, sup_id: str, day: date, phase, on_ward: Counter,
+                    busy: set) -> tuple[list[str], list[str]]:
+    """The dates of ``day``'s ISO week in the phase on which the supervisor works a shift the
+    recruit may follow (not absent, no forbidden night) and the recruit has no activity:
+    those on which the supervisor's ward already holds ``capacity`` recruits, and the
+    others. When all are full, a day without supervisor on a day he is off stands in for
+    one of them (R2), not for the roster."""
+    if phase is None:
+        return [], []
+    ward = inst.ward[inst.supervisor[sup_id].ward_id]
+    monday = day - timedelta(days=day.weekday())
+    out, free = [], []
+    for k in range(7):
+        other = monday + timedelta(days=k)
+        if other == day or not phase.contains(other) or (recruit_id, other.isoformat()) in busy:
+            continue
+        code = inst.supervisor_works(sup_id, other)
+        if code is None or code not in inst.shift or (inst.shift[code].is_night and not phase.allow_night):
+            continue
+        if not inst.may_practise(recruit_id, phase, other):
+            continue
+        (out if on_ward[(ward.id, other.isoformat())] >= ward.capacity else free).append(other.isoformat())
+    return out, free
+
+
 def _travel_notes(inst: Instance, assignments: pd.DataFrame) -> dict[str, list[str]]:
     """Per recruit: placements further away than his nearest reachable site, and why."""
     notes: dict[str, list[str]] = {}
@@ -283,17 +318,29 @@ def _travel_notes(inst: Instance, assignments: pd.DataFrame) -> dict[str, list[s
         if got <= minutes or a["site_id"] == nearest:
             continue
         full = []
+        recruit = inst.recruit[r]
         for s in sites[nearest]:
             by = [x for x in taken.get((a["phase_id"], s), []) if x != r]
             if len(by) >= inst.supervisor[s].max_recruits:
                 full.append(f"{s} has {', '.join(by)}")
             else:
+                ward = inst.ward[inst.supervisor[s].ward_id]
+                avoided = f", his ward {ward.id} is {ward.ward_type}, which he avoids" if recruit.avoids(
+                    ward.ward_type) else ""
                 full.append(f"{s} has room ({len(by)}/{inst.supervisor[s].max_recruits}), "
-                            f"{_followable_days(inst, s, a['phase_id'])}")
+                            f"{_followable_days(inst, s, a['phase_id'])}{avoided}")
         limit = inst.travel_limit(r)
+        why = []  # the soft goals that speak for the placement taken (SPEC §3)
+        if recruit.preferred_sites and a["site_id"] in recruit.preferred_sites and nearest not in recruit.preferred_sites:
+            why.append(f"he prefers {a['site_id']} (preferred_sites)")
+        others_there = [x for (p, s2), xs in taken.items() if p == a["phase_id"]
+                        and s2 in inst.supervisor and inst.ward[inst.supervisor[s2].ward_id].site_id == nearest
+                        for x in xs if x != r]
+        if not others_there:
+            why.append(f"no other recruit is at {nearest} in this phase (alone_at_site)")
         notes.setdefault(r, []).append(
             f"{a['phase_id']}: {a['site_id']} at {got} min instead of his nearest reachable site {nearest} at "
-            f"{minutes} min (limit {limit}); there: {'; '.join(full)}"
+            f"{minutes} min (limit {limit})" + (f"; {'; '.join(why)}" if why else "") + f"; there: {'; '.join(full)}"
         )
     return notes
 
