@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -153,10 +154,14 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
             click.echo("No plan found; looking for a proof that none exists...", err=True)
             found = diagnose(inst, left, phase_id=result.failed_phase)
             if any(f.fatal for f in found):
+                # proven: the planner's reason (its budget, the clock) gives way to the proof;
+                # what it said after that (a --keep-until note) stays
                 result.status = Status.INFEASIBLE
-                result.explanation = [line.replace("could not be planned:", "has no plan:", 1)
-                                      for line in result.explanation[:1] if "work budget" not in line]
-                result.explanation += render(found)
+                phase = inst.phase.get(result.failed_phase) if result.failed_phase else None
+                head = [f"Phase {phase.id} ({phase.start} to {phase.end}) has no plan."] if phase else []
+                result.explanation = head + result.explanation[1:] + render([f for f in found if f.fatal])
+            else:
+                click.echo("No proof found in the time left: the status stays UNKNOWN.", err=True)
     if result.plan is None and published_dir and Path(out_dir).resolve() == Path(published_dir).resolve():
         # re-planning into the published folder itself: a failed run leaves the published
         # plan as it was (writing the INFEASIBLE plan.json would remove its tables and
@@ -172,7 +177,7 @@ def plan(instance, out_dir, time_limit, workers, seed, relative_gap, lang, log, 
         click.echo(f"Could not write the plan to {out_dir}: {exc}. The folder is unchanged.", err=True)
         sys.exit(2)
     if result.plan is None:
-        click.echo(f"{result.status.value}: no plan ({result.wall_seconds:.1f} s), the reasons below -> {out}")
+        click.echo(f"{result.status.value}: no plan ({time.monotonic() - began:.1f} s), the reasons below -> {out}")
     else:
         bound = "none" if result.best_bound is None else result.best_bound
         gap = "none" if result.gap is None else result.gap
@@ -225,12 +230,16 @@ which may prove that no plan exists (the status is then INFEASIBLE)."""
 def _mark_rejected(out: Path, violations) -> None:
     """A plan the validator rejects stays for inspection, but its plan.json says so
     (``validator_violations``), so that no reader takes it for a valid plan."""
+    from models.plan import PlanFileError, read_plan_json
+
     path = Path(out) / "plan.json"
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = read_plan_json(out)
         meta["validator_violations"] = [v.message for v in violations]
-        path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except (OSError, ValueError) as exc:
+        part = path.with_name("plan.json.part")  # replaced in one step, as the folder was written
+        part.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(part, path)
+    except (OSError, ValueError, PlanFileError) as exc:
         click.echo(f"(plan.json could not be marked as rejected: {exc})", err=True)
 
 

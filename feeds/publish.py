@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 from feeds.store import FOLDER_OF_KIND, KINDS, FeedStore, PersonFeed, PublishReport
 from models.domain import Instance
+from models.plan import PlanFileError, read_plan_json
 
 
 def plan_feeds(plan_dir: str | Path, instance: Instance) -> list[PersonFeed]:
@@ -20,9 +20,9 @@ def plan_feeds(plan_dir: str | Path, instance: Instance) -> list[PersonFeed]:
     """
     ics = Path(plan_dir) / "ics"
     try:
-        meta = json.loads((Path(plan_dir) / "plan.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = None
+        meta = read_plan_json(plan_dir)
+    except (OSError, ValueError, PlanFileError):
+        meta = None  # (no plan.json: the calendars below decide)
     if isinstance(meta, dict) and meta.get("validator_violations"):
         raise FileNotFoundError(
             f"{plan_dir} holds a plan the validator rejected ({len(meta['validator_violations'])} "

@@ -478,24 +478,28 @@ def test_a_plan_the_validator_rejects_is_marked_and_not_published(tmp_path: Path
 
 def test_an_unknown_run_spends_the_time_left_on_a_proof_that_no_plan_exists(tmp_path: Path, monkeypatch) -> None:
     """The planner gave up within its work budget (UNKNOWN, here forced); the time left goes
-    to the diagnosis. Each of two recruits must work 4 shifts in a full week on the one
-    ward, which takes one recruit a day (8 > 7, the pre-checks pass): proven, so INFEASIBLE
-    with the rules and rows (an audit got UNKNOWN and "give it more time" in 3 s of 20).
-    A plannable instance stays UNKNOWN: nothing is proven."""
+    to the diagnosis. Each of two recruits must work 3 shifts in a full week on weekdays
+    (unavailable on weekends) on the one ward, which takes one recruit a day (6 > 5; the
+    pre-checks count the ward's 7 days and pass): proven, so INFEASIBLE with the rules and
+    rows (an audit got UNKNOWN and "give it more time" in 3 s of 20). A plannable instance
+    stays UNKNOWN: nothing is proven."""
     import scheduler.solve as solve_module
-    from tests.builders import practice_phase, ward, write_instance
+    from tests.builders import practice_phase, recruit, ward, write_instance
 
     monkeypatch.setattr(solve_module, "_run", lambda *a, **k: solve_module.Run(Status.UNKNOWN))
     for capacity, status in ((1, "INFEASIBLE"), (2, "UNKNOWN")):
         folder = write_instance(tmp_path / f"cap{capacity}", phases=[
-            practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=4)],
+            practice_phase("2026-04-06", "2026-04-12", min_shifts_per_week=3)],
+            recruits=[recruit("R1", unavailable_weekdays="sat;sun"), recruit("R2", unavailable_weekdays="sat;sun")],
             wards=[ward("W1", capacity=capacity)], rosters={"RD": ["D D D D D D D"]})
+        assert not [f for f in precheck(read(folder)) if f.fatal]
         got = _plan(folder, tmp_path / f"out{capacity}")
         assert got.exit_code == 1, got.output
         meta = json.loads((tmp_path / f"out{capacity}" / "plan.json").read_text(encoding="utf-8"))
         assert meta["status"] == status, meta
         text = " ".join(meta["explanation"])
         if status == "INFEASIBLE":
+            assert meta["explanation"][0] == "Phase rp (2026-04-06 to 2026-04-12) has no plan."
             assert "R10" in text and "wards.csv line 2" in text and "work budget" not in text
         else:
             assert "work budget" in text or "time" in text

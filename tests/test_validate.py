@@ -1737,3 +1737,40 @@ def test_file_kpis_blocks_disagree(folder: Path, inst: Instance) -> None:
     assert [v.message for v in validate(inst, folder)] == [
         "FILE: plan.json kpis.blocks gives class K1 in phase vg2 the blocks 'S3 P3', but class_calendar.csv "
         "gives 'S1 P2 S1 | S1'"]
+
+
+def _small_plan(tmp_path: Path, weights: dict[str, float]) -> tuple[Instance, Path]:
+    """A one-week recruit period of the micro defaults, travel 7 minutes each: it costs only
+    travel (2 x 7 minutes at the ``travel`` weight)."""
+    from tests.builders import micro, practice_phase, solve_and_check
+
+    inst = micro(tmp_path / "inst", phases=[practice_phase("2026-04-13", "2026-04-19")],
+                 rosters={"RD": ["D D - - D D -"]}, weights=weights, travel={("R1", "S1"): 7, ("R2", "S1"): 7})
+    return inst, write_plan(inst, solve_and_check(inst), tmp_path / "plan")
+
+
+def test_file_figures_of_a_plan_written_before_weights_were_rounded_away_from_zero(tmp_path: Path) -> None:
+    # A plan written by an earlier version gives the weight as written (1.25) and prices it
+    # with Python's round (12.5 units -> 12): an audit saw the new check reject such plans.
+    inst, folder = _small_plan(tmp_path, {"travel": 1.25})
+    assert validate(inst, folder) == []  # as written now: weight 1.3
+    edit_json(folder, lambda m: (m["breakdown"]["travel"].update(weight=1.25, cost=16.8),
+                                 m.update(objective=16.8, best_bound=16.8, gap=0.0)))
+    assert validate(inst, folder) == []  # as written then: weight 1.25, 14 x 1.2
+    edit_json(folder, lambda m: (m["breakdown"]["travel"].update(cost=17.5),
+                                 m.update(objective=17.5, best_bound=17.5)))
+    found = [v.message for v in validate(inst, folder)]  # 1.25 x 14 unrounded: neither version's pricing
+    assert found == ["FILE: plan.json objective is 17.5, but the plan costs 18.2 by the objective's definition "
+                     "(models/score.py)"]
+
+
+def test_file_gap_of_a_bound_written_to_three_decimals(tmp_path: Path) -> None:
+    # The gap is computed before best_bound is rounded to 3 decimals: a bound of 13.9996 is
+    # written 14.0 with a gap of 0.0004 / 14; no alarm (on a small objective it exceeded 1e-5).
+    inst, folder = _small_plan(tmp_path, {"travel": 1.0})
+    edit_json(folder, lambda m: m.update(best_bound=m["objective"], gap=round(0.0004 / m["objective"], 6)))
+    assert json.loads((folder / "plan.json").read_text(encoding="utf-8"))["objective"] == 14.0
+    assert validate(inst, folder) == []
+    edit_json(folder, lambda m: m.update(gap=0.001))
+    assert [v.message for v in validate(inst, folder)] == [
+        "FILE: plan.json gap is 0.001, but (objective - best_bound) / |objective| is 0.0"]

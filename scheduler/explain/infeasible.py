@@ -572,8 +572,9 @@ def _suggest(
             def shorter(i: Instance, hours=hours) -> Instance:
                 return replace(i, rules=replace(i.rules, min_rest_hours=hours))
 
+            below = " (below the 11 h of SPEC's example and of the law's daily rest)" if hours < 11 else ""
             candidates.append(("rest", f"Lower [rules] min_rest_hours ({rows.rule('min_rest_hours')}) from "
-                               f"{rest:g} to {hours:g}.", shorter))
+                               f"{rest:g} to {hours:g}{below}.", shorter))
     for key, field_name in (("add_practice_phase_shifts", "min_shifts_per_week"),
                             ("add_block_practice_weeks", "min_shifts_per_practice_week")):
         if key in k and p is not None:

@@ -169,25 +169,10 @@ def _changed(inst: Instance, *, ward: dict[str, int] | None = None, places: dict
                        for r in inst.recruits))
 
 
-def _resolves(changed: Instance) -> bool:
-    """Whether the places and wards checks find nothing any more (a suggestion that only
-    moves the problem to another ward is not made)."""
-    ctx = _Ctx(changed)
-    return not check_places(ctx, suggest=False) and not check_class_on_wards(ctx, suggest=False)
-
-
-def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
-    """R1+R2: recruits need one supervisor each, a supervisor takes ``max_recruits``.
-
-    Finds a largest assignment of recruits to supervisor places; when someone is left
-    over, the recruits reachable by alternating paths from him form a group whose
-    reachable supervisors have fewer places than the group has recruits (Hall). Each
-    suggested change is tried first (:func:`_resolves`); ``suggest=False`` skips them.
-    """
-    inst = ctx.inst
-    if not inst.phases:
-        return []
-    recruits = [r for r in inst.recruits if inst.reachable_supervisors(r.id)]  # others: check_travel
+def _matching(ctx: _Ctx) -> tuple[list[Recruit], dict[str, list[str]], list[str]]:
+    """:func:`_max_matching` of every recruit who reaches a supervisor (the others:
+    check_travel), with the recursion its augmenting paths need."""
+    recruits = [r for r in ctx.inst.recruits if ctx.inst.reachable_supervisors(r.id)]
     import sys
 
     old = sys.getrecursionlimit()
@@ -196,6 +181,42 @@ def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
         load, unmatched = _max_matching(ctx, recruits)
     finally:
         sys.setrecursionlimit(old)
+    return recruits, load, unmatched
+
+
+def _places_fixed(changed: Instance, classes: set[str]) -> bool:
+    """A places suggestion (:func:`check_places`) tried: every recruit gets a place, and the
+    classes of the recruits short then fit their wards (more places can put a weekly class
+    on a ward too small for it on one day, which the wards check only looks at once the
+    places suffice). Only those classes are checked, without the phases' joint MIP, so that
+    trying a change costs a matching and a few flows, and another finding elsewhere in the
+    instance does not hide a change that settles this one."""
+    ctx = _Ctx(changed)
+    return not _matching(ctx)[2] and not check_class_on_wards(ctx, suggest=False, classes=classes, joint=False)
+
+
+def _wards_fixed(changed: Instance, there: frozenset[str]) -> bool:
+    """A wards suggestion (:func:`check_class_on_wards`) tried: the class's recruits there all
+    week fit the wards within their reach on one day (a maximum flow)."""
+    return _placeable(_Ctx(changed), sorted(there))[0] >= len(there)
+
+
+MAX_TIP_TRIALS = 12
+"""Changes tried for one finding's suggestions at most (each a matching and a few flows)."""
+
+
+def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
+    """R1+R2: recruits need one supervisor each, a supervisor takes ``max_recruits``.
+
+    Finds a largest assignment of recruits to supervisor places; when someone is left
+    over, the recruits reachable by alternating paths from him form a group whose
+    reachable supervisors have fewer places than the group has recruits (Hall). Each
+    suggested change is tried first (:func:`_places_fixed`); ``suggest=False`` skips them.
+    """
+    inst = ctx.inst
+    if not inst.phases:
+        return []
+    recruits, load, unmatched = _matching(ctx)
     if not unmatched:
         return []
     reach = {r.id: {s.id for s in inst.reachable_supervisors(r.id)} for r in recruits}
@@ -236,11 +257,19 @@ def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
 
 def _places_tips(ctx: _Ctx, members: list[Recruit], sups: set[str], load: dict[str, list[str]],
                  short: int) -> list[str]:
-    """Changes that give ``short`` more of ``members`` a supervisor, each tried first: the
-    travel limits of the ``short`` recruits nearest to supervisors with a free place (the
-    cheapest first, a place each), or more places for a reachable supervisor (with his
-    ward's capacity where the ward would be too small for them on one day)."""
+    """Changes that give ``short`` more of ``members`` a supervisor, each tried first
+    (:func:`_places_fixed`): the travel limits of the ``short`` recruits nearest to
+    supervisors with a free place (the cheapest first, a place each), or more places for a
+    reachable supervisor (with his ward's capacity where the ward would be too small for
+    them on one day)."""
     inst, tips = ctx.inst, []
+    classes = {r.class_id for r in members}
+    trials = [0]
+
+    def fixed(**change) -> bool:
+        trials[0] += 1
+        return trials[0] <= MAX_TIP_TRIALS and _places_fixed(_changed(inst, **change), classes)
+
     free = {s.id: s.max_recruits - len(load[s.id]) for s in inst.supervisors
             if s.id not in sups and len(load[s.id]) < s.max_recruits}
     pairs = sorted((inst.travel_minutes(r.id, ctx.site_of(s)), r.id, s) for r in members for s in free)
@@ -249,37 +278,34 @@ def _places_tips(ctx: _Ctx, members: list[Recruit], sups: set[str], load: dict[s
         if len(chosen) < short and r_id not in chosen and free[s_id] > 0:
             chosen[r_id] = (minutes, s_id)
             free[s_id] -= 1
-    if len(chosen) == short and _resolves(_changed(inst, travel={r: m for r, (m, _s) in chosen.items()})):
+    if len(chosen) == short and fixed(travel={r: m for r, (m, _s) in chosen.items()}):
         tips.append("raise the travel limit" + ("s" if short > 1 else "") + " of " + " and ".join(
             f"{r} to {m} minutes (to reach supervisor {s} at site {ctx.site_of(s)})" for r, (m, s) in chosen.items()))
     # more places for a reachable supervisor: one with no place first (often a slip), then in id order
     for sup in sorted((inst.supervisor[s] for s in sups), key=lambda s: (s.max_recruits > 0, s.id)):
         more = {sup.id: sup.max_recruits + short}
-        ward = inst.ward[sup.ward_id]
-        if _resolves(_changed(inst, places=more)):
-            tips.append(f"raise max_recruits of {sup.id} ({ctx.rows.of(sup)}) from {sup.max_recruits} "
-                        f"to {sup.max_recruits + short}")
+        if fixed(places=more):
+            tips.append(_places_text(ctx, sup, short))
             break
-        room = _ward_room(inst, ward, more, short)
+        ward = inst.ward[sup.ward_id]
+        room = next((ward.capacity + extra for extra in range(1, short + 1)
+                     if fixed(places=more, ward={ward.id: ward.capacity + extra})), None)
         if room is not None:
-            tips.append(f"raise max_recruits of {sup.id} ({ctx.rows.of(sup)}) from {sup.max_recruits} "
-                        f"to {sup.max_recruits + short} together with the capacity of his ward {ward.id} "
-                        f"({ctx.rows.of(ward)}) from {ward.capacity} to {room}")
+            tips.append(_places_text(ctx, sup, short, room))
             break
     return tips
 
 
-def _ward_room(inst: Instance, ward, places: dict[str, int], short: int) -> int | None:
-    """The least capacity of ``ward`` (up to ``short`` more) that, with ``places``, resolves."""
-    for extra in range(1, short + 1):
-        if _resolves(_changed(inst, places=places, ward={ward.id: ward.capacity + extra})):
-            return ward.capacity + extra
-    return None
+def _places_text(ctx: _Ctx, sup, short: int, room: int | None = None) -> str:
+    """"raise max_recruits of V1 (row) from 1 to 2", with "together with the capacity of his
+    ward" when ``room`` (its new capacity) is given."""
+    text = f"raise max_recruits of {sup.id} ({ctx.rows.of(sup)}) from {sup.max_recruits} to {sup.max_recruits + short}"
+    if room is None:
+        return text
+    ward = ctx.inst.ward[sup.ward_id]
+    return text + f" together with the capacity of his ward {ward.id} ({ctx.rows.of(ward)}) from {ward.capacity} to {room}"
 
 
-# ---------------------------------------------------------------------------------------
-# R2 with R4: a weekly class practises together; the wards it reaches hold fewer
-# ---------------------------------------------------------------------------------------
 def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True,
                holds: dict[str, int] | None = None) -> tuple[int, list[str], list[str]]:
     """How many of ``recruits`` can be on wards on one same day at once: a maximum flow
@@ -318,13 +344,16 @@ def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True,
     return int(flow.flow_value), cut_w, cut_s
 
 
-def check_class_on_wards(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
+def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | None = None,
+                         joint: bool = True) -> list[Finding]:
     """R2 with R4: in a full week of the weekly model, when practice is on weekdays only and
     ``school_days_per_week + practice_days_per_week`` fill the five weekdays (as usual:
     3 + 2), every recruit of a class who is not absent that week practises on exactly the
     class's practice days (his unavailable weekdays do not excuse him), all on the same dates. So the wards within their
     reach must hold them all on one day: a maximum flow through the supervisors' places
-    (``max_recruits``) and the wards' ``capacity``. One finding per phase and class."""
+    (``max_recruits``) and the wards' ``capacity``. One finding per phase and class.
+    ``classes``: only these; ``joint``: also the weekly classes of a phase together (a MIP,
+    :func:`_classes_on_wards`)."""
     inst, dom, out = ctx.inst, ctx.dom, []
     if inst.rules.practice_on_weekends:
         return out
@@ -334,7 +363,7 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
         groups: dict[str, set[frozenset[str]]] = {}  # class -> the sets of its recruits there all of a full week
         found = len(out)
         for c in inst.classes:
-            if inst.model_of(c.id, p) != "weekly":
+            if inst.model_of(c.id, p) != "weekly" or (classes is not None and c.id not in classes):
                 continue
             full = [w for w in dom.weeks(p) if dom.is_full_week(c.id, p, w)]
             failing: dict[frozenset[str], list[tuple[int, int]]] = defaultdict(list)
@@ -373,38 +402,47 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
             rows = [ctx.rows.of(c)] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
             rows += [ctx.rows.of(inst.supervisor[s]) for s in cut_s]
             short = len(there) - held
-            tips = _wards_tips(ctx, cut_w, cut_s, short) if suggest else []
+            tips = _wards_tips(ctx, there, cut_w, cut_s, short) if suggest else []
             tips += ["add supervisors on other wards within their reach",
                      f"move {short} recruit(s) of {c.id} to a class with other school days"]
             tip = "; or ".join(tips)
             out.append(Finding("R2+R4", msg, sort_rows(rows), tip[0].upper() + tip[1:] + "."))
-        if len(out) == found and len(groups) > 1:
+        if len(out) == found and len(groups) > 1 and joint:
             out += _classes_on_wards(ctx, p, groups)
     return out
 
 
-def _wards_tips(ctx: _Ctx, cut_w: list[str], cut_s: list[str], short: int) -> list[str]:
-    """Single changes of the minimum cut's wards and supervisors that let the class on its
-    wards, each tried first (:func:`_resolves`): a ward's capacity, a supervisor's places,
-    or a supervisor's places with his ward's capacity (both hold him back)."""
+def _wards_tips(ctx: _Ctx, there: frozenset[str], cut_w: list[str], cut_s: list[str], short: int) -> list[str]:
+    """Single changes of the minimum cut's wards and supervisors that let the class's
+    recruits ``there`` on its wards, each tried first (:func:`_wards_fixed`): a ward's
+    capacity, a supervisor's places, or a supervisor's places with his ward's capacity
+    (both hold him back). At most three, after :data:`MAX_TIP_TRIALS` tries."""
     inst, tips = ctx.inst, []
+    trials = [0]
+
+    def fixed(**change) -> bool:
+        trials[0] += 1
+        return trials[0] <= MAX_TIP_TRIALS and _wards_fixed(_changed(inst, **change), there)
+
     for w in cut_w:
         ward = inst.ward[w]
-        if _resolves(_changed(inst, ward={w: ward.capacity + short})):
+        if len(tips) < 3 and fixed(ward={w: ward.capacity + short}):
             tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} to "
                         f"{ward.capacity + short}")
     for s in cut_s:
+        if len(tips) >= 3:
+            break
         sup = inst.supervisor[s]
         ward = inst.ward[sup.ward_id]
         more = {s: sup.max_recruits + short}
-        if _resolves(_changed(inst, places=more)):
-            tips.append(f"raise max_recruits of {s} ({ctx.rows.of(sup)}) from {sup.max_recruits} to "
-                        f"{sup.max_recruits + short}")
-        elif (room := _ward_room(inst, ward, more, short)) is not None:
-            tips.append(f"raise max_recruits of {s} ({ctx.rows.of(sup)}) from {sup.max_recruits} to "
-                        f"{sup.max_recruits + short} together with the capacity of his ward {ward.id} "
-                        f"({ctx.rows.of(ward)}) from {ward.capacity} to {room}")
-    return tips[:3]
+        if fixed(places=more):
+            tips.append(_places_text(ctx, sup, short))
+            continue
+        room = next((ward.capacity + extra for extra in range(1, short + 1)
+                     if fixed(places=more, ward={ward.id: ward.capacity + extra})), None)
+        if room is not None:
+            tips.append(_places_text(ctx, sup, short, room))
+    return tips
 
 
 def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]]) -> list[Finding]:
@@ -553,14 +591,10 @@ def _practice_blockers_text(found: dict[str, _Blocker]) -> str:
             why.append(f"the school is closed on {day_span(b.closed)} and practice_in_school_holidays = false (R12)")
         if r.unavailable_weekdays:
             why.append(f"unavailable_weekdays: {weekday_list(r.unavailable_weekdays)}")
-        parts.append(f"{r.id} ({r.name}) may practise on only {_n_days(b.can)} of such a week"
+        parts.append(f"{r.id} ({r.name}) may practise on only {_n(b.can, 'day')} of such a week"
                      + (f" ({'; '.join(why)})" if why else ""))
     more = len(found) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-
-
-def _n_days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
 
 
 def _n(n: int, noun: str) -> str:
@@ -876,7 +910,8 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 # (a weekday no teacher covers first: a class has no school there, so both
                 # partner classes practise around it, which an audit found was the real cause)
                 limited = [t for t in teachers if t.max_days_per_week < len(t.weekdays & set(range(5)))]
-                fewer = [t for t in teachers if len(t.weekdays & set(range(5))) < 5]
+                # (more weekdays add a day only to a teacher below his weekly limit)
+                fewer = [t for t in teachers if len(t.weekdays & set(range(5))) < min(5, t.max_days_per_week)]
                 uncovered = [d for d in range(5) if not any(d in t.weekdays for t in teachers)]
                 ways = []
                 if uncovered and fewer:

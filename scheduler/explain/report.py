@@ -18,7 +18,7 @@ import pandas as pd
 
 from models import DAY_SHIFT, Instance, PlanFileError, iso_week
 from models.plan import ASSIGNMENT_COLUMNS, CALENDAR_COLUMNS, read_plan_json
-from models.score import COUPLING_GOALS, school_stretches
+from models.score import COUPLING_GOALS, school_stretches, units
 from scheduler.explain.findings import Rows
 
 __all__ = ["explain_plan", "gap_lines", "goal_table", "long_block_lines", "read_tables", "recruit_table", "shared_costs",
@@ -534,7 +534,7 @@ def long_block_lines(instance: Instance, meta: dict, plan_dir: str | Path) -> li
     beyond the shortest block (a holiday does not end a stretch), and whether ``min_school_days`` needed the extra school
     weeks (the class has no more school days than it needs, give or take the long weeks'),
     else the practice weeks they replace would have cost more than the goal."""
-    if instance.weight("long_school_block") <= 0:
+    if units(instance, "long_school_block") <= 0:  # the weight as the model uses it (one decimal)
         return []  # long blocks cost nothing (or are wanted): nothing to explain
     blocks = (meta.get("kpis") or {}).get("blocks") or {}
     path = Path(plan_dir) / "class_calendar.csv"
