@@ -1199,3 +1199,20 @@ def test_a_day_off_standing_in_for_a_shift_on_a_full_ward_says_so(tmp_path: Path
         cited = reason.split("capacity 1: ")[1].rstrip(")").split(", ")
         assert cited and all(on_w1[d] == 1 for d in cited)
     assert set(why["row"]) == {"wards.csv line 2"}
+
+
+def test_places_suggestion_is_tried_against_its_own_finding(tmp_path: Path) -> None:
+    # Two findings apart: K1's two recruits on ward W1 of capacity 1 (R2+R4), and K2's R3,
+    # whose only supervisor V3 (site S2) has no place (R1+R2). A review found the places tip
+    # dropped because K1's finding stayed whatever V3's places: each tip is tried against
+    # its own finding now.
+    inst = micro(tmp_path, phases=[WEEKLY], classes=[klass("K1"), klass("K2")],
+                 recruits=["R1", "R2", recruit("R3", class_id="K2")],
+                 teachers=[teacher("T1"), teacher("T2")], sites=["S1", "S2"],
+                 wards=[ward("W1", capacity=1), ward("W2", "S2")],
+                 supervisors=["V1", "V2", supervisor("V3", "W2", max_recruits=0)],
+                 travel={("R1", "S2"): 90, ("R2", "S2"): 90, ("R3", "S1"): 90})
+    found = {f.rule: f for f in fatal(precheck(inst))}
+    assert set(found) == {"R1+R2", "R2+R4"}
+    assert found["R1+R2"].suggestion.startswith("Raise max_recruits of V3 (supervisors.csv line 4) from 0 to 1")
+    assert found["R2+R4"].suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2")
