@@ -92,6 +92,7 @@ class Roster:
     id: str
     weeks: tuple[tuple[str | None, ...], ...]
     source: Source | None = field(default=None, compare=False)  # the roster's first row
+    week_lines: tuple[int, ...] = field(default=(), compare=False)  # the line of each week's row, in week order
 
 
 @dataclass(frozen=True)

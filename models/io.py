@@ -1322,7 +1322,8 @@ class _Loader:
                 continue
             lines = tuple(group[w][0] for w in weeks if group[w][0] != first_line[rid])
             out.append(Roster(rid, tuple(group[w][1] for w in weeks),
-                              source=Source(self.label("rosters"), first_line[rid], lines)))
+                              source=Source(self.label("rosters"), first_line[rid], lines),
+                              week_lines=tuple(group[w][0] for w in weeks)))
         return out
 
     def _sites(self) -> list[Site]:

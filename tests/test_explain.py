@@ -1216,3 +1216,22 @@ def test_places_suggestion_is_tried_against_its_own_finding(tmp_path: Path) -> N
     assert set(found) == {"R1+R2", "R2+R4"}
     assert found["R1+R2"].suggestion.startswith("Raise max_recruits of V3 (supervisors.csv line 4) from 0 to 1")
     assert found["R2+R4"].suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2")
+
+
+def test_a_day_off_cites_the_row_of_its_roster_week(tmp_path: Path) -> None:
+    """An audit: "off by roster" cited all of a roster's rows; it cites the week's row, also
+    when the rows are not in week order."""
+    import shutil
+    from datetime import date
+
+    from scheduler.explain.findings import Rows
+
+    tiny = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+    assert Rows(read(tiny)).roster_week("V002", date(2026, 8, 20)) == "rosters.csv line 5"  # RB week 2
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny, folder)
+    lines = (folder / "rosters.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "rosters.csv").write_text("\n".join([lines[0], lines[4], lines[3], *lines[1:3]]) + "\n", encoding="utf-8")
+    rows = Rows(read(folder))
+    assert rows.roster_week("V002", date(2026, 8, 20)) == "rosters.csv line 2"  # week 2 of RB, now first
+    assert rows.roster_week("V002", date(2026, 8, 13)) == "rosters.csv line 3"

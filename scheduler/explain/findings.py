@@ -118,6 +118,16 @@ class Rows:
         key = getattr(obj, "id", None) or getattr(obj, "code", None) or getattr(obj, "person_id", "")
         return f"{table} {key}".strip()
 
+    def roster_week(self, sup_id: str, day: date) -> str:
+        """The rosters.csv row of the supervisor's roster week that holds ``day`` (the whole
+        roster's rows when its week lines are not known)."""
+        sup = self.inst.supervisor[sup_id]
+        roster = self.inst.roster[sup.roster_id]
+        week = ((day - sup.roster_start).days // 7) % len(roster.weeks)
+        if roster.source is None or len(roster.week_lines) != len(roster.weeks):
+            return self.of(roster)
+        return f"{roster.source.file} line {roster.week_lines[week]}"
+
     # ---- instance.toml ---------------------------------------------------------------------
     @cached_property
     def _folder(self) -> Path | None:

@@ -215,7 +215,7 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
             where = next((rows.of(x) for x in inst.absences if x.person_id == s and x.start <= d <= x.end), "")
         elif (code := inst.supervisor_shift(s, d)) is None:
             kind, reason = "off", "supervisor off by roster"
-            where = rows.of(inst.roster[inst.supervisor[s].roster_id])
+            where = rows.roster_week(s, d)  # the week's row of his roster
             full, free = _full_ward_days(inst, r, s, d, phase, on_ward, busy)
             if full and not free:  # every shift of his the recruit could follow instead: no room (R2)
                 ward = inst.ward[inst.supervisor[s].ward_id]
