@@ -935,6 +935,13 @@ def test_the_gap_is_explained_from_plan_json():
     weekend = {**meta, "breakdown": {**meta["breakdown"], "weekend_fairness": {"cost": 10.0}}}
     assert "weekend_fairness 10 (a share of weekend_fairness is counted" in "\n".join(gap_lines(weekend))
     assert "The other 35 or so lies in the phases themselves" in text
+    assert "more than the gap" not in text and "scope" not in text
+    # the coupling goals costing more than the gap (a re-plan an audit read): said, with the scope
+    replanned = {**meta, "objective": 960.0, "breakdown": {**meta["breakdown"], "travel": {"cost": 460.0}},
+                 "kpis": {**meta["kpis"], "bound_scope": "year, published school days kept"}}
+    text2 = "\n".join(gap_lines(replanned))
+    assert "These goals cost 5 more than the gap" in text2 and "The other" not in text2
+    assert "(year, published school days kept, kpis.bound_scope)" in text2
     assert "phase recruit: bound 400 (its search proven)" in text
     assert "phase vg1: bound 500 (its search not proven" in text
     assert "whole-year model" in "\n".join(gap_lines({**meta, "best_bound": 950.0}))

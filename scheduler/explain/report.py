@@ -157,6 +157,14 @@ def gap_lines(meta: dict) -> list[str]:
         out.append(f"  The other {gap - left - unsaved:g} or so lies in the phases themselves: ward capacity in "
                    "block practice weeks, rest across weeks and phases, roster shifts a week cannot "
                    "follow, and calendar searches left unproven.")
+    elif left + unsaved > gap + 1e-6:  # (an audit found the account not adding up without this)
+        out.append(f"  These goals cost {left + unsaved - gap:g} more than the gap: the phases' bounds count a "
+                   "share of them too (the weekend share where a recruit cannot work weekends, or a cost of "
+                   "the plan they count in another way).")
+    scope = (meta.get("kpis") or {}).get("bound_scope")
+    if isinstance(scope, str) and scope != "year":
+        out.append(f"  The bound holds for the plans of its scope only ({scope}, kpis.bound_scope): re-planning "
+                   "keeps what was published.")
     for p in phases:
         proven = "its search proven" if p.get("calendar_search_proven") else (
             "its search not proven: the bound is the smallest open node's")
