@@ -237,45 +237,118 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
             kind, reason = "night", f"supervisor on night shift {code} (allow_night is false)"
             where = rows.phase(phase, "allow_night")  # its line, or the phase's header when left out (false)
         else:
-            start, end = inst.shift[code].window(d)
-            rest = inst.rules.min_rest_hours * 60  # real minutes (D6)
-            for _, b in by_recruit[r].iterrows():
-                if b["date"] == a["date"] or b["start_dt"] is None or b["end_dt"] is None:
-                    continue
-                if abs((date.fromisoformat(b["date"]) - d).days) > 2:
-                    continue
-                # D6: the rest runs from the end of the one that starts first to the start of
-                # the other; it is negative when the two overlap (a night into a day shift)
-                if b["start_dt"] < start:
-                    left = inst.elapsed_minutes(b["end_dt"], start)
-                else:
-                    left = inst.elapsed_minutes(end, b["start_dt"])
-                if left < rest:
-                    kind = "rest"
-                    gap = (date.fromisoformat(b["date"]) - d).days
-                    when = {-2: "two days before", -1: "the day before", 1: "the next day", 2: "two days later"}[gap]
-                    reason = (f"his shift {code} {start:%H:%M}-{end:%H:%M} would break "
-                              f"{inst.rules.min_rest_hours:g} h rest with the recruit's {b['activity']} {when}"
-                              + (" (it would overlap it)" if left < 0 else ""))
-                    where = rows.rule("min_rest_hours")
-                    break
-            else:
-                limit = phase.max_hours_per_week if phase is not None else None
-                if limit is not None and code != DAY_SHIFT:
-                    # the week's hours as D7 counts them: this phase's shifts of the ISO week
-                    week = iso_week(d)
-                    same = by_recruit[r][(by_recruit[r]["activity"] == "practice")
-                                         & (by_recruit[r]["phase_id"] == a["phase_id"])]
-                    minutes = sum(_counted_minutes(inst, b) for _, b in same.iterrows()
-                                  if iso_week(date.fromisoformat(b["date"])) == week)
-                    extra = inst.shift_minutes(code, d) - inst.shift_minutes(DAY_SHIFT, d)
-                    if minutes + extra > limit * 60:
-                        kind = "hours"
-                        reason = f"his shift {code} would take the week over max_hours_per_week = {limit:g}"
-                        where = rows.phase(phase, "max_hours_per_week")
+            clash = _rest_clash(inst, by_recruit[r], d, code, skip=a["date"])
+            over = _over_hours(inst, by_recruit[r], d, code, a["phase_id"], phase, minus=DAY_SHIFT)
+            if clash is not None:
+                kind, reason, where = "rest", clash, rows.rule("min_rest_hours")
+            elif over is not None:
+                kind, reason, where = "hours", over, rows.phase(phase, "max_hours_per_week")
         out.append({"recruit_id": r, "date": a["date"], "supervisor_id": s, "kind": kind, "reason": reason,
                     "row": where})
     return pd.DataFrame(out, columns=["recruit_id", "date", "supervisor_id", "kind", "reason", "row"])
+
+
+def _rest_clash(inst: Instance, mine: pd.DataFrame, d: date, code: str, skip: str | None = None) -> str | None:
+    """Why the recruit could not work shift ``code`` on ``d``: the activity of his (of the
+    rows ``mine``, but the one dated ``skip``) within two days that leaves less than
+    ``min_rest_hours`` (D6: from the end of the one that starts first to the start of the
+    other, negative when they overlap), in words; None when none does."""
+    start, end = inst.shift[code].window(d)
+    rest = inst.rules.min_rest_hours * 60  # real minutes (D6)
+    for _, b in mine.iterrows():
+        if b["date"] == skip or b["start_dt"] is None or b["end_dt"] is None:
+            continue
+        gap = (date.fromisoformat(b["date"]) - d).days
+        if abs(gap) > 2 or gap == 0:
+            continue
+        left = inst.elapsed_minutes(b["end_dt"], start) if b["start_dt"] < start else inst.elapsed_minutes(
+            end, b["start_dt"])
+        if left < rest:
+            when = {-2: "two days before", -1: "the day before", 1: "the next day", 2: "two days later"}[gap]
+            return (f"his shift {code} {start:%H:%M}-{end:%H:%M} would break {inst.rules.min_rest_hours:g} h rest "
+                    f"with the recruit's {b['activity']} {when}" + (" (it would overlap it)" if left < 0 else ""))
+    return None
+
+
+def _over_hours(inst: Instance, mine: pd.DataFrame, d: date, code: str, phase_id: str, phase,
+                minus: str | None = None) -> str | None:
+    """Why the recruit could not work shift ``code`` on ``d``: it would take his week over
+    ``max_hours_per_week`` (D7: this phase's shifts of the ISO week; ``minus``: a shift of
+    that day it would replace). None when it would not, or the phase has no cap."""
+    limit = phase.max_hours_per_week if phase is not None else None
+    if limit is None or code == minus:
+        return None
+    week = iso_week(d)
+    same = mine[(mine["activity"] == "practice") & (mine["phase_id"] == phase_id)]
+    minutes = sum(_counted_minutes(inst, b) for _, b in same.iterrows()
+                  if iso_week(date.fromisoformat(b["date"])) == week)
+    extra = inst.shift_minutes(code, d) - (inst.shift_minutes(minus, d) if minus else 0)
+    if minutes + extra > limit * 60:
+        return f"his shift {code} would take the week over max_hours_per_week = {limit:g}"
+    return None
+
+
+def missed_reasons(inst: Instance, calendar: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Why each roster shift the plan counts as not followed (``roster_shift_missed``, as
+    models/score.py counts them: practice phases and block practice weeks) is one: the
+    recruit worked that day without him (see the days without supervisor), or another of
+    his activities leaves too little rest, the week's hours, or the ward full that day; else
+    no rule stopped it: the plan's trade-off (fewer shifts than the roster where the week's
+    minimum is met, fairer weekend and evening shifts). One row per shift: recruit_id,
+    date, supervisor_id, kind, reason."""
+    from models.score import block_week_kinds
+
+    cal = calendar.copy()
+    cal["start_dt"] = cal["start"].map(_dt)
+    cal["end_dt"] = cal["end"].map(_dt)
+    by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
+    worked = {(a["recruit_id"], a["date"]): a for _, a in cal[cal["activity"] == "practice"].iterrows()}
+    practice_rows = cal[cal["activity"] == "practice"]
+    on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
+    school = {(c, d) for c, d in zip(cal.loc[cal["activity"] == "school", "class_id"],
+                                      cal.loc[cal["activity"] == "school", "date"], strict=True)}
+    school_days = {(k, date.fromisoformat(d)) for k, d in school}
+    out = []
+    for _, a in assignments.iterrows():
+        r, s, p = a["recruit_id"], a["supervisor_id"], inst.phase.get(a["phase_id"])
+        if r not in inst.recruit or s not in inst.supervisor or p is None:
+            continue
+        rec = inst.recruit[r]
+        block = p.kind == "alternation" and inst.model_of(rec.class_id, p) == "block"
+        if p.kind == "alternation" and not block:
+            continue
+        start, end = inst.recruit_phase_window(r, p)
+        days = [d for d in (inst.recruit_phase_days(r, p) if p.kind == "practice" else p.dates())
+                if start <= d <= end]
+        if block:
+            kinds = dict(zip(inst.phase_weeks(p), block_week_kinds(inst, p, rec.class_id, school_days), strict=False))
+            days = [d for d in days if kinds.get(iso_week(d)) == "P"]
+        ward = inst.ward[inst.supervisor[s].ward_id]
+        for d in days:
+            if not inst.may_practise(r, p, d):
+                continue
+            code = inst.supervisor_works(s, d)
+            if code is None or code not in inst.shift or (inst.shift[code].is_night and not p.allow_night):
+                continue
+            if inst.shift[code].overnight and inst.is_absent(r, d + timedelta(days=1)):
+                continue
+            row = worked.get((r, d.isoformat()))
+            if row is not None and row["with_supervisor"] == "true" and row["shift_code"] == code:
+                continue
+            mine = by_recruit.get(r, cal.iloc[0:0])
+            if row is not None:
+                kind, reason = "without", "he worked D without him that day (see the days without supervisor)"
+            elif (clash := _rest_clash(inst, mine, d, code)) is not None:
+                kind, reason = "rest", clash
+            elif (over := _over_hours(inst, mine, d, code, p.id, p)) is not None:
+                kind, reason = "hours", over
+            elif on_ward[(ward.id, d.isoformat())] >= ward.capacity:
+                kind, reason = "full", f"his ward {ward.id} was full that day (capacity {ward.capacity})"
+            else:
+                kind, reason = "choice", ("no rule stopped it: the plan's trade-off (the week's minimum met, "
+                                          "weekend and evening shifts shared fairly)")
+            out.append({"recruit_id": r, "date": d.isoformat(), "supervisor_id": s, "kind": kind, "reason": reason})
+    return pd.DataFrame(out, columns=["recruit_id", "date", "supervisor_id", "kind", "reason"])
 
 
 def _full_ward_days(inst: Instance, recruit_id: str, sup_id: str, day: date, phase, on_ward: Counter,
@@ -511,6 +584,7 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
         return "\n".join(out)
     travel = _travel_notes(instance, assignments)
     reasons = without_reasons(instance, calendar)
+    missed = missed_reasons(instance, calendar, assignments)
     out += ["", "Why:"]
     for r in recruits["recruit"].head(top):
         lines = [f"  travel {n}" for n in travel.get(r, [])]
@@ -527,6 +601,14 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
                 where = sorted({w for w in group["row"] if w})
                 shown = ", ".join(dates[:4]) + (f", … ({len(dates)} days)" if len(dates) > 4 else "")
                 lines.append(f"    {n} x {reason} ({shown})" + (f" [{'; '.join(where)}]" if where else ""))
+        skipped = missed[missed["recruit_id"] == r]
+        if len(skipped):
+            lines.append(f"  {len(skipped)} roster shift(s) of {', '.join(sorted(set(skipped['supervisor_id'])))} "
+                         f"not followed (roster_shift_missed):")
+            for reason, group in sorted(skipped.groupby("reason"), key=lambda kv: (-len(kv[1]), kv[0])):
+                dates = group["date"].tolist()
+                shown = ", ".join(dates[:4]) + (f", … ({len(dates)} days)" if len(dates) > 4 else "")
+                lines.append(f"    {len(dates)} x {reason} ({shown})")
         if lines:
             out.append(f"{r}:")
             out += lines
