@@ -162,6 +162,18 @@ def test_too_few_open_school_days(tmp_path: Path) -> None:
     assert "min_school_days of phase vg1 to" in f.suggestion
 
 
+def test_overlapping_closures_say_each_day_once(tmp_path: Path) -> None:
+    # Two closures cover 2-3 September (an audit saw the days listed twice): both rows are
+    # cited, each day said once; one open day is "1 open school day".
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-04", min_school_days=2)],
+                 closures=[closure("2026-09-01", "2026-09-04", "Planleggingsdag"),
+                           closure("2026-09-02", "2026-09-03", "Planleggingsdag")])
+    f = only(precheck(inst))
+    assert "has only 1 open school day in phase vg1" in f.message
+    assert f.message.endswith("Closed: Planleggingsdag 2026-09-01 to 2026-09-04.")
+    assert {"closures.csv line 2", "closures.csv line 3"} <= set(f.rows)
+
+
 def test_weekly_cap_below_min_school_days(tmp_path: Path) -> None:
     # 10 open days, but 3 school days a week (R4) give at most 6 < 7.
     inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13", min_school_days=7)])

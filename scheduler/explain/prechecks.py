@@ -47,13 +47,16 @@ class _Ctx:
         """Closures (rows) and public holidays (text) that close ``days`` (only the weekdays
         among them unless ``weekdays`` is False) for a school."""
         days = [d for d in days if d.weekday() < 5 or not weekdays]
-        rows, text = [], []
+        rows, text, told = [], [], set()
         for c in self.inst.closures:
             if c.school_id is not None and c.school_id != school_id:
                 continue
             hit = [d for d in days if c.start <= d <= c.end and d not in self.inst.holidays]
             if hit:
-                rows.append(self.rows.of(c))
+                rows.append(self.rows.of(c))  # every closure that closes them, each day said once
+                hit = [d for d in hit if d not in told]
+                told.update(hit)
+            if hit:
                 text.append(f"{c.reason or 'closure'} {day_span(hit)}")
         hol = sorted(d for d in days if d in self.inst.holidays)
         for d in hol:
@@ -736,7 +739,7 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                 if len(open_days) < need:
                     out.append(Finding(
                         "R3+R11",
-                        f"Class {c.id} has only {len(open_days)} open school days in {len(weeks)} weeks with "
+                        f"Class {c.id} has only {_n(len(open_days), 'open school day')} in {_n(len(weeks), 'week')} with "
                         f"an open day of {_phase_text(p)} (at most {5 * len(weeks)} at 5 days a week), but "
                         f"min_school_days is {need}.{closed_text}{no_weekday}",
                         sort_rows(base_rows + c_rows + dates_rows),
@@ -785,7 +788,7 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
             if len(open_days) < need:
                 out.append(Finding(
                     "R3+R11",
-                    f"Class {c.id} has only {len(open_days)} open school days in {_phase_text(p)}"
+                    f"Class {c.id} has only {_n(len(open_days), 'open school day')} in {_phase_text(p)}"
                     + (f" (and at most {cap} school days at {p.school_days_per_week} a week, R4)"
                        if cap < len(open_days) else "")
                     + f", but min_school_days is {need}.{closed_text}{no_weekday}",
