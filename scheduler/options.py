@@ -99,6 +99,7 @@ class Teachers:
     def __init__(self, inst: Instance) -> None:
         self.inst = inst
         self._memo: dict[tuple, bool] = {}
+        self._eligible: dict[tuple[str, date], tuple[str, ...]] = {}
 
     def groups(self, pairs: list[tuple[str, str]], school_of: dict[str, frozenset[date]]) -> list[tuple[date, tuple]]:
         out = []
@@ -112,11 +113,31 @@ class Teachers:
             out += [(d, (c,)) for c in sorted(present)]
         return out
 
+    def eligible(self, school_id: str, day: date) -> tuple[str, ...]:
+        """The school's teachers who teach on ``day``'s weekday and are not absent."""
+        key = (school_id, day)
+        found = self._eligible.get(key)
+        if found is None:
+            found = self._eligible[key] = tuple(
+                t.id for t in self.inst.teachers
+                if t.school_id == school_id and day.weekday() in t.weekdays and not self.inst.is_absent(t.id, day))
+        return found
+
     def can_cover(self, school_id: str, groups: list[tuple[date, tuple]]) -> bool:
-        key = (school_id, tuple(groups))
-        if key not in self._memo:
-            self._memo[key] = self._cover(school_id, groups)
-        return self._memo[key]
+        # memoised by what the answer depends on: per date (its order among the dates and
+        # its ISO week's order), the teachers who may take it and how many groups it has,
+        # so that weeks alike share one answer (the flow is the same whichever classes)
+        days = sorted({d for d, _g in groups})
+        weeks = sorted({iso_week(d) for d in days})
+        count: dict[date, int] = {}
+        for d, _g in groups:
+            count[d] = count.get(d, 0) + 1
+        key = (school_id, tuple((weeks.index(iso_week(d)), i, self.eligible(school_id, d), count[d])
+                                for i, d in enumerate(days)))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._cover(school_id, groups)
+        return found
 
     def _cover(self, school_id: str, groups: list[tuple[date, tuple]]) -> bool:
         if not groups:
