@@ -1280,3 +1280,40 @@ def test_each_roster_shift_not_followed_has_a_reason_and_the_count_is_the_plans(
         missed["reason"])
     text = explain_plan(plan, inst)
     assert "roster shift(s) of V1 not followed (roster_shift_missed):" in text
+
+
+def test_block_practice_weeks_need_ward_days_and_hours(tmp_path: Path) -> None:
+    """A second audit: a block class whose practice weeks cannot be kept (16 recruits on wards
+    holding 14 at 3 shifts a week; a max_hours_per_week below one shift) ended UNKNOWN after
+    90 s, or was explained with a suggestion that removed all practice. Three weeks, school
+    blocks of one week: a practice week must come, and the pre-check says why it cannot."""
+    kwargs = dict(recruits=["R1", "R2", "R3"], supervisors=["V1", "V2", "V3"], rosters={"RD": ["D D D D D D D"]})
+    phase = dict(school_block_weeks=[1, 1], min_school_days=0)
+    inst = micro(tmp_path / "a", phases=[block_phase("2026-08-31", "2026-09-20", **phase)],
+                 wards=[ward("W1", capacity=1)], **kwargs)
+    f = only(precheck(inst))
+    assert f.rule == "R5+R10" and "the 3 recruits there all week work at least 3 shifts each" in f.message
+    assert "hold at most 2 of them a week (R2): ward W1 capacity 1 (7 recruit-days, room for 2)" in f.message
+    assert f.suggestion.startswith("Raise the capacity of ward W1 (wards.csv line 2) from 1 to 2; or ")
+    fixed = micro(tmp_path / "b", phases=[block_phase("2026-08-31", "2026-09-20", **phase)],
+                  wards=[ward("W1", capacity=2)], **kwargs)
+    assert fatal(precheck(fixed)) == []
+    hours = micro(tmp_path / "c", phases=[block_phase("2026-08-31", "2026-09-20", max_hours_per_week=7, **phase)],
+                  **kwargs)
+    f = only(precheck(hours))
+    assert f.rule == "R5+R10"
+    assert ("R1 (Rekrutt R1) cannot work 3 shifts within max_hours_per_week = 7: the shortest shift he can work "
+            "lasts 7.5 h") in f.message
+    assert f.suggestion.startswith("Raise max_hours_per_week of phase vg2 to 22.5; or ")
+
+
+def test_weekly_practice_days_beyond_the_hours_cap(tmp_path: Path) -> None:
+    # A second audit: 2 practice days of 7.5 h against max_hours_per_week = 14 were explained
+    # as R4 alone, without the hours; the pre-check names R10 and the number that plans.
+    inst = micro(tmp_path / "a", phases=[weekly_phase("2026-08-31", "2026-09-13", max_hours_per_week=14)])
+    f = only(precheck(inst))
+    assert f.rule == "R4+R10" and "so 2 shifts make 15 h, more than max_hours_per_week = 14 (R10)" in f.message
+    assert f.suggestion == "Raise max_hours_per_week of phase vg1 to 15, or lower practice_days_per_week."
+    fixed = micro(tmp_path / "b", phases=[weekly_phase("2026-08-31", "2026-09-13", max_hours_per_week=15)])
+    assert fatal(precheck(fixed)) == []
+    solve_and_check(fixed, expect=None)

@@ -310,12 +310,12 @@ def _places_text(ctx: _Ctx, sup, short: int, room: int | None = None) -> str:
 
 
 def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True,
-               holds: dict[str, int] | None = None) -> tuple[int, list[str], list[str]]:
+               holds: dict[str, int] | None = None) -> tuple[int, list[str], list[str], list[str]]:
     """How many of ``recruits`` can be on wards on one same day at once: a maximum flow
     recruits -> supervisor places (``max_recruits``, within the travel limit) -> wards
     (``capacity``, or ``holds`` where given; unlimited without ``wards_limit``). Returns
-    the flow and the minimum cut's wards and supervisors, whose capacities and places hold
-    the recruits back."""
+    the flow, the minimum cut's wards and supervisors, whose capacities and places hold the
+    recruits back, and the recruits on its near side (among whom some get no room)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
@@ -344,7 +344,8 @@ def _placeable(ctx: _Ctx, recruits: list[str], wards_limit: bool = True,
     seen = set(breadth_first_order(room, 0, return_predecessors=False).tolist())
     cut_w = [w for w in wards if node_w[w] in seen]
     cut_s = [s for s in sups if node_s[s] in seen and node_w[inst.supervisor[s].ward_id] not in seen]
-    return int(flow.flow_value), cut_w, cut_s
+    short = [r for k, r in enumerate(recruits) if 1 + k in seen]  # those among whom some get no room
+    return int(flow.flow_value), cut_w, cut_s, short
 
 
 def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | None = None,
@@ -370,7 +371,7 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | No
                 continue
             full = [w for w in dom.weeks(p) if dom.is_full_week(c.id, p, w)]
             failing: dict[frozenset[str], list[tuple[int, int]]] = defaultdict(list)
-            flows: dict[frozenset[str], tuple[int, list[str], list[str]] | None] = {}  # None: it fits
+            flows: dict[frozenset[str], tuple[int, list[str], list[str], list[str]] | None] = {}  # None: it fits
             for week in full:
                 days = dom.week_days(p, week)
                 there = frozenset(r.id for r in inst.recruits_of(c.id)  # (the unreachable: check_travel)
@@ -387,7 +388,7 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | No
                 continue
             there, weeks = max(failing.items(), key=lambda kv: (len(kv[0]), -len(kv[1])))
             weeks = sorted(w for ws in failing.values() for w in ws)
-            held, cut_w, cut_s = flows[there]
+            held, cut_w, cut_s, _short = flows[there]
             cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
             cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
             parts = [f"ward {w} capacity {inst.ward[w].capacity}" for w in cut_w]
@@ -532,24 +533,46 @@ def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int,
         if not open_days:
             continue
         school_ok = len(_teacher_days(ctx, school_id, open_days)) == len(open_days)
-        out.append((week, len(open_days), school_ok, not _cannot_practise(ctx, class_id, phase, days, first=True)))
+        practice_ok = not _cannot_practise(ctx, class_id, phase, days, first=True) and \
+            _wards_of_block_week(ctx, class_id, phase, days) is None
+        out.append((week, len(open_days), school_ok, practice_ok))
     return out
+
+
+def _wards_of_block_week(ctx: _Ctx, class_id: str, phase: Phase, days: list[date]) -> _WardDays | None:
+    """R2 with R10 in a block practice week (``days``, seven of them): the class's recruits
+    there all week each work ``min_shifts_per_practice_week`` shifts on their wards
+    (:func:`_ward_days_short`); memoised per group of recruits."""
+    inst, dom = ctx.inst, ctx.dom
+    m = phase.min_shifts_per_practice_week
+    if len(days) < 7 or m <= 0:
+        return None
+    there = tuple(sorted(r.id for r in inst.recruits_of(class_id) if inst.reachable_supervisors(r.id)
+                         and all(d in set(dom.recruit_phase_days(r.id, phase)) and not inst.is_absent(r.id, d)
+                                 for d in days)))
+    memo = ctx.__dict__.setdefault("_ward_weeks", {})
+    key = (phase.id, there)
+    if key not in memo:
+        memo[key] = _ward_days_short(ctx, list(there), m) if there else None
+    return memo[key]
 
 
 def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], first: bool = False) -> list[Recruit]:
     """The class's recruits who are there all of a block week (``days``, seven of them) and
     may practise on fewer of its days than ``min_shifts_per_practice_week`` (unavailable
-    weekdays, closures without ``practice_in_school_holidays``): R10 rules out a practice
+    weekdays, closures without ``practice_in_school_holidays``), or whose shortest workable
+    shift makes that many shifts more than ``max_hours_per_week``: R10 rules out a practice
     week for the class. ``first``: stop at the first one."""
     inst, dom, out = ctx.inst, ctx.dom, []
-    if len(days) < 7 or phase.min_shifts_per_practice_week <= 0:
+    m, cap = phase.min_shifts_per_practice_week, phase.max_hours_per_week
+    if len(days) < 7 or m <= 0:
         return out
     week = set(days)
     for r in inst.recruits_of(class_id):
         window = set(dom.recruit_phase_days(r.id, phase))
         if all(d in window and not inst.is_absent(r.id, d) for d in days):
             can = [d for d in dom.practice_days(r.id, phase) if d in week]
-            if len(can) < phase.min_shifts_per_practice_week:
+            if len(can) < m or (cap is not None and m * _shortest_workable_hours(ctx, r, phase) > cap + 1e-9):
                 out.append(r)
                 if first:
                     break
@@ -565,6 +588,7 @@ class _Blocker:
     recruit: Recruit
     can: int
     closed: list[date]
+    shortest: float | None = None  # his shortest workable shift, where the hours cap is what rules it out
 
 
 def _practice_blockers(ctx: _Ctx, class_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> dict[str, _Blocker]:
@@ -581,15 +605,22 @@ def _practice_blockers(ctx: _Ctx, class_id: str, phase: Phase, weeks: list[tuple
             can = set(ctx.dom.practice_days(r.id, phase))
             closed = [d for d in days if d.weekday() not in r.unavailable_weekdays
                       and not inst.rules.practice_in_school_holidays and inst.closure_reason(school_id, d)]
-            found[r.id] = _Blocker(r, sum(d in can for d in days), closed)
+            n = sum(d in can for d in days)
+            shortest = _shortest_workable_hours(ctx, r, phase) if n >= phase.min_shifts_per_practice_week else None
+            found[r.id] = _Blocker(r, n, closed, shortest)
     return found
 
 
-def _practice_blockers_text(found: dict[str, _Blocker]) -> str:
-    """:func:`_practice_blockers` in words: what takes each recruit's days."""
+def _practice_blockers_text(found: dict[str, _Blocker], phase: Phase) -> str:
+    """:func:`_practice_blockers` in words: what takes each recruit's days (or hours)."""
     parts = []
     for b in list(found.values())[:3]:
         r, why = b.recruit, []
+        if b.shortest is not None:
+            m = phase.min_shifts_per_practice_week
+            parts.append(f"{r.id} ({r.name}) cannot work {m} shifts within max_hours_per_week = "
+                         f"{phase.max_hours_per_week:g}: the shortest shift he can work lasts {b.shortest:g} h")
+            continue
         if b.closed:
             why.append(f"the school is closed on {day_span(b.closed)} and practice_in_school_holidays = false (R12)")
         if r.unavailable_weekdays:
@@ -698,12 +729,27 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                                    f"{_weeks_text(no_school)} (R7), so those cannot be school weeks")
                         rows += [ctx.rows.of(t) for t in inst.teachers if t.school_id == c.school_id]
                     blockers: list[Recruit] = []
+                    found, wards_short = {}, None
                     if no_practice:
                         found = _practice_blockers(ctx, c.id, p, no_practice)
+                        by_wards = [w for w in no_practice
+                                    if _wards_of_block_week(ctx, c.id, p, dom.week_days(p, w)) is not None]
+                        if by_wards:
+                            wards_short = _wards_of_block_week(ctx, c.id, p, dom.week_days(p, by_wards[0]))
+                            why.append(f"in {_weeks_text(by_wards)} the {len(wards_short.members)} recruits there all "
+                                       f"week work at least {p.min_shifts_per_practice_week} shifts each (R10), each "
+                                       f"on a date of its own on his ward, and the wards within their reach hold at "
+                                       f"most {wards_short.held} of them a week (R2): {', '.join(wards_short.parts)}; "
+                                       f"so those cannot be practice weeks")
+                            rows += wards_short.rows + [ctx.rows.phase(p, "min_shifts_per_practice_week")]
+                    if found:
+                        by_recruit = [w for w in no_practice if _cannot_practise(ctx, c.id, p, dom.week_days(p, w))]
                         why.append(f"a recruit there all week cannot work min_shifts_per_practice_week = "
-                                   f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(no_practice)} "
-                                   f"(R10), so those cannot be practice weeks: {_practice_blockers_text(found)}")
-                        unavailable = [b.recruit for b in found.values() if b.recruit.unavailable_weekdays]
+                                   f"{p.min_shifts_per_practice_week} shifts in {_weeks_text(by_recruit)} "
+                                   f"(R10), so those cannot be practice weeks: {_practice_blockers_text(found, p)}")
+                        unavailable = [b.recruit for b in found.values()
+                                       if b.recruit.unavailable_weekdays and b.shortest is None]
+                        by_hours = [b.recruit for b in found.values() if b.shortest is not None]
                         blockers = [b.recruit for b in found.values()]
                         closed = sorted({d for b in found.values() for d in b.closed})
                         if closed:  # the closures of every such week, not only each recruit's first
@@ -711,11 +757,17 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                                       if inst.closure_reason(c.school_id, d)]
                         rows += [ctx.rows.of(r) for r in unavailable]
                         rows.append(ctx.rows.phase(p, "min_shifts_per_practice_week"))
+                        if by_hours:
+                            rows.append(ctx.rows.phase(p, "max_hours_per_week"))
                         if closed:
                             rows += ctx.closures_rows(c.school_id, closed, weekdays=False)[0]
                             rows.append(ctx.rows.rule("practice_in_school_holidays"))
-                    tips = []
+                    tips = list(wards_short.tips) if wards_short is not None else []
                     if blockers:
+                        if by_hours:
+                            most = max(b.shortest for b in found.values() if b.shortest is not None)
+                            tips.append(f"raise max_hours_per_week of phase {p.id} to "
+                                        f"{p.min_shifts_per_practice_week * most:g}")
                         if closed:
                             tips.append("set practice_in_school_holidays = true (practice on closures and "
                                         "public holidays), or shorten the closures")
@@ -1150,6 +1202,44 @@ def _hours_cap_below_minimum_shifts(ctx: _Ctx, p: Phase) -> Finding | None:
     )
 
 
+def check_weekly_hours(ctx: _Ctx) -> list[Finding]:
+    """R4 with R10: in a full week of the weekly model a recruit there all week works exactly
+    ``practice_days_per_week`` shifts, so they must fit ``max_hours_per_week`` at the
+    shortest shift he can work (the ward's D or a roster shift of a supervisor within
+    reach). One finding per phase."""
+    inst, dom, out = ctx.inst, ctx.dom, []
+    for p in ctx.phases:
+        cap, need = p.max_hours_per_week, p.practice_days_per_week
+        if p.kind != "alternation" or cap is None:
+            continue
+        over: dict[str, float] = {}
+        for c in inst.classes:
+            if inst.model_of(c.id, p) != "weekly":
+                continue
+            full = [w for w in dom.weeks(p) if dom.is_full_week(c.id, p, w)]
+            for r in inst.recruits_of(c.id):
+                if not any(not any(inst.is_absent(r.id, d) for d in dom.week_days(p, w)) for w in full):
+                    continue  # never there all of a full week: held to "at most" (R4)
+                shortest = _shortest_workable_hours(ctx, r, p)
+                if need * shortest > cap + 1e-9:
+                    over[r.id] = shortest
+        if not over:
+            continue
+        low, high = min(over.values()), max(over.values())
+        least = "" if low == high else "at least "
+        who = ", ".join(list(over)[:5]) + (f" and {len(over) - 5} more" if len(over) > 5 else "")
+        out.append(Finding(
+            "R4+R10",
+            f"In {_phase_text(p)} a recruit there all of a full week works exactly {need} practice days (R4: "
+            f"practice_days_per_week), but the shortest shift {who} can work (the ward's {DAY_SHIFT}, or a "
+            f"shift on the roster of a supervisor within reach: R8) lasts {least}{low:g} h, so {need} shifts make "
+            f"{least}{need * low:g} h, more than max_hours_per_week = {cap:g} (R10).",
+            sort_rows([ctx.rows.phase(p, "max_hours_per_week"), ctx.rows.phase(p, "practice_days_per_week")]),
+            f"Raise max_hours_per_week of phase {p.id} to {need * high:g}, or lower practice_days_per_week.",
+        ))
+    return out
+
+
 def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
     """R10: in a full week of a practice phase a recruit can work ``min_shifts_per_week``
     shifts (days he may practise) within ``max_hours_per_week`` (the shortest shift he can
@@ -1180,13 +1270,55 @@ def check_practice_weeks(ctx: _Ctx) -> list[Finding]:
     return out
 
 
+@dataclass
+class _WardDays:
+    """Recruits there all of a week who each work ``m`` shifts on their ward, more than the
+    wards within reach hold (7 x capacity recruit-days a week): what holds them back, in
+    words, the rows, and the least capacity of one ward that would hold them (tried)."""
+
+    held: int
+    members: list[str]
+    parts: list[str]
+    rows: list[str]
+    tips: list[str]
+
+
+def _ward_days_short(ctx: _Ctx, members: list[str], m: int) -> _WardDays | None:
+    """R2 with R10: ``members`` each work ``m`` shifts in a week, each on his ward on a date of
+    its own; a ward takes ``capacity`` recruits a day, so it holds ``7 x capacity // m`` of
+    them (a maximum flow through the supervisors' places and those holds). None when they
+    fit, or when the places alone are too few (:func:`check_places` says so)."""
+    inst = ctx.inst
+    holds = {w.id: 7 * max(0, w.capacity) // m for w in inst.wards}
+    held, cut_w, cut_s, short = _placeable(ctx, members, holds=holds)
+    if held >= len(members) or _placeable(ctx, members, wards_limit=False)[0] < len(members):
+        return None
+    cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]  # (a closed ward is said, not its supervisors)
+    parts = [f"ward {w} capacity {inst.ward[w].capacity}"
+             + (f" ({7 * inst.ward[w].capacity} recruit-days, room for {holds[w]})" if inst.ward[w].capacity > 0 else
+                " (closed to recruits)") for w in cut_w]
+    parts += [f"supervisor {s} max_recruits {inst.supervisor[s].max_recruits}" for s in cut_s]
+    rows = [ctx.rows.of(inst.ward[w]) for w in cut_w] + [ctx.rows.of(inst.supervisor[s]) for s in cut_s]
+    if len(short) < len(members):  # the few whose reach is the trouble: named, with their rows
+        parts.append(f"for {', '.join(short[:8])}{' and others' if len(short) > 8 else ''}, "
+                     f"who {'reaches' if len(short) == 1 else 'reach'} no other ward")
+        rows += [ctx.rows.of(inst.recruit[r]) for r in short[:8]]
+    tips = []
+    for w in cut_w:
+        ward = inst.ward[w]
+        for extra in range(1, len(members) + 1):
+            if _placeable(ctx, members, holds={**holds, w: 7 * (ward.capacity + extra) // m})[0] >= len(members):
+                tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} "
+                            f"to {ward.capacity + extra}")
+                break
+    return _WardDays(held, members, parts, rows, tips[:3])
+
+
 def check_practice_ward_days(ctx: _Ctx) -> list[Finding]:
     """R2 with R10: in a full week of a practice phase every recruit there all week works at
-    least ``min_shifts_per_week`` shifts, each on his ward on a date of its own; a ward takes
-    ``capacity`` recruits a day, so ``7 x capacity`` recruit-days a week hold at most
-    ``7 x capacity // min_shifts_per_week`` such recruits. A maximum flow through the
-    supervisors' places and those holds must place them all. One finding per phase (its
-    first such week); suggested: the least capacity of one ward that places them."""
+    least ``min_shifts_per_week`` shifts on his ward (:func:`_ward_days_short`). One finding
+    per phase (its first such week); suggested: the least capacity of one ward that places
+    them. Block practice weeks: :func:`_week_kinds`."""
     inst, out = ctx.inst, []
     for p in ctx.phases:
         m = p.min_shifts_per_week
@@ -1203,36 +1335,18 @@ def check_practice_ward_days(ctx: _Ctx) -> list[Finding]:
             if group in tried:
                 continue
             tried.add(group)
-            members = sorted(group)
-            holds = {w.id: 7 * max(0, w.capacity) // m for w in inst.wards}
-            held, cut_w, cut_s = _placeable(ctx, members, holds=holds)
-            if held >= len(members) or _placeable(ctx, members, wards_limit=False)[0] < len(members):
-                continue  # they fit, or the places alone are too few (check_places)
-            cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
-            cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
-            parts = [f"ward {w} capacity {inst.ward[w].capacity} ({7 * inst.ward[w].capacity} recruit-days, "
-                     f"room for {holds[w]})" for w in cut_w]
-            parts += [f"supervisor {s} max_recruits {inst.supervisor[s].max_recruits}" for s in cut_s]
-            tips = []
-            for w in cut_w:
-                ward = inst.ward[w]
-                for extra in range(1, len(members) + 1):
-                    more = {**holds, w: 7 * (ward.capacity + extra) // m}
-                    if _placeable(ctx, members, holds=more)[0] >= len(members):
-                        tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} "
-                                    f"to {ward.capacity + extra}")
-                        break
-            tips = tips[:3] + ["add supervisors on other wards within their reach",
-                               f"lower min_shifts_per_week of phase {p.id}"]
-            tip = "; or ".join(tips)
+            short = _ward_days_short(ctx, sorted(group), m)
+            if short is None:
+                continue
+            tip = "; or ".join(short.tips + ["add supervisors on other wards within their reach",
+                                             f"lower min_shifts_per_week of phase {p.id}"])
             out.append(Finding(
                 "R2+R10",
-                f"In week {week_label(week)} of {_phase_text(p)}, the {len(members)} recruits there all week work at "
-                f"least {m} shifts each (R10), each on a date of its own on his ward, and a ward takes `capacity` "
-                f"recruits a day (R2): the wards within their reach hold at most {held} of them that week: "
-                f"{', '.join(parts) or 'no ward takes a recruit'}.",
-                sort_rows([ctx.rows.phase(p, "min_shifts_per_week")] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
-                          + [ctx.rows.of(inst.supervisor[s]) for s in cut_s]),
+                f"In week {week_label(week)} of {_phase_text(p)}, the {len(group)} recruits there all week work at "
+                f"least {m} shifts each (R10), each on a date of its own on his ward, and a ward takes its "
+                f"capacity of recruits a day (R2): the wards within their reach hold at most {short.held} of them "
+                f"that week: {', '.join(short.parts)}.",
+                sort_rows([ctx.rows.phase(p, "min_shifts_per_week")] + short.rows),
                 tip[0].upper() + tip[1:] + ".",
             ))
             break
@@ -1437,6 +1551,7 @@ CHECKS: tuple[Callable[[_Ctx], list[Finding]], ...] = (
     check_weekly_pattern,
     check_rest_between_school_days,
     check_practice_weeks,
+    check_weekly_hours,
     check_practice_ward_days,
     check_supervisor_rosters,
     check_long_closures,
