@@ -686,6 +686,10 @@ def _finding(
     return Finding(_rule_label(keys), message, rows, _suggest(inst, scope, keys, budget, every))
 
 
+UNPROVEN = "not proven"
+"""The rule label of the diagnosis's answer when its time ran out before a proof."""
+
+
 def explain_infeasible(
     instance: Instance, time_limit: float = 30.0, *, workers: int = 1, phase_id: str | None = None,
 ) -> list[Finding]:
@@ -700,7 +704,7 @@ def explain_infeasible(
     Returns:
         One finding naming the conflicting rules and rows, with a suggested relaxation
         where one was found; empty when every trial was feasible (nothing to explain); a
-        non-fatal finding with rule ``"?"`` when the time ran out before a conflict was
+        non-fatal finding with rule :data:`UNPROVEN` when the time ran out before a conflict was
         proven (the instance may still be plannable).
     """
     budget = _Budget(time_limit, workers)
@@ -733,9 +737,9 @@ def explain_infeasible(
         if not pending:
             return []
     return [Finding(
-        "?",
-        f"The time limit of {time_limit:g} s ran out before a conflict between the rules was proven; "
-        "run the explanation with a longer time limit.",
+        UNPROVEN,
+        f"No conflict between the rules was proven within {round(time_limit)} s (the instance may still have "
+        f"a plan); a longer search: explain PLAN_DIR --instance INSTANCE --time-limit {max(60, 2 * round(time_limit))}.",
         fatal=False,  # nothing is proven: the instance may still be plannable
     )]
 

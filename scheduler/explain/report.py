@@ -551,10 +551,9 @@ def explain_plan(plan_dir: str | Path, instance: Instance | None = None, *, top:
         top: How many recruits to explain in detail.
     """
     meta, assignments, calendar = read_tables(plan_dir)
-    out = [
-        f"Plan {plan_dir}: instance {meta.get('instance', '?')}, status {meta.get('status', '?')}, "
-        f"objective {meta.get('objective')}, bound {meta.get('best_bound')}, gap {meta.get('gap')}"
-    ]
+    figures = "".join(f", {name} {meta[key]}" for key, name in (("objective", "objective"), ("best_bound", "bound"),
+                                                                   ("gap", "gap")) if meta.get(key) is not None)
+    out = [f"Plan {plan_dir}: instance {meta.get('instance', '?')}, status {meta.get('status', '?')}{figures}"]
     if instance is not None and meta.get("instance") not in (None, instance.name):
         out.append(f"Warning: this plan was made for instance {meta.get('instance')!r}, not for "
                    f"{instance.name!r} given with --instance; the reasons below may not fit it.")
