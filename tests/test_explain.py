@@ -770,6 +770,22 @@ def test_block_week_without_teacher(tmp_path: Path) -> None:
     assert {"teachers.csv line 2", "absences.csv line 2", "classes.csv line 2"} <= set(f.rows)
 
 
+def test_block_weeks_without_teacher_name_the_cause(tmp_path: Path) -> None:
+    """A second audit: "no teacher ... on every open day" with "widen the block lengths", which
+    cannot help when no week can be a school week. Now the cause: no teacher on a weekday,
+    or the teachers' absences (cited), and what gives those days a teacher."""
+    phase = block_phase("2026-08-31", "2026-09-20", school_block_weeks=[1, 1], practice_block_weeks=[1, 1],
+                        min_school_days=0)
+    inst = micro(tmp_path / "a", phases=[phase], teachers=[teacher("T1", weekdays="mon;tue;wed;thu")])
+    f = only(precheck(inst))
+    assert f.rule == "R5+R7" and "(R7: none of them teaches on fri)" in f.message
+    assert f.suggestion == "Let a teacher of SK1 also teach on fri (teachers.csv weekdays)."
+    away = micro(tmp_path / "b", phases=[phase], absences=[absence("T1", "2026-08-31", "2026-09-20")])
+    f = only(precheck(away))
+    assert "(R7: its teachers are away: T1 2026-08-31 to 2026-09-20)" in f.message
+    assert "absences.csv line 2" in f.rows and "widen" not in f.suggestion
+
+
 def test_explain_infeasible_is_empty_for_a_feasible_instance(tmp_path: Path) -> None:
     inst = micro(tmp_path, phases=[WEEKLY])
     assert explain_infeasible(inst, 10) == []

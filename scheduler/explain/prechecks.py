@@ -517,6 +517,33 @@ def _teacher_days(ctx: _Ctx, school_id: str, days: Iterable[date]) -> set[date]:
     return {d for d in days if any(d.weekday() in t.weekdays and not ctx.inst.is_absent(t.id, d) for t in teachers)}
 
 
+def _untaught(ctx: _Ctx, school_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> tuple[str, list[str], list[str]]:
+    """Why open days of ``weeks`` have no teacher of the school (R7): no teacher at all, a
+    weekday no teacher teaches, or the teachers' absences; in words, the rows, and the
+    changes that give those days a teacher."""
+    inst, dom = ctx.inst, ctx.dom
+    teachers = [t for t in inst.teachers if t.school_id == school_id]
+    if not teachers:
+        school = inst.school.get(school_id)
+        return (f"school {school_id} has no teacher in teachers.csv",
+                [ctx.rows.of(school)] if school is not None else [], [f"add a teacher of {school_id} (teachers.csv)"])
+    days = [d for w in weeks for d in dom.week_days(phase, w) if d.weekday() < 5
+            and not _teacher_days(ctx, school_id, [d]) and inst.closure_reason(school_id, d) is None]
+    uncovered = sorted({d.weekday() for d in days if not any(d.weekday() in t.weekdays for t in teachers)})
+    away = sorted({a for d in days for a in inst.absences
+                   if a.person_id in {t.id for t in teachers} and a.start <= d <= a.end}, key=lambda a: (a.start, a.person_id))
+    words, rows, tips = [], [ctx.rows.of(t) for t in teachers], []
+    if uncovered:
+        words.append(f"none of them teaches on {weekday_list(uncovered)}")
+        tips.append(f"let a teacher of {school_id} also teach on {weekday_list(uncovered)} (teachers.csv weekdays)")
+    if away:
+        words.append(("the others are away: " if uncovered else "its teachers are away: ") + "; ".join(f"{a.person_id} {date_range(a.start, a.end)}" for a in away[:4])
+                     + (f" and {len(away) - 4} more" if len(away) > 4 else ""))
+        rows += [ctx.rows.of(a) for a in away]
+        tips.append("move the teachers' absences (absences.csv) or add a teacher of " + school_id)
+    return ("; ".join(words) or "one group a date each", rows, tips)
+
+
 def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int, int], int, bool, bool]]:
     """Block model weeks with an open day: (week, open days, school possible, practice possible).
 
@@ -724,10 +751,12 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                     no_practice = [k[0] for k in kinds if not k[3]]
                     why = []
                     rows = list(base_rows)
+                    untaught_tips: list[str] = []
                     if no_school:
+                        cause, untaught_rows, untaught_tips = _untaught(ctx, c.school_id, p, no_school)
                         why.append(f"no teacher of school {c.school_id} on every open day of "
-                                   f"{_weeks_text(no_school)} (R7), so those cannot be school weeks")
-                        rows += [ctx.rows.of(t) for t in inst.teachers if t.school_id == c.school_id]
+                                   f"{_weeks_text(no_school)} (R7: {cause}), so those cannot be school weeks")
+                        rows += untaught_rows
                     blockers: list[Recruit] = []
                     found, wards_short = {}, None
                     if no_practice:
@@ -776,7 +805,9 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                                         + (" and others" if len(unavailable) > 3 else "")
                                         + " practise on more days (recruits.csv unavailable_weekdays)")
                         tips.append(f"lower min_shifts_per_practice_week of phase {p.id}")
-                    tips.append("widen school_block_weeks / practice_block_weeks of the phase")
+                    tips = untaught_tips + tips
+                    if len(no_school) < len(kinds):  # (no school week at all: no block length helps)
+                        tips.append("widen school_block_weeks / practice_block_weeks of the phase")
                     tips[0] = tips[0][0].upper() + tips[0][1:]
                     out.append(Finding(
                         "R5" + ("+R7" if no_school else "") + ("+R10" if no_practice else ""),
