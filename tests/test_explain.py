@@ -180,6 +180,15 @@ def test_weekly_cap_below_min_school_days(tmp_path: Path) -> None:
     f = only(precheck(inst))
     assert f.rule == "R4+R11" and "at most 6 school days" in f.message
     assert "classes.csv line 2" in f.rows and "to 6" in f.suggestion
+    # 3 + 2 fill the week: more school days need fewer practice days (an audit followed the
+    # tip alone and got a loader error)
+    assert f.suggestion.endswith("or raise school_days_per_week and lower practice_days_per_week (together at "
+                                 "most 5 days a week).")
+    # a class on the weekly model by its own classes.csv model, in a block phase
+    mixed = micro(tmp_path / "mixed", phases=[block_phase("2026-08-31", "2026-09-13", min_school_days=7)],
+                  classes=[klass("K1", model="weekly")])
+    f = only(precheck(mixed))
+    assert f.suggestion.endswith("or let class K1 follow the phase's block model (classes.csv model).")
 
 
 def test_no_teacher_pattern(tmp_path: Path) -> None:

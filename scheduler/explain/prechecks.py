@@ -517,6 +517,20 @@ def _teacher_days(ctx: _Ctx, school_id: str, days: Iterable[date]) -> set[date]:
     return {d for d in days if any(d.weekday() in t.weekdays and not ctx.inst.is_absent(t.id, d) for t in teachers)}
 
 
+def _more_school_days(inst: Instance, p: Phase, c) -> str:
+    """The change that gives a weekly class more school days a week: a higher
+    ``school_days_per_week`` (with fewer practice days where the two would not fit the
+    week: the loader refuses that), or, for a class on the weekly model by its own
+    ``classes.csv`` model in a block phase, the block model of the phase."""
+    days = 7 if inst.rules.practice_on_weekends else 5
+    tip = "raise school_days_per_week"
+    if p.school_days_per_week + 1 + p.practice_days_per_week > days:
+        tip += f" and lower practice_days_per_week (together at most {days} days a week)"
+    if p.model == "block" and c.model == "weekly":
+        tip += f", or let class {c.id} follow the phase's block model (classes.csv model)"
+    return tip
+
+
 def _untaught(ctx: _Ctx, school_id: str, phase: Phase, weeks: list[tuple[int, int]]) -> tuple[str, list[str], list[str]]:
     """Why open days of ``weeks`` have no teacher of the school (R7): no teacher at all, a
     weekday no teacher teaches, or the teachers' absences; in words, the rows, and the
@@ -886,7 +900,7 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                     f"{_n(p.school_days_per_week, 'school day')} a week (school_days_per_week, R4) in "
                     f"{len(by_week)} weeks with open days, but min_school_days is {need}.{closed_text}",
                     sort_rows(base_rows + c_rows + [ctx.rows.phase(p, "school_days_per_week")]),
-                    f"Lower min_school_days of phase {p.id} to {cap}, or raise school_days_per_week.",
+                    f"Lower min_school_days of phase {p.id} to {cap}, or {_more_school_days(inst, p, c)}.",
                 ))
             elif cap_t < need:
                 teachers = [t for t in inst.teachers if t.school_id == c.school_id]
