@@ -1343,3 +1343,15 @@ def test_weekly_practice_days_beyond_the_hours_cap(tmp_path: Path) -> None:
     fixed = micro(tmp_path / "b", phases=[weekly_phase("2026-08-31", "2026-09-13", max_hours_per_week=15)])
     assert fatal(precheck(fixed)) == []
     solve_and_check(fixed, expect=None)
+
+
+def test_class_on_wards_names_the_recruits_who_reach_no_other_ward(tmp_path: Path) -> None:
+    # R1 and R2 reach only S1, whose ward W1 takes one recruit a day; R3 reaches S2 too. The
+    # finding names R1 and R2 and their rows (an audit could not tell which recruits mattered).
+    inst = micro(tmp_path, phases=[WEEKLY], recruits=["R1", "R2", "R3"], sites=["S1", "S2"],
+                 wards=[ward("W1", capacity=1), ward("W2", "S2", capacity=5)],
+                 supervisors=["V1", "V2", supervisor("V3", "W2")],
+                 travel={("R1", "S2"): 90, ("R2", "S2"): 90})
+    f = only(precheck(inst))
+    assert f.rule == "R2+R4" and "ward W1 capacity 1, for R1, R2, who reach no other ward." in f.message
+    assert {"recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows) and "recruits.csv line 4" not in f.rows

@@ -388,11 +388,14 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | No
                 continue
             there, weeks = max(failing.items(), key=lambda kv: (len(kv[0]), -len(kv[1])))
             weeks = sorted(w for ws in failing.values() for w in ws)
-            held, cut_w, cut_s, _short = flows[there]
+            held, cut_w, cut_s, near = flows[there]
             cut_w = [w for w in cut_w if inst.ward[w].capacity > 0]  # (the others hold no one)
             cut_s = [s for s in cut_s if inst.supervisor[s].max_recruits > 0]
             parts = [f"ward {w} capacity {inst.ward[w].capacity}" for w in cut_w]
             parts += [f"supervisor {s} max_recruits {inst.supervisor[s].max_recruits}" for s in cut_s]
+            if len(near) < len(there):  # the recruits whose reach is the trouble (an audit asked which)
+                parts.append(f"for {', '.join(near[:8])}{' and others' if len(near) > 8 else ''}, who "
+                             f"{'reaches' if len(near) == 1 else 'reach'} no other ward")
             everyone = len(there) == len(inst.recruits_of(c.id))
             who = f"all {len(there)} recruits" if everyone else f"the {len(there)} recruits there all week"
             msg = (
@@ -405,6 +408,8 @@ def check_class_on_wards(ctx: _Ctx, suggest: bool = True, classes: set[str] | No
             )
             rows = [ctx.rows.of(c)] + [ctx.rows.of(inst.ward[w]) for w in cut_w]
             rows += [ctx.rows.of(inst.supervisor[s]) for s in cut_s]
+            if len(near) < len(there):
+                rows += [ctx.rows.of(inst.recruit[r]) for r in near[:8]]
             short = len(there) - held
             tips = _wards_tips(ctx, there, cut_w, cut_s, short) if suggest else []
             tips += ["add supervisors on other wards within their reach",
