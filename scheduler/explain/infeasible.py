@@ -264,7 +264,7 @@ def _clause(inst: Instance, key: str, p: Phase) -> str:
     words = {
         "add_one_supervisor_per_phase": "R1 (each recruit has one supervisor within his travel limit)",
         "add_supervisor_max_recruits": "R2 (a supervisor takes at most max_recruits recruits)",
-        "add_ward_capacity": "R2 (a ward has at most `capacity` recruits in practice on a date)",
+        "add_ward_capacity": "R2 (a ward has at most its capacity of recruits in practice on a date)",
         "add_weekly_pattern": f"R4 (in a full week exactly {spw} school days for the class and "
                               f"{_practice_days(ppw)} for each recruit)",
         "add_block_weeks": "R5 (every week is a school week or a practice week)",
@@ -738,8 +738,8 @@ def explain_infeasible(
             return []
     return [Finding(
         UNPROVEN,
-        f"No conflict between the rules was proven within {round(time_limit)} s (the instance may still have "
-        f"a plan); a longer search: explain PLAN_DIR --instance INSTANCE --time-limit {max(60, 2 * round(time_limit))}.",
+        f"The diagnosis found no conflict between the rules within {round(time_limit)} s; a longer one: the "
+        f"explain command with --instance and --time-limit {max(60, 2 * round(time_limit))}.",
         fatal=False,  # nothing is proven: the instance may still be plannable
     )]
 

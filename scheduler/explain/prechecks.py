@@ -503,7 +503,7 @@ def _classes_on_wards(ctx: _Ctx, p: Phase, groups: dict[str, set[frozenset[str]]
     more = f" and {len(full_wards) - MAX_WEEKS_SHOWN * 2} more" if len(full_wards) > MAX_WEEKS_SHOWN * 2 else ""
     msg = (
         f"In {_phase_text(p)}, the {len(recruits)} recruits need a supervisor place each (R1, R2: max_recruits), "
-        f"and in a full week each weekly class ({', '.join(classes)}) practises together, at most `capacity` of a "
+        f"and in a full week each weekly class ({', '.join(classes)}) practises together, at most a ward's capacity of a "
         f"class on a ward (R2+R4). Each class fits alone, but they share the supervisors: at most {held} "
         f"recruits can be placed so. Wards full of a class in the best placement: {shown or 'none'}{more}."
     )
@@ -825,7 +825,9 @@ def check_school_days(ctx: _Ctx) -> list[Finding]:
                                         + " practise on more days (recruits.csv unavailable_weekdays)")
                         tips.append(f"lower min_shifts_per_practice_week of phase {p.id}")
                     tips = untaught_tips + tips
-                    if len(no_school) < len(kinds):  # (no school week at all: no block length helps)
+                    if len(no_school) < len(kinds) and len(no_practice) < len(kinds):
+                        # (no school week, or no practice week, at all: another block length
+                        # would only make the class all practice or all school)
                         tips.append("widen school_block_weeks / practice_block_weeks of the phase")
                     tips[0] = tips[0][0].upper() + tips[0][1:]
                     out.append(Finding(
@@ -1359,7 +1361,7 @@ def _ward_days_short(ctx: _Ctx, members: list[str], m: int) -> _WardDays | None:
         for extra in range(1, len(members) + 1):
             if _placeable(ctx, members, holds={**holds, w: 7 * (ward.capacity + extra) // m})[0] >= len(members):
                 tips.append(f"raise the capacity of ward {w} ({ctx.rows.of(ward)}) from {ward.capacity} "
-                            f"to {ward.capacity + extra}")
+                            f"to at least {ward.capacity + extra}")  # (necessary: the days' rules may ask more)
                 break
     return _WardDays(held, members, parts, rows, tips[:3])
 
