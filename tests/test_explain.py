@@ -1357,3 +1357,17 @@ def test_class_on_wards_names_the_recruits_who_reach_no_other_ward(tmp_path: Pat
     f = only(precheck(inst))
     assert f.rule == "R2+R4" and "ward W1 capacity 1, for R1, R2, who reach no other ward." in f.message
     assert {"recruits.csv line 2", "recruits.csv line 3"} <= set(f.rows) and "recruits.csv line 4" not in f.rows
+
+
+def test_too_few_teacher_days_names_the_worst_week(tmp_path: Path) -> None:
+    # Partner classes need 5 teacher-days a week; T1 and T2 give 2 each, and in week 37 T1 is
+    # away, so only 2. An audit added the usual week's one day and met that week's next.
+    inst = micro(tmp_path, phases=[weekly_phase("2026-08-31", "2026-09-13")],
+                 classes=[klass("K1", shared_day_with="K2"), klass("K2")], recruits=["R1", recruit("R2", class_id="K2")],
+                 teachers=[teacher("T1", max_days_per_week=2), teacher("T2", max_days_per_week=2)],
+                 absences=[absence("T1", "2026-09-07", "2026-09-11")])
+    f = next(f for f in fatal(precheck(inst)) if "teacher-days" in f.message)
+    assert ("can give only 4 (one group a day, within max_days_per_week and their weekdays), and only 2 in "
+            "2026-W37 (absences)") in f.message
+    assert f.suggestion.startswith("Add 1 teacher-day(s) a week (3 in 2026-W37): ")
+    assert "absences.csv line 2" in f.rows

@@ -1004,13 +1004,19 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
             if few_teacher_days:
                 week, supply, need, shared = few_teacher_days[0]
                 weeks = [w for w, *_ in few_teacher_days]
+                # the worst week too (an audit added the usual week's shortfall and met a week
+                # with an absence that needed more)
+                worst_week, worst_supply, worst_need, _ = max(few_teacher_days, key=lambda f: (f[2] - f[1], -f[0][0], -f[0][1]))
+                worst_supply = worst_supply if worst_need - worst_supply > need - supply else supply
                 sharing = "" if not shared else (
                     ", a shared day counted once" if spw == 3 else ", partner classes sharing all their days")
                 message = (
                     f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
                     f"{_phase_text(p)} ({_n(spw, 'school day')} for each of {class_ids}{sharing}), but its teachers "
-                    f"can give only {supply} (one group a day, within max_days_per_week and their weekdays). "
-                    f"Teachers: {listing}."
+                    f"can give only {supply} (one group a day, within max_days_per_week and their weekdays)"
+                    + ("" if worst_supply == supply else
+                       f", and only {worst_supply} in {week_label(worst_week)} (absences)")
+                    + f". Teachers: {listing}."
                 )
                 # only what can add a day: a teacher below five weekdays or below his weekly
                 # limit, a new teacher, or (in the weeks of an absence) moving the absence
@@ -1034,7 +1040,9 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 out.append(Finding(
                     "R4+R7", message,
                     sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes]),
-                    f"Add {need - supply} teacher-day(s) a week: " + ", or ".join(ways) + ".",
+                    f"Add {need - supply} teacher-day(s) a week"
+                    + ("" if worst_supply == supply else f" ({worst_need - worst_supply} in {week_label(worst_week)})")
+                    + ": " + ", or ".join(ways) + ".",
                 ))
     return out
 
