@@ -1077,16 +1077,7 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
         elif _is_number(value) and abs(value - n) > 0.01:
             out.append(_v("FILE", f"plan.json kpis.{key} is {_num(value)}, but {source} "
                                   f"{_num(n)}"))
-    # each recruit's counts, which kpis.recruits repeats (D5: an evening shift starts at or
-    # after 12:00 and ends at or after 20:30; a night shift runs past midnight)
-    per_recruit: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
-    for a in practice:
-        shift = instance.shift.get(a.shift_code)
-        night = bool(shift and shift.end <= shift.start)
-        evening = bool(shift and not night and shift.start >= time(12, 0) and shift.end >= time(20, 30))
-        per_recruit.setdefault(a.recruit_id, Counter()).update({
-            "practice_days": 1, "without_supervisor": a.with_supervisor is False, "weekend_shifts": a.date.weekday() >= 5,
-            "evening_shifts": evening, "night_shifts": night, "holiday_shifts": a.date in instance.holidays})
+    per_recruit = _practice_counts(instance, practice)
     weekend = Counter({rid: c["weekend_shifts"] for rid, c in per_recruit.items()})
     holiday = Counter({rid: c["holiday_shifts"] for rid, c in per_recruit.items()})
     for key, counts, rule in (("weekend_shifts_per_recruit", weekend, "FILE"),
@@ -1134,6 +1125,22 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
                     out.append(_v("FILE", f"plan.json kpis.recruits.{rid}.{key} is {_num(got)}, but "
                                           f"recruit_calendar.csv gives {per_recruit[rid][key]}"))
     return out
+
+
+def _practice_counts(instance: Instance, practice: list[Activity]) -> dict[str, Counter[str]]:
+    """Each recruit's counts of ``practice`` rows, as kpis.recruits gives them: practice
+    days, without supervisor, weekend, evening, night and public-holiday shifts (D5: an
+    evening shift starts at or after 12:00 and ends at or after 20:30; a night shift runs
+    past midnight). Every recruit of the instance has a line."""
+    per: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
+    for a in practice:
+        shift = instance.shift.get(a.shift_code)
+        night = bool(shift and shift.end <= shift.start)
+        evening = bool(shift and not night and shift.start >= time(12, 0) and shift.end >= time(20, 30))
+        per.setdefault(a.recruit_id, Counter()).update({
+            "practice_days": 1, "without_supervisor": a.with_supervisor is False, "weekend_shifts": a.date.weekday() >= 5,
+            "evening_shifts": evening, "night_shifts": night, "holiday_shifts": a.date in instance.holidays})
+    return per
 
 
 def _check_figures(instance: Instance, plan_dir: Path, plan: Plan, published: Plan | None) -> list[Violation]:
@@ -1226,20 +1233,15 @@ def _check_more_kpis(instance: Instance, plan: Plan, kpis: dict) -> list[Violati
     if _is_number(share) and abs(share - (without / len(practice) if practice else 0.0)) > 1e-4:
         out.append(_v("FILE", f"plan.json kpis.share_without_supervisor is {share}, but recruit_calendar.csv has "
                               f"{without} of {len(practice)} practice days without supervisor"))
-    per: dict[str, Counter[str]] = {r.id: Counter() for r in instance.recruits}
-    for a in practice:
-        shift = instance.shift.get(a.shift_code)
-        per.setdefault(a.recruit_id, Counter()).update({
-            "weekend": a.date.weekday() >= 5, "holiday": a.date in instance.holidays,
-            "evening": bool(shift and shift.is_evening)})  # D5, as kpis.recruits' evening + night
-    for key, what in (("weekend_shifts_per_recruit", "weekend"), ("holiday_shifts_per_recruit", "holiday"),
-                      ("evening_shifts_per_recruit", "evening")):
+    per = _practice_counts(instance, practice)
+    for key, what in (("weekend_shifts_per_recruit", ("weekend_shifts",)), ("holiday_shifts_per_recruit", ("holiday_shifts",)),
+                      ("evening_shifts_per_recruit", ("evening_shifts", "night_shifts"))):
         value = kpis.get(key)
         if not isinstance(value, dict):
             continue
-        n = [c[what] for c in per.values()]
+        n = [sum(c[k] for k in what) for c in per.values()]
         want = {"min": min(n, default=0), "max": max(n, default=0), "mean": round(sum(n) / len(n), 2) if n else 0.0}
-        for k in ("min", "max", "mean") if what == "evening" else ("mean",):
+        for k in ("min", "max", "mean") if key == "evening_shifts_per_recruit" else ("mean",):
             if _is_number(value.get(k)) and abs(value[k] - want[k]) > 0.006:
                 out.append(_v("FILE", f"plan.json kpis.{key}.{k} is {_num(value[k])}, but recruit_calendar.csv "
                                       f"gives {_num(want[k])}"))
