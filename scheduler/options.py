@@ -142,12 +142,8 @@ class Teachers:
     def _cover(self, school_id: str, groups: list[tuple[date, tuple]]) -> bool:
         if not groups:
             return True
-        inst = self.inst
-        teachers = [t for t in inst.teachers if t.school_id == school_id]
-        eligible = [
-            [t.id for t in teachers if d.weekday() in t.weekdays and not inst.is_absent(t.id, d)]
-            for d, _g in groups
-        ]
+        teachers = [t for t in self.inst.teachers if t.school_id == school_id]
+        eligible = [self.eligible(school_id, d) for d, _g in groups]
         if any(not e for e in eligible):
             return False
         # max flow: source -> group -> (teacher, date) -> (teacher, ISO week) -> sink
