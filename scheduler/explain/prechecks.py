@@ -208,6 +208,30 @@ MAX_TIP_TRIALS = 12
 """Changes tried for one finding's suggestions at most (each a matching and a few flows)."""
 
 
+def _trials(inst: Instance, settles: Callable[[Instance], bool]) -> Callable[..., bool]:
+    """``fixed(**change)``: whether :func:`_changed` ``(inst, **change)`` settles the finding
+    (``settles``), for the first :data:`MAX_TIP_TRIALS` tries; False after them."""
+    left = [MAX_TIP_TRIALS]
+
+    def fixed(**change) -> bool:
+        left[0] -= 1
+        return left[0] >= 0 and settles(_changed(inst, **change))
+
+    return fixed
+
+
+def _places_tip(ctx: _Ctx, fixed: Callable[..., bool], sup, short: int) -> str | None:
+    """More places for ``sup``, alone or with the least capacity of his ward that ``fixed``
+    accepts (both may hold his recruits back): the tip, or None when neither settles it."""
+    more = {sup.id: sup.max_recruits + short}
+    if fixed(places=more):
+        return _places_text(ctx, sup, short)
+    ward = ctx.inst.ward[sup.ward_id]
+    room = next((ward.capacity + extra for extra in range(1, short + 1)
+                 if fixed(places=more, ward={ward.id: ward.capacity + extra})), None)
+    return None if room is None else _places_text(ctx, sup, short, room)
+
+
 def check_places(ctx: _Ctx, suggest: bool = True) -> list[Finding]:
     """R1+R2: recruits need one supervisor each, a supervisor takes ``max_recruits``.
 
@@ -267,12 +291,7 @@ def _places_tips(ctx: _Ctx, members: list[Recruit], sups: set[str], load: dict[s
     them on one day)."""
     inst, tips = ctx.inst, []
     classes = {r.class_id for r in members}
-    trials = [0]
-
-    def fixed(**change) -> bool:
-        trials[0] += 1
-        return trials[0] <= MAX_TIP_TRIALS and _places_fixed(_changed(inst, **change), classes)
-
+    fixed = _trials(inst, lambda changed: _places_fixed(changed, classes))
     free = {s.id: s.max_recruits - len(load[s.id]) for s in inst.supervisors
             if s.id not in sups and len(load[s.id]) < s.max_recruits}
     pairs = sorted((inst.travel_minutes(r.id, ctx.site_of(s)), r.id, s) for r in members for s in free)
@@ -286,15 +305,9 @@ def _places_tips(ctx: _Ctx, members: list[Recruit], sups: set[str], load: dict[s
             f"{r} to {m} minutes (to reach supervisor {s} at site {ctx.site_of(s)})" for r, (m, s) in chosen.items()))
     # more places for a reachable supervisor: one with no place first (often a slip), then in id order
     for sup in sorted((inst.supervisor[s] for s in sups), key=lambda s: (s.max_recruits > 0, s.id)):
-        more = {sup.id: sup.max_recruits + short}
-        if fixed(places=more):
-            tips.append(_places_text(ctx, sup, short))
-            break
-        ward = inst.ward[sup.ward_id]
-        room = next((ward.capacity + extra for extra in range(1, short + 1)
-                     if fixed(places=more, ward={ward.id: ward.capacity + extra})), None)
-        if room is not None:
-            tips.append(_places_text(ctx, sup, short, room))
+        tip = _places_tip(ctx, fixed, sup, short)
+        if tip is not None:
+            tips.append(tip)
             break
     return tips
 
@@ -427,12 +440,7 @@ def _wards_tips(ctx: _Ctx, there: frozenset[str], cut_w: list[str], cut_s: list[
     capacity, a supervisor's places, or a supervisor's places with his ward's capacity
     (both hold him back). At most three, after :data:`MAX_TIP_TRIALS` tries."""
     inst, tips = ctx.inst, []
-    trials = [0]
-
-    def fixed(**change) -> bool:
-        trials[0] += 1
-        return trials[0] <= MAX_TIP_TRIALS and _wards_fixed(_changed(inst, **change), there)
-
+    fixed = _trials(inst, lambda changed: _wards_fixed(changed, there))
     for w in cut_w:
         ward = inst.ward[w]
         if len(tips) < 3 and fixed(ward={w: ward.capacity + short}):
@@ -441,16 +449,9 @@ def _wards_tips(ctx: _Ctx, there: frozenset[str], cut_w: list[str], cut_s: list[
     for s in cut_s:
         if len(tips) >= 3:
             break
-        sup = inst.supervisor[s]
-        ward = inst.ward[sup.ward_id]
-        more = {s: sup.max_recruits + short}
-        if fixed(places=more):
-            tips.append(_places_text(ctx, sup, short))
-            continue
-        room = next((ward.capacity + extra for extra in range(1, short + 1)
-                     if fixed(places=more, ward={ward.id: ward.capacity + extra})), None)
-        if room is not None:
-            tips.append(_places_text(ctx, sup, short, room))
+        tip = _places_tip(ctx, fixed, inst.supervisor[s], short)
+        if tip is not None:
+            tips.append(tip)
     return tips
 
 
@@ -549,8 +550,9 @@ def _untaught(ctx: _Ctx, school_id: str, phase: Phase, weeks: list[tuple[int, in
     days = [d for w in weeks for d in dom.week_days(phase, w) if d.weekday() < 5
             and not _teacher_days(ctx, school_id, [d]) and inst.closure_reason(school_id, d) is None]
     uncovered = sorted({d.weekday() for d in days if not any(d.weekday() in t.weekdays for t in teachers)})
-    away = sorted({a for d in days for a in inst.absences
-                   if a.person_id in {t.id for t in teachers} and a.start <= d <= a.end}, key=lambda a: (a.start, a.person_id))
+    ids = {t.id for t in teachers}
+    away = sorted({a for d in days for a in inst.absences if a.person_id in ids and a.start <= d <= a.end},
+                  key=lambda a: (a.start, a.person_id))
     words, rows, tips = [], [ctx.rows.of(t) for t in teachers], []
     if uncovered:
         words.append(f"none of them teaches on {weekday_list(uncovered)}")
@@ -585,17 +587,23 @@ def _week_kinds(ctx: _Ctx, class_id: str, phase: Phase) -> list[tuple[tuple[int,
     return out
 
 
+def _there_all_week(ctx: _Ctx, recruit_id: str, phase: Phase, days: list[date]) -> bool:
+    """Whether the recruit is there every day of ``days``: in his window of the phase and
+    not absent (R4/R10 hold him to the week's full rule only then)."""
+    window = set(ctx.dom.recruit_phase_days(recruit_id, phase))
+    return all(d in window and not ctx.inst.is_absent(recruit_id, d) for d in days)
+
+
 def _wards_of_block_week(ctx: _Ctx, class_id: str, phase: Phase, days: list[date]) -> _WardDays | None:
     """R2 with R10 in a block practice week (``days``, seven of them): the class's recruits
     there all week each work ``min_shifts_per_practice_week`` shifts on their wards
     (:func:`_ward_days_short`); memoised per group of recruits."""
-    inst, dom = ctx.inst, ctx.dom
+    inst = ctx.inst
     m = phase.min_shifts_per_practice_week
     if len(days) < 7 or m <= 0:
         return None
-    there = tuple(sorted(r.id for r in inst.recruits_of(class_id) if inst.reachable_supervisors(r.id)
-                         and all(d in set(dom.recruit_phase_days(r.id, phase)) and not inst.is_absent(r.id, d)
-                                 for d in days)))
+    there = tuple(sorted(r.id for r in inst.recruits_of(class_id)
+                         if inst.reachable_supervisors(r.id) and _there_all_week(ctx, r.id, phase, days)))
     memo = ctx.__dict__.setdefault("_ward_weeks", {})
     key = (phase.id, there)
     if key not in memo:
@@ -615,8 +623,7 @@ def _cannot_practise(ctx: _Ctx, class_id: str, phase: Phase, days: list[date], f
         return out
     week = set(days)
     for r in inst.recruits_of(class_id):
-        window = set(dom.recruit_phase_days(r.id, phase))
-        if all(d in window and not inst.is_absent(r.id, d) for d in days):
+        if _there_all_week(ctx, r.id, phase, days):
             can = [d for d in dom.practice_days(r.id, phase) if d in week]
             if len(can) < m or (cap is not None and m * _shortest_workable_hours(ctx, r, phase) > cap + 1e-9):
                 out.append(r)
@@ -1007,15 +1014,14 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                 # the worst week too (an audit added the usual week's shortfall and met a week
                 # with an absence that needed more)
                 worst_week, worst_supply, worst_need, _ = max(few_teacher_days, key=lambda f: (f[2] - f[1], -f[0][0], -f[0][1]))
-                worst_supply = worst_supply if worst_need - worst_supply > need - supply else supply
+                worse = worst_need - worst_supply > need - supply
                 sharing = "" if not shared else (
                     ", a shared day counted once" if spw == 3 else ", partner classes sharing all their days")
                 message = (
                     f"School {school.id} needs {need} teacher-days in {_weeks_text(weeks, len(full_any))} of "
                     f"{_phase_text(p)} ({_n(spw, 'school day')} for each of {class_ids}{sharing}), but its teachers "
                     f"can give only {supply} (one group a day, within max_days_per_week and their weekdays)"
-                    + ("" if worst_supply == supply else
-                       f", and only {worst_supply} in {week_label(worst_week)} (absences)")
+                    + (f", and only {worst_supply} in {week_label(worst_week)} (absences)" if worse else "")
                     + f". Teachers: {listing}."
                 )
                 # only what can add a day: a teacher below five weekdays or below his weekly
@@ -1041,7 +1047,7 @@ def check_teachers(ctx: _Ctx) -> list[Finding]:
                     "R4+R7", message,
                     sort_rows(t_rows + absence_rows + [ctx.rows.of(c) for c in classes]),
                     f"Add {need - supply} teacher-day(s) a week"
-                    + ("" if worst_supply == supply else f" ({worst_need - worst_supply} in {week_label(worst_week)})")
+                    + (f" ({worst_need - worst_supply} in {week_label(worst_week)})" if worse else "")
                     + ": " + ", or ".join(ways) + ".",
                 ))
     return out
