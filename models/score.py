@@ -193,8 +193,19 @@ def _spread(inst: Instance, practice: list, phase: Phase, counts) -> int:
 
 
 def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, by: dict) -> None:
-    """Roster shifts not followed (practice phases, over each recruit's own window, and
-    block practice weeks)."""
+    """Roster shifts not followed (:func:`missed_shifts`), counted per recruit."""
+    for recruit_id, _day, _code, _row in missed_shifts(inst, p, sup_of, worked, school):
+        by[recruit_id]["roster_shift_missed"] += 1
+
+
+def missed_shifts(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set):
+    """The roster shifts of ``p`` the plan does not follow (``roster_shift_missed``): practice
+    phases, over each recruit's own window, and block practice weeks; a shift counts where
+    the recruit may practise that day and the supervisor works a shift the phase allows (a
+    night into the recruit's absence is beyond his reach, R9), and the recruit does not
+    work it with him. ``sup_of``: (recruit, phase) -> supervisor; ``worked``: (recruit,
+    date) -> his practice row (``with_supervisor``, ``shift_code``); ``school``: (class,
+    date) of school days. Yields (recruit_id, date, shift code, his row that day or None)."""
     weeks = inst.phase_weeks(p)
     for r in inst.recruits:
         s = sup_of.get((r.id, p.id))
@@ -222,7 +233,7 @@ def _missed(inst: Instance, p: Phase, sup_of: dict, worked: dict, school: set, b
                     continue  # a night into his absence is beyond his reach (R9)
                 a = worked.get((r.id, d))
                 if a is None or not (a.with_supervisor and a.shift_code == code):
-                    by[r.id]["roster_shift_missed"] += 1
+                    yield r.id, d, code, a
 
 
 def _short_weeks(inst: Instance, p: Phase, worked: dict, school: set, by: dict) -> None:

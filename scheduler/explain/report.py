@@ -296,45 +296,29 @@ def missed_reasons(inst: Instance, calendar: pd.DataFrame, assignments: pd.DataF
     no rule stopped it: the plan's trade-off (fewer shifts than the roster where the week's
     minimum is met, fairer weekend and evening shifts). One row per shift: recruit_id,
     date, supervisor_id, kind, reason."""
-    from models.score import block_week_kinds
+    from types import SimpleNamespace
+
+    from models.score import missed_shifts
 
     cal = calendar.copy()
     cal["start_dt"] = cal["start"].map(_dt)
     cal["end_dt"] = cal["end"].map(_dt)
     by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
-    worked = {(a["recruit_id"], a["date"]): a for _, a in cal[cal["activity"] == "practice"].iterrows()}
     practice_rows = cal[cal["activity"] == "practice"]
     on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
-    school = {(c, d) for c, d in zip(cal.loc[cal["activity"] == "school", "class_id"],
-                                      cal.loc[cal["activity"] == "school", "date"], strict=True)}
-    school_days = {(k, date.fromisoformat(d)) for k, d in school}
+    # the plan as models/score.py counts it (the same shifts, by the same code)
+    worked = {(a["recruit_id"], date.fromisoformat(a["date"])):
+              SimpleNamespace(with_supervisor=a["with_supervisor"] == "true", shift_code=a["shift_code"])
+              for _, a in practice_rows.iterrows()}
+    schools = cal[cal["activity"] == "school"]
+    school = {(c, date.fromisoformat(d)) for c, d in zip(schools["class_id"], schools["date"], strict=True)}
+    sup_of = {(a["recruit_id"], a["phase_id"]): a["supervisor_id"] for _, a in assignments.iterrows()
+              if a["supervisor_id"] in inst.supervisor}
     out = []
-    for _, a in assignments.iterrows():
-        r, s, p = a["recruit_id"], a["supervisor_id"], inst.phase.get(a["phase_id"])
-        if r not in inst.recruit or s not in inst.supervisor or p is None:
-            continue
-        rec = inst.recruit[r]
-        block = p.kind == "alternation" and inst.model_of(rec.class_id, p) == "block"
-        if p.kind == "alternation" and not block:
-            continue
-        start, end = inst.recruit_phase_window(r, p)
-        days = [d for d in (inst.recruit_phase_days(r, p) if p.kind == "practice" else p.dates())
-                if start <= d <= end]
-        if block:
-            kinds = dict(zip(inst.phase_weeks(p), block_week_kinds(inst, p, rec.class_id, school_days), strict=False))
-            days = [d for d in days if kinds.get(iso_week(d)) == "P"]
-        ward = inst.ward[inst.supervisor[s].ward_id]
-        for d in days:
-            if not inst.may_practise(r, p, d):
-                continue
-            code = inst.supervisor_works(s, d)
-            if code is None or code not in inst.shift or (inst.shift[code].is_night and not p.allow_night):
-                continue
-            if inst.shift[code].overnight and inst.is_absent(r, d + timedelta(days=1)):
-                continue
-            row = worked.get((r, d.isoformat()))
-            if row is not None and row["with_supervisor"] == "true" and row["shift_code"] == code:
-                continue
+    for p in sorted(inst.phases, key=lambda p: p.start):
+        for r, d, code, row in missed_shifts(inst, p, sup_of, worked, school):
+            s = sup_of[(r, p.id)]
+            ward = inst.ward[inst.supervisor[s].ward_id]
             mine = by_recruit.get(r, cal.iloc[0:0])
             if row is not None:
                 kind, reason = "without", "he worked D without him that day (see the days without supervisor)"
