@@ -1048,16 +1048,15 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
     a weekend shift starts on a saturday or sunday, D5); and the count of public-holiday
     shifts that R12 asks the plan to keep (``holiday_shifts_per_recruit``, and per recruit
     in ``recruits`` where given); and the block-model classes' ``blocks`` where given."""
-    try:
-        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    meta = _plan_meta(plan_dir)
+    if meta is None:
+        return []  # reported by check_plan_files
     out = []
-    name = meta.get("instance") if isinstance(meta, dict) else None
+    name = meta.get("instance")
     if isinstance(name, str) and name != instance.name:
         out.append(_v("FILE", f"plan.json is a plan for instance {name!r}, not for "
                               f"{instance.name!r}"))
-    kpis = meta.get("kpis") if isinstance(meta, dict) else None
+    kpis = meta.get("kpis")
     if not isinstance(kpis, dict):
         return out  # reported by check_plan_files
     practice = [a for a in plan.activities if a.activity == "practice"]
@@ -1127,6 +1126,16 @@ def _check_kpis(instance: Instance, plan_dir: Path, plan: Plan) -> list[Violatio
     return out
 
 
+def _plan_meta(plan_dir: Path) -> dict | None:
+    """plan.json as an object, or None when it cannot be read as one (check_plan_files says
+    why)."""
+    try:
+        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
 def _practice_counts(instance: Instance, practice: list[Activity]) -> dict[str, Counter[str]]:
     """Each recruit's counts of ``practice`` rows, as kpis.recruits gives them: practice
     days, without supervisor, weekend, evening, night and public-holiday shifts (D5: an
@@ -1160,12 +1169,9 @@ def _check_figures(instance: Instance, plan_dir: Path, plan: Plan, published: Pl
     """
     from models.score import SCALE, score  # the objective's definition, not the model
 
-    try:
-        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(meta, dict):
-        return []
+    meta = _plan_meta(plan_dir)
+    if meta is None:
+        return []  # reported by check_plan_files
     out: list[Violation] = []
     status, objective, bound, gap = (meta.get(k) for k in ("status", "objective", "best_bound", "gap"))
     if not _is_number(objective):
