@@ -193,6 +193,18 @@ def _counted_minutes(inst: Instance, row) -> float:
     return inst.counted_minutes(row["start_dt"], row["end_dt"])
 
 
+def _indexed(calendar: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame, Counter]:
+    """recruit_calendar.csv with its times parsed (``start_dt``, ``end_dt``), each recruit's
+    rows in time order, the practice rows, and the recruits on each (ward, date)."""
+    cal = calendar.copy()
+    cal["start_dt"] = cal["start"].map(_dt)
+    cal["end_dt"] = cal["end"].map(_dt)
+    by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
+    practice_rows = cal[cal["activity"] == "practice"]
+    on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
+    return cal, by_recruit, practice_rows, on_ward
+
+
 def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
     """Why each practice day without supervisor is one (SPEC R8, D9).
 
@@ -200,12 +212,7 @@ def without_reasons(inst: Instance, calendar: pd.DataFrame) -> pd.DataFrame:
     instance row that explains it, when there is one).
     """
     rows = Rows(inst)
-    cal = calendar.copy()
-    cal["start_dt"] = cal["start"].map(_dt)
-    cal["end_dt"] = cal["end"].map(_dt)
-    by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
-    practice_rows = cal[cal["activity"] == "practice"]
-    on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
+    cal, by_recruit, practice_rows, on_ward = _indexed(calendar)
     busy = set(zip(cal["recruit_id"], cal["date"], strict=True))
     out = []
     for _, a in cal[(cal["activity"] == "practice") & (cal["with_supervisor"] == "false")].iterrows():
@@ -300,12 +307,7 @@ def missed_reasons(inst: Instance, calendar: pd.DataFrame, assignments: pd.DataF
 
     from models.score import missed_shifts
 
-    cal = calendar.copy()
-    cal["start_dt"] = cal["start"].map(_dt)
-    cal["end_dt"] = cal["end"].map(_dt)
-    by_recruit = {r: g.sort_values("start") for r, g in cal.groupby("recruit_id")}
-    practice_rows = cal[cal["activity"] == "practice"]
-    on_ward = Counter(zip(practice_rows["ward_id"], practice_rows["date"], strict=True))
+    cal, by_recruit, practice_rows, on_ward = _indexed(calendar)
     # the plan as models/score.py counts it (the same shifts, by the same code)
     worked = {(a["recruit_id"], date.fromisoformat(a["date"])):
               SimpleNamespace(with_supervisor=a["with_supervisor"] == "true", shift_code=a["shift_code"])
